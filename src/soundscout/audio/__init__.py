@@ -1,0 +1,1 @@
+"""Decode audio files and cut them into windows."""

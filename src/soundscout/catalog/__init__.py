@@ -1,0 +1,1 @@
+"""The catalog: SQLite record of every sound, its state and its embedding."""

@@ -1,0 +1,82 @@
+"""Name-based encoder factory: ``create_encoder("builtin")``.
+
+Each entry points at a factory function by import path, so heavy model code is
+only imported when that encoder is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from soundscout.encoders.base import Encoder
+from soundscout.errors import EncoderUnavailableError
+
+
+@dataclass(frozen=True)
+class EncoderEntry:
+    """One registered encoder."""
+
+    name: str
+    factory: str  # "package.module:function"
+    description: str
+
+
+_REGISTRY: dict[str, EncoderEntry] = {}
+
+
+def register_encoder(name: str, factory: str, description: str) -> None:
+    """Add (or replace) an encoder factory under ``name``."""
+    _REGISTRY[name] = EncoderEntry(name, factory, description)
+
+
+def available_encoders() -> list[EncoderEntry]:
+    """All registered encoders, sorted by name."""
+    return sorted(_REGISTRY.values(), key=lambda entry: entry.name)
+
+
+def create_encoder(
+    name: str,
+    *,
+    device: str = "auto",
+    weights: str | Path | None = None,
+    **options: object,
+) -> Encoder:
+    """Create the encoder registered as ``name``.
+
+    Args:
+        name: a registered name (see :func:`available_encoders`).
+        device: ``cpu``, ``cuda`` or ``auto``.
+        weights: a local file or directory with the weights, where the encoder has any.
+        options: encoder-specific settings.
+
+    Raises:
+        EncoderUnavailableError: unknown name, or the encoder cannot be loaded.
+    """
+    entry = _REGISTRY.get(name)
+    if entry is None:
+        known = ", ".join(e.name for e in available_encoders())
+        raise EncoderUnavailableError(
+            f"Unknown encoder {name!r}.", hint=f"Choose one of: {known}."
+        )
+    module_name, func_name = entry.factory.split(":")
+    factory = getattr(importlib.import_module(module_name), func_name)
+    return factory(device=device, weights=weights, **options)
+
+
+register_encoder(
+    "tiny",
+    "soundscout.encoders.tiny:create_tiny_encoder",
+    "Deterministic random-projection encoder for tests and plumbing; no semantic meaning.",
+)
+register_encoder(
+    "builtin",
+    "soundscout.encoders.builtin:create_builtin_encoder",
+    "Small offline model shipped in the package (log-mel CNN + MiniLM text tower).",
+)
+register_encoder(
+    "clamp3",
+    "soundscout.encoders.clamp3:create_clamp3_encoder",
+    "MERT-v1-95M features projected by CLaMP3-SAAS; multilingual text (needs downloaded weights).",
+)

@@ -1,0 +1,1 @@
+"""The vector index: FAISS over catalog ids, with a manifest."""

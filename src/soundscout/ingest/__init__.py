@@ -1,0 +1,1 @@
+"""Ingest: scan, decode, embed and commit, resumably."""

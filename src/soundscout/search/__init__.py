@@ -1,0 +1,1 @@
+"""The search service: catalog + index + encoder."""
