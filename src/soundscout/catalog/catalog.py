@@ -1,0 +1,363 @@
+"""The catalog: one row per sound, its state and its embedding. The source of truth."""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from soundscout.catalog.db import connect
+from soundscout.search.query import Filters
+
+CATALOG_FILENAME = "catalog.sqlite"
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A file seen by the scanner."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class SoundRow:
+    """A catalogued sound."""
+
+    id: int
+    path: str
+    root: str
+    content_hash: str | None
+    size: int
+    mtime_ns: int
+    duration: float | None
+    sample_rate: int | None
+    channels: int | None
+    format: str | None
+    status: str
+    error: str | None
+    encoder_version: str | None
+    embedded_at: float | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of processing one pending sound: a vector, or a failure reason."""
+
+    sound_id: int
+    content_hash: str | None = None
+    duration: float | None = None
+    sample_rate: int | None = None
+    channels: int | None = None
+    format: str | None = None
+    vector: np.ndarray | None = None
+    error: str | None = None
+
+
+_ROW_COLUMNS = ", ".join(SoundRow.__dataclass_fields__)
+
+
+def _locked(method):  # type: ignore[no-untyped-def]
+    """Serialise access to the shared connection (the API calls from many threads)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+class Catalog:
+    """SQLite-backed record of every sound in a library."""
+
+    def __init__(self, library_dir: Path) -> None:
+        self.library_dir = Path(library_dir)
+        self.path = self.library_dir / CATALOG_FILENAME
+        self._conn = connect(self.path)
+        self._lock = threading.RLock()
+
+    @_locked
+    def close(self) -> None:
+        """Close the database connection."""
+        self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; the revision is bumped once inside it."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def _next_revision(self, conn: sqlite3.Connection) -> int:
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+        return int(conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()[0])
+
+    @property
+    @_locked
+    def revision(self) -> int:
+        """A counter bumped by every change; indexes record the one they were built at."""
+        row = self._conn.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+        return int(row[0])
+
+    # -- reading ---------------------------------------------------------------
+    @_locked
+    def get(self, sound_id: int) -> SoundRow | None:
+        """The row with this id, or None."""
+        row = self._conn.execute(
+            f"SELECT {_ROW_COLUMNS} FROM sounds WHERE id = ?", (sound_id,)
+        ).fetchone()
+        return SoundRow(**dict(row)) if row else None
+
+    @_locked
+    def get_many(self, ids: Iterable[int]) -> dict[int, SoundRow]:
+        """Rows by id (missing ids are left out)."""
+        ids = [int(i) for i in ids]
+        out: dict[int, SoundRow] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._conn.execute(
+                f"SELECT {_ROW_COLUMNS} FROM sounds WHERE id IN ({marks})", chunk
+            ):
+                out[row["id"]] = SoundRow(**dict(row))
+        return out
+
+    @_locked
+    def find_by_path(self, path: str) -> SoundRow | None:
+        """The row for this absolute path, or None."""
+        row = self._conn.execute(
+            f"SELECT {_ROW_COLUMNS} FROM sounds WHERE path = ?", (path,)
+        ).fetchone()
+        return SoundRow(**dict(row)) if row else None
+
+    @_locked
+    def find_by_hash(self, content_hash: str) -> list[SoundRow]:
+        """Rows whose file content has this hash."""
+        rows = self._conn.execute(
+            f"SELECT {_ROW_COLUMNS} FROM sounds WHERE content_hash = ?", (content_hash,)
+        ).fetchall()
+        return [SoundRow(**dict(r)) for r in rows]
+
+    @_locked
+    def rows_under(self, root: str) -> dict[str, SoundRow]:
+        """Every row whose path lies under ``root``, keyed by path."""
+        prefix = root.rstrip("/") + "/"
+        rows = self._conn.execute(
+            f"SELECT {_ROW_COLUMNS} FROM sounds WHERE substr(path, 1, ?) = ?",
+            (len(prefix), prefix),
+        )
+        return {r["path"]: SoundRow(**dict(r)) for r in rows}
+
+    @_locked
+    def counts(self) -> dict[str, int]:
+        """Number of sounds per status (pending, done, failed), plus total."""
+        out = {"pending": 0, "done": 0, "failed": 0}
+        for row in self._conn.execute("SELECT status, COUNT(*) FROM sounds GROUP BY status"):
+            out[row[0]] = row[1]
+        out["total"] = sum(out.values())
+        return out
+
+    @_locked
+    def stale_count(self, encoder_version: str) -> int:
+        """Done sounds embedded by another encoder version."""
+        return self._conn.execute(
+            "SELECT COUNT(*) FROM sounds WHERE status = 'done' AND encoder_version != ?",
+            (encoder_version,),
+        ).fetchone()[0]
+
+    @_locked
+    def encoder_versions(self) -> dict[str, int]:
+        """Done sounds per encoder version."""
+        rows = self._conn.execute(
+            "SELECT encoder_version, COUNT(*) FROM sounds WHERE status = 'done' "
+            "GROUP BY encoder_version"
+        )
+        return {r[0]: r[1] for r in rows}
+
+    @_locked
+    def failures(self, limit: int = 50) -> list[SoundRow]:
+        """Failed sounds with their reasons, most recent first."""
+        rows = self._conn.execute(
+            f"SELECT {_ROW_COLUMNS} FROM sounds WHERE status = 'failed' "
+            "ORDER BY updated_at DESC LIMIT ?",
+            (limit,),
+        )
+        return [SoundRow(**dict(r)) for r in rows]
+
+    @_locked
+    def roots(self) -> list[str]:
+        """The folders that were indexed."""
+        return [r[0] for r in self._conn.execute("SELECT DISTINCT root FROM sounds ORDER BY root")]
+
+    @_locked
+    def pending(self, encoder_version: str, root: str | None = None,
+                retry_failed: bool = False) -> list[tuple[int, str]]:
+        """(id, path) of sounds that still need an embedding for this encoder."""
+        clauses = ["status = 'pending'", "(status = 'done' AND encoder_version != :ver)"]
+        if retry_failed:
+            clauses.append("status = 'failed'")
+        sql = f"SELECT id, path FROM sounds WHERE ({' OR '.join(clauses)})"
+        params: dict[str, object] = {"ver": encoder_version}
+        if root is not None:
+            prefix = root.rstrip("/") + "/"
+            sql += " AND substr(path, 1, :plen) = :prefix"
+            params.update(plen=len(prefix), prefix=prefix)
+        return [(r[0], r[1]) for r in self._conn.execute(sql + " ORDER BY id", params)]
+
+    def iter_embeddings(self, encoder_version: str, batch: int = 20000,
+                        min_rev: int = -1) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield (ids int64, vectors float32) of done sounds in chunks."""
+        last_id = -1
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT s.id, e.vector FROM sounds s JOIN embeddings e ON e.sound_id = s.id "
+                    "WHERE s.status = 'done' AND s.encoder_version = ? AND s.id > ? "
+                    "AND s.rev > ? ORDER BY s.id LIMIT ?",
+                    (encoder_version, last_id, min_rev, batch),
+                ).fetchall()
+            if not rows:
+                return
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            vectors = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            last_id = int(ids[-1])
+            yield ids, vectors
+
+    @_locked
+    def embedding(self, sound_id: int) -> np.ndarray | None:
+        """The stored vector of one sound, or None."""
+        row = self._conn.execute(
+            "SELECT vector FROM embeddings WHERE sound_id = ?", (sound_id,)
+        ).fetchone()
+        return np.frombuffer(row[0], dtype=np.float32).copy() if row else None
+
+    @_locked
+    def changes_since(self, revision: int) -> tuple[np.ndarray, np.ndarray]:
+        """(ids changed after ``revision``, ids removed after it), for incremental index sync."""
+        changed = [r[0] for r in self._conn.execute("SELECT id FROM sounds WHERE rev > ?",
+                                                     (revision,))]
+        removed = [r[0] for r in self._conn.execute(
+            "SELECT sound_id FROM removed WHERE rev > ?", (revision,))]
+        return np.asarray(changed, dtype=np.int64), np.asarray(removed, dtype=np.int64)
+
+    @_locked
+    def filter_ids(self, filters: Filters) -> np.ndarray:
+        """Ids of done sounds that pass the filters."""
+        sql = ["SELECT id FROM sounds WHERE status = 'done'"]
+        params: list[object] = []
+        if filters.min_duration is not None:
+            sql.append("AND duration >= ?")
+            params.append(filters.min_duration)
+        if filters.max_duration is not None:
+            sql.append("AND duration <= ?")
+            params.append(filters.max_duration)
+        if filters.min_sample_rate is not None:
+            sql.append("AND sample_rate >= ?")
+            params.append(filters.min_sample_rate)
+        if filters.max_sample_rate is not None:
+            sql.append("AND sample_rate <= ?")
+            params.append(filters.max_sample_rate)
+        if filters.formats:
+            sql.append(f"AND format IN ({','.join('?' * len(filters.formats))})")
+            params.extend(filters.formats)
+        if filters.folder:
+            pattern = _like_escape(filters.folder.strip("/")) + "/%"
+            sql.append("AND (path LIKE ? ESCAPE '\\' OR substr(path, length(root) + 2) LIKE ? "
+                       "ESCAPE '\\')")
+            params.extend(["/" + pattern if filters.folder.startswith("/") else pattern, pattern])
+        rows = self._conn.execute(" ".join(sql), params)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    # -- writing ---------------------------------------------------------------
+    @_locked
+    def apply_scan(self, root: str, new: list[FileEntry], changed: list[tuple[int, FileEntry]],
+                   moved: list[tuple[int, FileEntry]], deleted: list[int]) -> None:
+        """Record what a scan found, in one transaction.
+
+        New and changed files become pending; moved files keep their embedding under
+        the new path; deleted files leave the catalog (and the index at its next sync).
+        """
+        now = time.time()
+        with self.transaction() as conn:
+            rev = self._next_revision(conn)
+            conn.executemany(
+                "INSERT INTO sounds (path, root, size, mtime_ns, status, added_at, updated_at, "
+                "rev) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
+                [(f.path, root, f.size, f.mtime_ns, now, now, rev) for f in new],
+            )
+            conn.executemany(
+                "UPDATE sounds SET size = ?, mtime_ns = ?, status = 'pending', error = NULL, "
+                "updated_at = ?, rev = ? WHERE id = ?",
+                [(f.size, f.mtime_ns, now, rev, sid) for sid, f in changed],
+            )
+            conn.executemany(
+                "UPDATE sounds SET path = ?, root = ?, size = ?, mtime_ns = ?, updated_at = ?, "
+                "rev = ? WHERE id = ?",
+                [(f.path, root, f.size, f.mtime_ns, now, rev, sid) for sid, f in moved],
+            )
+            self._delete(conn, deleted, rev)
+
+    def _delete(self, conn: sqlite3.Connection, ids: list[int], rev: int) -> None:
+        conn.executemany("DELETE FROM embeddings WHERE sound_id = ?", [(i,) for i in ids])
+        conn.executemany("DELETE FROM sounds WHERE id = ?", [(i,) for i in ids])
+        conn.executemany("INSERT INTO removed (sound_id, rev) VALUES (?, ?)",
+                         [(i, rev) for i in ids])
+
+    @_locked
+    def delete(self, ids: list[int]) -> None:
+        """Remove sounds from the catalog."""
+        with self.transaction() as conn:
+            self._delete(conn, ids, self._next_revision(conn))
+
+    @_locked
+    def commit_outcomes(self, outcomes: list[Outcome], encoder_version: str) -> int:
+        """Store a batch of results and their status in one transaction; return the revision."""
+        now = time.time()
+        with self.transaction() as conn:
+            rev = self._next_revision(conn)
+            for o in outcomes:
+                meta = (o.content_hash, o.duration, o.sample_rate, o.channels, o.format)
+                if o.vector is not None:
+                    conn.execute(
+                        "UPDATE sounds SET content_hash = COALESCE(?, content_hash), "
+                        "duration = ?, sample_rate = ?, channels = ?, format = ?, "
+                        "status = 'done', error = NULL, encoder_version = ?, embedded_at = ?, "
+                        "updated_at = ?, rev = ? WHERE id = ?",
+                        (*meta, encoder_version, now, now, rev, o.sound_id),
+                    )
+                    conn.execute(
+                        "INSERT OR REPLACE INTO embeddings (sound_id, vector) VALUES (?, ?)",
+                        (o.sound_id, np.asarray(o.vector, dtype=np.float32).tobytes()),
+                    )
+                else:
+                    conn.execute(
+                        "UPDATE sounds SET content_hash = COALESCE(?, content_hash), "
+                        "duration = ?, sample_rate = ?, channels = ?, format = ?, "
+                        "status = 'failed', error = ?, updated_at = ?, rev = ? WHERE id = ?",
+                        (*meta, o.error or "unknown error", now, rev, o.sound_id),
+                    )
+                    conn.execute("DELETE FROM embeddings WHERE sound_id = ?", (o.sound_id,))
+            return rev
+
+    @_locked
+    def integrity_ok(self) -> bool:
+        """SQLite's own integrity check."""
+        return self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,120 @@
+"""Library commands: index, status, rebuild, export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from soundscout.cli.context import state
+from soundscout.ingest.runner import IngestReport
+
+console = Console()
+
+
+def index(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Folder of sounds to index (re-run to update).")],
+    encoder: Annotated[str | None, typer.Option(help="Encoder name (builtin, clamp3, tiny).")]
+    = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Decoding processes (default: one per core; 0 = sequential, least memory).")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Files per model batch.")] = None,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Retry files that failed before even if unchanged.")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Scan, decode, embed and catalogue a folder; incremental and safe to interrupt."""
+    service = state(ctx).service(**{
+        "encoder.name": encoder, "ingest.workers": workers, "encoder.batch_size": batch_size,
+        "ingest.retry_failed": retry_failed or None,
+    })
+    try:
+        report = service.index_folder(path, progress=progress)
+    finally:
+        service.close()
+    _print_report(report)
+
+
+def _print_report(report: IngestReport) -> None:
+    console.print(
+        f"[bold]{report.root}[/]: {report.scanned} files scanned — "
+        f"[green]{report.ok} indexed[/], [red]{report.failed} failed[/], "
+        f"{report.unchanged} unchanged, {report.moved} moved, {report.deleted} removed, "
+        f"{report.skipped_failed} skipped (failed before; --retry-failed to retry) "
+        f"in {report.seconds:.1f} s ({report.files_per_second:.1f} files/s)",
+        highlight=False,
+    )
+    for path, reason in report.failures[:10]:
+        console.print(f"  [red]failed[/] {path}: {reason}", highlight=False)
+    if report.failed > 10:
+        console.print(f"  … and {report.failed - 10} more (see `soundscout status --failures`)")
+
+
+def status(
+    ctx: typer.Context,
+    failures: Annotated[int, typer.Option(help="How many failed files to list.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show files ok / failed (with reasons) / pending, the encoder and the index state."""
+    service = state(ctx).service()
+    try:
+        stats = service.stats()
+        failed = service.catalog.failures(limit=failures)
+    finally:
+        service.close()
+    if as_json:
+        stats["failures"] = [{"path": r.path, "reason": r.error} for r in failed]
+        typer.echo(json.dumps(stats, indent=2))
+        return
+    sounds = stats["sounds"]
+    index = stats["index"]
+    console.print(f"Library: {stats['library']}", highlight=False)
+    console.print(f"Folders: {', '.join(stats['roots']) or '(none yet)'}", highlight=False)
+    console.print(f"Encoder: {stats['encoder']['name']}")
+    console.print(f"Sounds:  [green]{sounds['done']} ok[/], [red]{sounds['failed']} failed[/], "
+                  f"{sounds['pending']} pending ({sounds['total']} total)")
+    if index is None:
+        console.print("Index:   none yet — run `soundscout index PATH`")
+    else:
+        state_text = "stale (rebuilt on next search)" if index["stale"] else "up to date"
+        console.print(f"Index:   {index['type']}, {index['count']} vectors, "
+                      f"{index['encoder']} ({index['encoder_version']}), {state_text}",
+                      highlight=False)
+    for row in failed:
+        console.print(f"  [red]failed[/] {row.path}: {row.error}", highlight=False)
+
+
+def rebuild(ctx: typer.Context) -> None:
+    """Rebuild the vector index from the catalog."""
+    service = state(ctx).service()
+    try:
+        index = service.rebuild()
+    finally:
+        service.close()
+    console.print(f"Rebuilt the index: {index.count} vectors ({index.index_type}).")
+
+
+def export(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Argument(help="Folder to write embeddings.npy, paths.json, "
+                                        "index.faiss into.")],
+) -> None:
+    """Export embeddings.npy + paths.json + index.faiss (row i of each is sound i)."""
+    service = state(ctx).service()
+    try:
+        info = service.export(out)
+    finally:
+        service.close()
+    console.print(f"Exported {info['count']} sounds (dim {info['dim']}) to {out}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the root app."""
+    app.command()(index)
+    app.command()(status)
+    app.command()(rebuild)
+    app.command()(export)

@@ -1,0 +1,107 @@
+"""`soundscout`: index a sound library, search it, serve it."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from soundscout import __version__
+from soundscout.cli import library_cmds, search_cmds, server_cmds
+from soundscout.cli.config_cmds import app as config_app
+from soundscout.cli.context import CliState
+from soundscout.errors import SoundscoutError
+
+app = typer.Typer(
+    help="Soundscout: find sounds by what they sound like.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(config_app, name="config")
+library_cmds.register(app)
+search_cmds.register(app)
+server_cmds.register(app)
+
+try:
+    from soundscout.cli.models import app as models_app
+except ImportError:  # pragma: no cover - optional module
+    models_app = None
+if models_app is not None:
+    app.add_typer(models_app, name="models", help="List and download model weights.")
+
+err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"soundscout {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.",
+                                                envvar="SOUNDSCOUT_CONFIG")] = None,
+    library: Annotated[Path | None, typer.Option(
+        "--library", "-L", help="Library directory (catalog + index); overrides library.path."
+    )] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs and tracebacks.")]
+    = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Soundscout: find sounds by what they sound like."""
+    ctx.obj = CliState(config_path=config, library=library, verbose=verbose)
+    _setup_logging(verbose)
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s" if verbose else "%(levelname)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+    logging.getLogger("faiss").setLevel(logging.WARNING)
+    for noisy in ("httpx", "urllib3", "filelock", "numba", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turning Soundscout errors into message + hint and exit 1."""
+    verbose = any(arg in ("-v", "--verbose") for arg in (argv or sys.argv[1:]))
+    try:
+        app(args=argv, standalone_mode=False)
+    except SoundscoutError as exc:
+        if verbose:
+            traceback.print_exc()
+        err_console.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            err_console.print(f"[yellow]Hint:[/] {exc.hint}", highlight=False)
+        return 1
+    except KeyboardInterrupt:
+        err_console.print("Interrupted. Finished work is saved; run the command again to resume.")
+        return 130
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        return 1
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""Typed configuration from layered sources.
+
+Order (later wins): packaged ``default.yaml`` → user YAML (``--config`` or
+``SOUNDSCOUT_CONFIG``) → ``SOUNDSCOUT_<SECTION>__<KEY>`` environment variables →
+explicit overrides (CLI flags). Validated once, naming the bad key.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from platformdirs import user_data_dir
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from soundscout.errors import ConfigError
+
+ENV_PREFIX = "SOUNDSCOUT_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LibrarySettings(_Section):
+    path: Path | None = None
+
+
+class EncoderSettings(_Section):
+    name: str = "tiny"
+    device: Literal["cpu", "cuda", "auto"] = "auto"
+    batch_size: int = Field(16, ge=1, le=4096)
+    weights: Path | None = None
+
+
+class IngestSettings(_Section):
+    workers: int | None = Field(None, ge=0, le=256)
+    commit_every: int = Field(32, ge=1, le=100000)
+    max_inflight_seconds: float = Field(1800, gt=0)
+    max_file_seconds: float | None = Field(600, gt=0)
+    follow_symlinks: bool = True
+    retry_failed: bool = False
+    extensions: list[str] = Field(default_factory=list)
+
+
+class IndexSettings(_Section):
+    ann_threshold: int = Field(200000, ge=1)
+    ivf_nlist: int | None = Field(None, ge=1)
+    ivf_nprobe: int = Field(32, ge=1)
+
+
+class SearchSettings(_Section):
+    default_k: int = Field(20, ge=1)
+    max_k: int = Field(500, ge=1, le=100000)
+    default_alpha: float = Field(0.5, ge=0.0, le=1.0)
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    api_key: str | None = None
+    max_upload_bytes: int = Field(52428800, ge=1)
+    max_upload_seconds: float = Field(600, gt=0)
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(_Section):
+    """The whole effective configuration."""
+
+    library: LibrarySettings = Field(default_factory=LibrarySettings)
+    encoder: EncoderSettings = Field(default_factory=EncoderSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    search: SearchSettings = Field(default_factory=SearchSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+
+    @property
+    def library_path(self) -> Path:
+        """Where the catalog and index live."""
+        if self.library.path is not None:
+            return Path(self.library.path).expanduser()
+        return Path(user_data_dir("soundscout")) / "library"
+
+
+class LoadedConfig(BaseModel):
+    """Settings plus the source of every leaf value (``section.key`` → source)."""
+
+    settings: Settings
+    sources: dict[str, str]
+
+
+def default_yaml_text() -> str:
+    """The packaged, commented default configuration."""
+    return resources.files("soundscout").joinpath("default.yaml").read_text(encoding="utf-8")
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Config file not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"Config file {path} is not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"Config file {path} must hold a mapping of sections.")
+    return data
+
+
+def _merge(base: dict[str, Any], layer: dict[str, Any], source: str, sources: dict[str, str],
+           prefix: str = "") -> None:
+    for key, value in layer.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value, source, sources, dotted + ".")
+        else:
+            base[key] = value
+            sources[dotted] = source
+            if isinstance(value, dict):
+                for sub in value:
+                    sources[f"{dotted}.{sub}"] = source
+
+
+def _env_layer(environ: dict[str, str]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+        layer.setdefault(section, {})[key] = yaml.safe_load(raw) if raw != "" else None
+    return layer
+
+
+def _dotted_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for dotted, value in overrides.items():
+        if value is None:
+            continue
+        section, _, key = dotted.partition(".")
+        layer.setdefault(section, {})[key] = value
+    return layer
+
+
+def load_config(
+    path: str | Path | None = None,
+    overrides: dict[str, Any] | None = None,
+    environ: dict[str, str] | None = None,
+) -> LoadedConfig:
+    """Build the effective settings from every layer.
+
+    Args:
+        path: a user YAML file; None falls back to ``SOUNDSCOUT_CONFIG``.
+        overrides: ``{"section.key": value}`` from CLI flags; None values are ignored.
+        environ: the environment to read (default ``os.environ``).
+
+    Raises:
+        ConfigError: unreadable file, unknown key or invalid value (named).
+    """
+    environ = dict(os.environ if environ is None else environ)
+    sources: dict[str, str] = {}
+    data: dict[str, Any] = {}
+    _merge(data, yaml.safe_load(default_yaml_text()), "default", sources)
+    user_path = path or environ.get(f"{ENV_PREFIX}CONFIG")
+    if user_path:
+        _merge(data, _read_yaml(Path(user_path).expanduser()), f"file:{user_path}", sources)
+    _merge(data, _env_layer(environ), "env", sources)
+    _merge(data, _dotted_overrides(overrides or {}), "cli", sources)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe_validation_error(exc, sources)) from exc
+    return LoadedConfig(settings=settings, sources=sources)
+
+
+def _describe_validation_error(exc: ValidationError, sources: dict[str, str]) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"])
+        origin = sources.get(key, "unknown source")
+        if err["type"] == "extra_forbidden":
+            lines.append(f"unknown config key '{key}' (from {origin})")
+        else:
+            lines.append(f"invalid value for '{key}' (from {origin}): {err['msg']}")
+    return "Invalid configuration: " + "; ".join(lines)
+
+
+def flatten_settings(settings: Settings) -> dict[str, Any]:
+    """``section.key`` → value for every leaf, for display."""
+    flat: dict[str, Any] = {}
+    for section, values in settings.model_dump(mode="json").items():
+        for key, value in values.items():
+            flat[f"{section}.{key}"] = value
+    return flat

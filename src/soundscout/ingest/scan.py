@@ -1,0 +1,135 @@
+"""Scan a folder for audio files and plan what an ingest must do."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from soundscout.catalog.catalog import FileEntry, SoundRow
+
+log = logging.getLogger(__name__)
+
+_HASH_CHUNK = 1 << 20
+
+
+def content_hash(path: str) -> str:
+    """sha1 of the file bytes."""
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def scan_folder(root: Path, extensions: Iterable[str], follow_symlinks: bool = True
+                ) -> list[FileEntry]:
+    """Every file under ``root`` whose extension (any case) is an audio extension.
+
+    Directory symlink loops are detected and skipped; unreadable directories are
+    logged and skipped; files that cannot be stat'ed (broken links) are returned with
+    size -1 so that ingest records them as failed with a reason.
+    """
+    suffixes = {e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions}
+    seen_dirs: set[tuple[int, int]] = set()
+    entries: list[FileEntry] = []
+
+    def on_error(err: OSError) -> None:
+        log.warning("cannot read folder %s: %s", err.filename, err.strerror)
+
+    walker = os.walk(root, onerror=on_error, followlinks=follow_symlinks)
+    for dirpath, dirnames, filenames in walker:
+        try:
+            st = os.stat(dirpath)
+        except OSError:
+            dirnames[:] = []
+            continue
+        key = (st.st_dev, st.st_ino)
+        if key in seen_dirs:
+            log.warning("skipping %s: symlink loop or folder already scanned", dirpath)
+            dirnames[:] = []
+            continue
+        seen_dirs.add(key)
+        dirnames.sort()
+        for name in sorted(filenames):
+            if os.path.splitext(name)[1].lower() not in suffixes:
+                continue
+            path = os.path.join(dirpath, name)
+            if not follow_symlinks and os.path.islink(path):
+                continue
+            try:
+                fst = os.stat(path)
+                entries.append(FileEntry(path, fst.st_size, fst.st_mtime_ns))
+            except OSError:
+                entries.append(FileEntry(path, -1, -1))
+    return entries
+
+
+@dataclass
+class ScanPlan:
+    """What changed between the folder and the catalog."""
+
+    new: list[FileEntry] = field(default_factory=list)
+    changed: list[tuple[int, FileEntry]] = field(default_factory=list)
+    moved: list[tuple[int, FileEntry]] = field(default_factory=list)
+    deleted: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    failed_unchanged: int = 0
+
+
+def plan_scan(known: dict[str, SoundRow], found: list[FileEntry], retry_failed: bool = False,
+              hash_file: Callable[[str], str] = content_hash) -> ScanPlan:
+    """Compare a scan with the catalog rows under the same root.
+
+    A path seen before with the same size and mtime is unchanged. A new path whose
+    content hash equals that of a vanished row is a move (its embedding is kept).
+    Failed files are retried only when they changed, unless ``retry_failed``.
+    """
+    plan = ScanPlan()
+    found_paths = {f.path for f in found}
+    vanished = {row.id: row for path, row in known.items() if path not in found_paths}
+    candidates: list[FileEntry] = []
+    for entry in found:
+        row = known.get(entry.path)
+        if row is None:
+            candidates.append(entry)
+        elif (row.size, row.mtime_ns) != (entry.size, entry.mtime_ns):
+            plan.changed.append((row.id, entry))
+        elif row.status == "failed" and not retry_failed:
+            plan.failed_unchanged += 1
+        elif row.status == "failed":
+            plan.changed.append((row.id, entry))
+        else:
+            plan.unchanged += 1
+    by_size: dict[int, list[SoundRow]] = {}
+    for row in vanished.values():
+        if row.content_hash and row.status == "done":
+            by_size.setdefault(row.size, []).append(row)
+    for entry in candidates:
+        match = _find_move(entry, by_size, hash_file)
+        if match is not None:
+            plan.moved.append((match.id, entry))
+            vanished.pop(match.id)
+        else:
+            plan.new.append(entry)
+    plan.deleted = sorted(vanished)
+    return plan
+
+
+def _find_move(entry: FileEntry, by_size: dict[int, list[SoundRow]],
+               hash_file: Callable[[str], str]) -> SoundRow | None:
+    rows = by_size.get(entry.size)
+    if not rows:
+        return None
+    try:
+        digest = hash_file(entry.path)
+    except OSError:
+        return None
+    for row in rows:
+        if row.content_hash == digest:
+            rows.remove(row)
+            return row
+    return None

@@ -1,0 +1,104 @@
+"""The small stages of ingest: decode one file, embed a batch, turn results into outcomes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from soundscout.audio.decode import AudioInfo, decode_file
+from soundscout.catalog.catalog import Outcome
+from soundscout.encoders.base import Encoder
+from soundscout.errors import DecodeError
+from soundscout.ingest.scan import content_hash
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Decoded:
+    """One file after the decode stage: a waveform, or the reason there is none."""
+
+    sound_id: int
+    path: str
+    content_hash: str | None = None
+    info: AudioInfo | None = None
+    waveform: np.ndarray | None = None
+    error: str | None = None
+    rate: int = 1  # sample rate of the waveform
+
+    @property
+    def seconds(self) -> float:
+        """Seconds of audio held in memory by this item."""
+        if self.waveform is None or self.info is None:
+            return 0.0
+        return len(self.waveform) / max(self.rate, 1)
+
+
+def decode_stage(sound_id: int, path: str, sample_rate: int, max_seconds: float | None
+                 ) -> Decoded:
+    """Hash and decode one file to mono at ``sample_rate``; never raises for a bad file."""
+    item = Decoded(sound_id, path, rate=sample_rate)
+    try:
+        item.content_hash = content_hash(path)
+    except IsADirectoryError:
+        item.error = "is a directory, not an audio file"
+        return item
+    except FileNotFoundError:
+        item.error = "file not found (deleted during the scan, or a broken link)"
+        return item
+    except PermissionError:
+        item.error = "permission denied"
+        return item
+    except OSError as exc:
+        item.error = f"cannot read file: {exc.strerror or exc}"
+        return item
+    try:
+        item.info, item.waveform = decode_file(path, sample_rate, max_seconds=max_seconds)
+    except DecodeError as exc:
+        item.error = exc.message
+    except Exception as exc:  # a decoder bug must not stop the batch
+        item.error = f"unexpected decoder error: {type(exc).__name__}: {exc}"
+    return item
+
+
+def _metadata(item: Decoded) -> dict[str, object]:
+    info = item.info
+    return {
+        "content_hash": item.content_hash,
+        "duration": info.duration if info else None,
+        "sample_rate": info.sample_rate if info else None,
+        "channels": info.channels if info else None,
+        "format": info.format if info else None,
+    }
+
+
+def failed_outcome(item: Decoded, reason: str | None = None) -> Outcome:
+    """An outcome recording why this item has no vector."""
+    return Outcome(item.sound_id, error=reason or item.error, **_metadata(item))  # type: ignore[arg-type]
+
+
+def embed_stage(encoder: Encoder, items: list[Decoded], batch_size: int) -> list[Outcome]:
+    """Embed decoded items in batches; a model error is isolated to the file causing it."""
+    good = [i for i in items if i.waveform is not None]
+    outcomes = [failed_outcome(i) for i in items if i.waveform is None]
+    if not good:
+        return outcomes
+    try:
+        vectors = encoder.encode_audio([i.waveform for i in good], batch_size=batch_size)
+        pairs = list(zip(good, vectors, strict=True))
+    except Exception:
+        log.debug("batch embedding failed; retrying files one by one", exc_info=True)
+        pairs = []
+        for item in good:
+            try:
+                pairs.append((item, encoder.encode_audio(item.waveform)))
+            except Exception as exc:
+                outcomes.append(failed_outcome(item, f"encoder error: {type(exc).__name__}: {exc}"))
+    for item, vector in pairs:
+        if not np.all(np.isfinite(vector)):
+            outcomes.append(failed_outcome(item, "encoder produced a non-finite vector"))
+        else:
+            outcomes.append(Outcome(item.sound_id, vector=vector, **_metadata(item)))  # type: ignore[arg-type]
+    return outcomes

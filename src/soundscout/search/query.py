@@ -1,0 +1,74 @@
+"""Query objects shared by the search service, the catalog and the front-ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from soundscout.errors import InvalidQueryError
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on which sounds may be returned."""
+
+    min_duration: float | None = None
+    max_duration: float | None = None
+    formats: tuple[str, ...] = field(default_factory=tuple)
+    folder: str | None = None
+    min_sample_rate: int | None = None
+    max_sample_rate: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_range("duration", self.min_duration, self.max_duration)
+        _check_range("sample_rate", self.min_sample_rate, self.max_sample_rate)
+        cleaned = tuple(f.lower().lstrip(".") for f in self.formats if f and f.strip())
+        object.__setattr__(self, "formats", cleaned)
+        if self.folder is not None and not self.folder.strip():
+            object.__setattr__(self, "folder", None)
+
+    @property
+    def active(self) -> bool:
+        """True when at least one restriction is set."""
+        return any(
+            value not in (None, ())
+            for value in (self.min_duration, self.max_duration, self.formats, self.folder,
+                          self.min_sample_rate, self.max_sample_rate)
+        )
+
+
+def _check_range(name: str, low: float | None, high: float | None) -> None:
+    for label, value in (("min", low), ("max", high)):
+        if value is not None and value < 0:
+            raise InvalidQueryError(f"{label}_{name} must not be negative (got {value}).")
+    if low is not None and high is not None and low > high:
+        raise InvalidQueryError(f"min_{name} ({low}) is larger than max_{name} ({high}).")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result row."""
+
+    id: int
+    path: str
+    score: float
+    duration: float | None
+    format: str | None
+    sample_rate: int | None
+    channels: int | None
+
+
+def check_alpha(alpha: float) -> float:
+    """Validate a hybrid weight: a finite number in [0, 1]."""
+    if not isinstance(alpha, (int, float)) or not (0.0 <= float(alpha) <= 1.0):
+        raise InvalidQueryError(
+            f"alpha must be between 0 and 1 (got {alpha}).",
+            hint="alpha=1 searches by the reference sound only, alpha=0 by the text only.",
+        )
+    return float(alpha)
+
+
+def check_k(k: int, max_k: int) -> int:
+    """Validate the number of results."""
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1 or k > max_k:
+        raise InvalidQueryError(f"k must be an integer between 1 and {max_k} (got {k}).")
+    return k

@@ -1,0 +1,381 @@
+"""The search service: the one core object that the CLI, the API and the tests use.
+
+It owns the catalog, the encoder (created lazily) and the vector index, which it
+keeps in step with the catalog's revision.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from soundscout.catalog.catalog import Catalog, SoundRow
+from soundscout.config import Settings
+from soundscout.encoders.base import Encoder, l2_normalize
+from soundscout.encoders.registry import create_encoder
+from soundscout.errors import (
+    EmptyLibraryError,
+    IndexMismatchError,
+    InvalidQueryError,
+    NotFoundError,
+    PayloadTooLargeError,
+)
+from soundscout.index.faiss_index import IndexParams, VectorIndex
+from soundscout.index.manifest import Manifest
+from soundscout.ingest.runner import IngestReport, run_ingest
+from soundscout.search.query import Filters, SearchHit, check_alpha, check_k
+
+log = logging.getLogger(__name__)
+
+INDEX_DIRNAME = "index"
+_TEXT_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Hits plus a description of the query that produced them."""
+
+    hits: list[SearchHit]
+    mode: str  # "text", "audio" or "hybrid"
+    alpha: float | None
+    took_ms: float
+
+
+class SearchService:
+    """Catalog + encoder + index; see the module docstring."""
+
+    def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
+        self.settings = settings
+        self.library_dir = settings.library_path
+        self.index_dir = self.library_dir / INDEX_DIRNAME
+        self.catalog = Catalog(self.library_dir)
+        self._encoder = encoder
+        self._index: VectorIndex | None = None
+        self._index_revision = -1
+        self._lock = threading.RLock()
+        self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+
+    def close(self) -> None:
+        """Release the catalog connection."""
+        self.catalog.close()
+
+    # -- parts -----------------------------------------------------------------
+    @property
+    def encoder(self) -> Encoder:
+        """The configured encoder, created on first use."""
+        with self._lock:
+            if self._encoder is None:
+                cfg = self.settings.encoder
+                self._encoder = create_encoder(cfg.name, device=cfg.device, weights=cfg.weights)
+            return self._encoder
+
+    @property
+    def index_params(self) -> IndexParams:
+        """Exact/ANN switch and IVF parameters from the settings."""
+        cfg = self.settings.index
+        return IndexParams(cfg.ann_threshold, cfg.ivf_nlist, cfg.ivf_nprobe)
+
+    # -- ingest and index maintenance ----------------------------------------------
+    def index_folder(self, root: Path, progress: bool = True) -> IngestReport:
+        """Scan, embed and catalogue a folder, then bring the index up to date and save it."""
+        report = run_ingest(self.catalog, self.encoder, root, self.settings.ingest,
+                            batch_size=self.settings.encoder.batch_size, progress=progress)
+        self.sync_index(save=True)
+        return report
+
+    def rebuild(self) -> VectorIndex:
+        """Rebuild the index from the catalog from scratch and save it."""
+        with self._lock:
+            index, revision = self._build_from_catalog()
+            self._set_index(index, revision, save=True)
+            return index
+
+    def sync_index(self, save: bool = False) -> VectorIndex:
+        """The index, up to date with the catalog (loading, catching up or rebuilding)."""
+        with self._lock:
+            revision = self.catalog.revision
+            if self._index is not None and self._index_revision == revision:
+                return self._index
+            self._check_catalog_encoder()
+            if self._index is None:
+                self._load_saved()
+            if self._index is not None and self._index_revision == revision:
+                return self._index
+            if self._index is not None and self._index_revision <= revision:
+                index = self._catch_up(self._index, self._index_revision, copy=not save)
+            else:
+                index, revision = self._build_from_catalog()
+            self._set_index(index, revision, save=save)
+            return index
+
+    def _check_catalog_encoder(self) -> None:
+        versions = self.catalog.encoder_versions()
+        mine = self.encoder.version
+        if versions and mine not in versions:
+            others = ", ".join(sorted(versions))
+            raise IndexMismatchError(
+                f"The library was embedded with {others}, not with the configured encoder "
+                f"{self.encoder.name} ({mine}).",
+                hint=f"Run `soundscout index PATH --encoder {self.encoder.name}` to re-embed "
+                "the library, or configure the encoder it was built with.",
+            )
+
+    def _load_saved(self) -> None:
+        manifest = VectorIndex.saved_manifest(self.index_dir)
+        if manifest is None:
+            return
+        enc = self.encoder
+        manifest.check_compatible(enc.name, enc.version, enc.dim)
+        loaded = VectorIndex.load(self.index_dir)
+        if loaded is not None:
+            self._index, self._index_revision = loaded[0], loaded[1].catalog_revision
+
+    def _catch_up(self, index: VectorIndex, since: int, copy: bool) -> VectorIndex:
+        if copy:  # readers may be searching the current object; update a copy and swap
+            index = VectorIndex(faiss.clone_index(index._index), index.index_type,
+                                dict(index.params))
+        changed, removed = self.catalog.changes_since(since)
+        index.remove(np.concatenate([changed, removed]))
+        for ids, vectors in self.catalog.iter_embeddings(self.encoder.version, min_rev=since):
+            index.add(ids, vectors)
+        if index.index_type == "flat" and index.count >= self.index_params.ann_threshold:
+            return self._build_from_catalog()[0]
+        return index
+
+    def _build_from_catalog(self) -> tuple[VectorIndex, int]:
+        revision = self.catalog.revision
+        parts = list(self.catalog.iter_embeddings(self.encoder.version))
+        dim = self.encoder.dim
+        ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        vectors = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, dim), "f4")
+        return VectorIndex.build(dim, ids, vectors, self.index_params), revision
+
+    def _set_index(self, index: VectorIndex, revision: int, save: bool) -> None:
+        self._index, self._index_revision = index, revision
+        if save:
+            enc = self.encoder
+            manifest = Manifest(enc.name, enc.version, enc.dim, index.count, revision,
+                                index.index_type, dict(index.params))
+            index.save(self.index_dir, manifest)
+
+    # -- queries ---------------------------------------------------------------
+    def embed_text(self, text: str) -> np.ndarray:
+        """The (cached) vector of a text query."""
+        with self._lock:
+            if text in self._text_cache:
+                self._text_cache.move_to_end(text)
+                return self._text_cache[text]
+        vector = self.encoder.encode_text(text)
+        with self._lock:
+            self._text_cache[text] = vector
+            while len(self._text_cache) > _TEXT_CACHE_SIZE:
+                self._text_cache.popitem(last=False)
+        return vector
+
+    def search(
+        self,
+        *,
+        text: str | None = None,
+        sound_id: int | None = None,
+        audio_path: str | Path | None = None,
+        audio_bytes: bytes | None = None,
+        alpha: float | None = None,
+        k: int | None = None,
+        filters: Filters | None = None,
+    ) -> SearchResult:
+        """Text, audio or hybrid search.
+
+        Args:
+            text: a description of the sound wanted.
+            sound_id / audio_path / audio_bytes: the reference sound (at most one).
+            alpha: hybrid weight of the reference sound, in [0, 1].
+            k: number of results.
+            filters: duration, format, folder and sample-rate restrictions.
+        """
+        started = time.perf_counter()
+        text = text.strip() if text else None
+        sources = [s for s in (sound_id, audio_path, audio_bytes) if s is not None]
+        if len(sources) > 1:
+            raise InvalidQueryError("Give at most one reference sound (id, file or upload).")
+        if not text and not sources:
+            raise InvalidQueryError("Give a text query, a reference sound, or both.")
+        k = check_k(self.settings.search.default_k if k is None else k, self.settings.search.max_k)
+        if alpha is not None:
+            alpha = check_alpha(alpha)
+        index = self.sync_index()
+        if index.count == 0:
+            raise EmptyLibraryError("No sounds are indexed yet.")
+        audio_vec, exclude = (None, set())
+        if sources:
+            audio_vec, exclude = self._reference(sound_id, audio_path, audio_bytes)
+        text_vec = self.embed_text(text) if text else None
+        query, mode, alpha = _combine(audio_vec, text_vec, alpha, self.settings.search.default_alpha)
+        allowed = None
+        if filters is not None and filters.active:
+            allowed = self.catalog.filter_ids(filters)
+            if len(allowed) == 0:
+                return SearchResult([], mode, alpha, _ms(started))
+        scores, ids = index.search(query[None, :], k + len(exclude), allowed_ids=allowed)
+        hits = self._hits(ids[0], scores[0], exclude, k)
+        return SearchResult(hits, mode, alpha, _ms(started))
+
+    def _hits(self, ids: np.ndarray, scores: np.ndarray, exclude: set[int], k: int
+              ) -> list[SearchHit]:
+        wanted = [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)
+                  if i >= 0 and int(i) not in exclude][:k]
+        rows = self.catalog.get_many(i for i, _ in wanted)
+        return [_hit(rows[i], s) for i, s in wanted if i in rows]
+
+    def _reference(self, sound_id: int | None, audio_path: str | Path | None,
+                   audio_bytes: bytes | None) -> tuple[np.ndarray, set[int]]:
+        if sound_id is not None:
+            return self._reference_by_id(sound_id), {int(sound_id)}
+        if audio_path is not None:
+            return self._reference_by_path(Path(audio_path))
+        assert audio_bytes is not None
+        return self._reference_by_bytes(audio_bytes)
+
+    def _reference_by_id(self, sound_id: int) -> np.ndarray:
+        row = self.catalog.get(sound_id)
+        if row is None:
+            raise NotFoundError(f"No sound with id {sound_id}.")
+        vector = self.catalog.embedding(sound_id)
+        if row.status != "done" or vector is None or row.encoder_version != self.encoder.version:
+            raise InvalidQueryError(
+                f"Sound {sound_id} has no embedding (status: {row.status}).",
+                hint="Only indexed sounds can be used as a reference; run `soundscout index`.",
+            )
+        return vector
+
+    def _reference_by_path(self, path: Path) -> tuple[np.ndarray, set[int]]:
+        absolute = os.path.abspath(os.path.expanduser(str(path)))
+        row = self.catalog.find_by_path(absolute)
+        if row is not None and row.status == "done" and _unchanged(row, absolute):
+            vector = self.catalog.embedding(row.id)
+            if vector is not None and row.encoder_version == self.encoder.version:
+                return vector, {row.id}
+        if not os.path.isfile(absolute):
+            raise NotFoundError(f"Reference file not found: {absolute}")
+        from soundscout.audio.decode import load_audio
+
+        waveform = load_audio(absolute, self.encoder.sample_rate,
+                              max_seconds=self.settings.ingest.max_file_seconds)
+        return self.encoder.encode_audio(waveform), {row.id} if row else set()
+
+    def _reference_by_bytes(self, data: bytes) -> tuple[np.ndarray, set[int]]:
+        limits = self.settings.server
+        if len(data) > limits.max_upload_bytes:
+            raise PayloadTooLargeError(
+                f"The upload has {len(data)} bytes; the limit is {limits.max_upload_bytes}.",
+                hint="Trim the reference sound or raise server.max_upload_bytes.",
+            )
+        from soundscout.audio.decode import decode_bytes
+
+        info, waveform = decode_bytes(data, self.encoder.sample_rate,
+                                      max_seconds=limits.max_upload_seconds + 1)
+        if info.duration > limits.max_upload_seconds:
+            raise PayloadTooLargeError(
+                f"The upload lasts {info.duration:.0f} s; the limit is "
+                f"{limits.max_upload_seconds:.0f} s.",
+                hint="Upload a shorter region or raise server.max_upload_seconds.",
+            )
+        digest = hashlib.sha1(data).hexdigest()
+        exclude = {row.id for row in self.catalog.find_by_hash(digest)}
+        return self.encoder.encode_audio(waveform), exclude
+
+    # -- information -------------------------------------------------------------
+    def sound(self, sound_id: int) -> SoundRow:
+        """The catalog row of one sound."""
+        row = self.catalog.get(sound_id)
+        if row is None:
+            raise NotFoundError(f"No sound with id {sound_id}.")
+        return row
+
+    def audio_file(self, sound_id: int) -> Path:
+        """The file of a catalogued sound, for streaming (only catalogued files)."""
+        row = self.sound(sound_id)
+        path = Path(row.path)
+        if not path.is_file():
+            raise NotFoundError(
+                f"The file of sound {sound_id} is gone: {row.path}",
+                hint="Run `soundscout index` on its folder to update the catalog.",
+            )
+        return path
+
+    def stats(self) -> dict[str, object]:
+        """Library state: counts, encoder, index."""
+        counts = self.catalog.counts()
+        manifest = VectorIndex.saved_manifest(self.index_dir)
+        return {
+            "library": str(self.library_dir),
+            "roots": self.catalog.roots(),
+            "sounds": counts,
+            "catalog_revision": self.catalog.revision,
+            "encoder": {"name": self.settings.encoder.name,
+                        **({"version": self._encoder.version, "dim": self._encoder.dim}
+                           if self._encoder is not None else {})},
+            "index": None if manifest is None else {
+                "type": manifest.index_type,
+                "count": manifest.count,
+                "catalog_revision": manifest.catalog_revision,
+                "params": manifest.params,
+                "encoder": manifest.encoder_name,
+                "encoder_version": manifest.encoder_version,
+                "dim": manifest.dim,
+                "stale": manifest.catalog_revision != self.catalog.revision,
+            },
+        }
+
+    def export(self, out_dir: Path) -> dict[str, int]:
+        """Write ``embeddings.npy``, ``paths.json`` and ``index.faiss`` (row i = path i)."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        parts = list(self.catalog.iter_embeddings(self.encoder.version))
+        if not parts:
+            raise EmptyLibraryError("Nothing to export: no sounds are indexed yet.")
+        ids = np.concatenate([p[0] for p in parts])
+        vectors = l2_normalize(np.concatenate([p[1] for p in parts]))
+        rows = self.catalog.get_many(ids)
+        np.save(out_dir / "embeddings.npy", vectors)
+        (out_dir / "paths.json").write_text(json.dumps([rows[int(i)].path for i in ids], indent=1))
+        flat = faiss.IndexFlatIP(vectors.shape[1])
+        flat.add(vectors)
+        faiss.write_index(flat, str(out_dir / "index.faiss"))
+        return {"count": len(ids), "dim": int(vectors.shape[1])}
+
+
+def _combine(audio_vec: np.ndarray | None, text_vec: np.ndarray | None, alpha: float | None,
+             default_alpha: float) -> tuple[np.ndarray, str, float | None]:
+    if audio_vec is not None and text_vec is not None:
+        weight = default_alpha if alpha is None else alpha
+        return l2_normalize(weight * audio_vec + (1 - weight) * text_vec), "hybrid", weight
+    if audio_vec is not None:
+        return l2_normalize(audio_vec), "audio", None
+    assert text_vec is not None
+    return l2_normalize(text_vec), "text", None
+
+
+def _hit(row: SoundRow, score: float) -> SearchHit:
+    return SearchHit(row.id, row.path, score, row.duration, row.format, row.sample_rate,
+                     row.channels)
+
+
+def _unchanged(row: SoundRow, path: str) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == (row.size, row.mtime_ns)
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
