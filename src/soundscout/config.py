@@ -115,8 +115,13 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _merge(base: dict[str, Any], layer: dict[str, Any], source: str, sources: dict[str, str],
-           prefix: str = "") -> None:
+def _merge(
+    base: dict[str, Any],
+    layer: dict[str, Any],
+    source: str,
+    sources: dict[str, str],
+    prefix: str = "",
+) -> None:
     for key, value in layer.items():
         dotted = f"{prefix}{key}"
         if isinstance(value, dict) and isinstance(base.get(key), dict):
@@ -134,7 +139,7 @@ def _env_layer(environ: dict[str, str]) -> dict[str, Any]:
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
-        section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
         layer.setdefault(section, {})[key] = yaml.safe_load(raw) if raw != "" else None
     return layer
 

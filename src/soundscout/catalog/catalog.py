@@ -204,8 +204,9 @@ class Catalog:
         return [r[0] for r in self._conn.execute("SELECT DISTINCT root FROM sounds ORDER BY root")]
 
     @_locked
-    def pending(self, encoder_version: str, root: str | None = None,
-                retry_failed: bool = False) -> list[tuple[int, str]]:
+    def pending(
+        self, encoder_version: str, root: str | None = None, retry_failed: bool = False
+    ) -> list[tuple[int, str]]:
         """(id, path) of sounds that still need an embedding for this encoder."""
         clauses = ["status = 'pending'", "(status = 'done' AND encoder_version != :ver)"]
         if retry_failed:
@@ -218,8 +219,9 @@ class Catalog:
             params.update(plen=len(prefix), prefix=prefix)
         return [(r[0], r[1]) for r in self._conn.execute(sql + " ORDER BY id", params)]
 
-    def iter_embeddings(self, encoder_version: str, batch: int = 20000,
-                        min_rev: int = -1) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def iter_embeddings(
+        self, encoder_version: str, batch: int = 20000, min_rev: int = -1
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """Yield (ids int64, vectors float32) of done sounds in chunks."""
         last_id = -1
         while True:
@@ -248,10 +250,13 @@ class Catalog:
     @_locked
     def changes_since(self, revision: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids changed after ``revision``, ids removed after it), for incremental index sync."""
-        changed = [r[0] for r in self._conn.execute("SELECT id FROM sounds WHERE rev > ?",
-                                                     (revision,))]
-        removed = [r[0] for r in self._conn.execute(
-            "SELECT sound_id FROM removed WHERE rev > ?", (revision,))]
+        changed = [
+            r[0] for r in self._conn.execute("SELECT id FROM sounds WHERE rev > ?", (revision,))
+        ]
+        removed = [
+            r[0]
+            for r in self._conn.execute("SELECT sound_id FROM removed WHERE rev > ?", (revision,))
+        ]
         return np.asarray(changed, dtype=np.int64), np.asarray(removed, dtype=np.int64)
 
     @_locked
@@ -276,16 +281,23 @@ class Catalog:
             params.extend(filters.formats)
         if filters.folder:
             pattern = _like_escape(filters.folder.strip("/")) + "/%"
-            sql.append("AND (path LIKE ? ESCAPE '\\' OR substr(path, length(root) + 2) LIKE ? "
-                       "ESCAPE '\\')")
+            sql.append(
+                "AND (path LIKE ? ESCAPE '\\' OR substr(path, length(root) + 2) LIKE ? ESCAPE '\\')"
+            )
             params.extend(["/" + pattern if filters.folder.startswith("/") else pattern, pattern])
         rows = self._conn.execute(" ".join(sql), params)
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
     # -- writing ---------------------------------------------------------------
     @_locked
-    def apply_scan(self, root: str, new: list[FileEntry], changed: list[tuple[int, FileEntry]],
-                   moved: list[tuple[int, FileEntry]], deleted: list[int]) -> None:
+    def apply_scan(
+        self,
+        root: str,
+        new: list[FileEntry],
+        changed: list[tuple[int, FileEntry]],
+        moved: list[tuple[int, FileEntry]],
+        deleted: list[int],
+    ) -> None:
         """Record what a scan found, in one transaction.
 
         New and changed files become pending; moved files keep their embedding under
@@ -314,8 +326,9 @@ class Catalog:
     def _delete(self, conn: sqlite3.Connection, ids: list[int], rev: int) -> None:
         conn.executemany("DELETE FROM embeddings WHERE sound_id = ?", [(i,) for i in ids])
         conn.executemany("DELETE FROM sounds WHERE id = ?", [(i,) for i in ids])
-        conn.executemany("INSERT INTO removed (sound_id, rev) VALUES (?, ?)",
-                         [(i, rev) for i in ids])
+        conn.executemany(
+            "INSERT INTO removed (sound_id, rev) VALUES (?, ?)", [(i, rev) for i in ids]
+        )
 
     @_locked
     def delete(self, ids: list[int]) -> None:

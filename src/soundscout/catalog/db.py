@@ -13,8 +13,9 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) the catalog database in WAL mode, migrated to the latest."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=60.0, isolation_level=None,
-                               check_same_thread=False)
+        conn = sqlite3.connect(
+            str(path), timeout=60.0, isolation_level=None, check_same_thread=False
+        )
     except (OSError, sqlite3.Error) as exc:
         raise LibraryError(
             f"Cannot open the catalog at {path}: {exc}",

@@ -16,8 +16,9 @@ app = typer.Typer(help="Show the configuration.", no_args_is_help=True)
 @app.command("show")
 def show(
     ctx: typer.Context,
-    sources: Annotated[bool, typer.Option("--sources",
-                                          help="Also say where each value comes from.")] = False,
+    sources: Annotated[
+        bool, typer.Option("--sources", help="Also say where each value comes from.")
+    ] = False,
 ) -> None:
     """Print the effective configuration (YAML), optionally with the source of each value."""
     loaded = state(ctx).load()

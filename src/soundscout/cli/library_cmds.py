@@ -18,20 +18,31 @@ console = Console()
 def index(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Folder of sounds to index (re-run to update).")],
-    encoder: Annotated[str | None, typer.Option(help="Encoder name (builtin, clamp3, tiny).")]
-    = None,
-    workers: Annotated[int | None, typer.Option(
-        help="Decoding processes (default: one per core; 0 = sequential, least memory).")] = None,
+    encoder: Annotated[
+        str | None, typer.Option(help="Encoder name (builtin, clamp3, tiny).")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Decoding processes (default: one per core; 0 = sequential, least memory)."
+        ),
+    ] = None,
     batch_size: Annotated[int | None, typer.Option(help="Files per model batch.")] = None,
-    retry_failed: Annotated[bool, typer.Option(
-        "--retry-failed", help="Retry files that failed before even if unchanged.")] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option("--retry-failed", help="Retry files that failed before even if unchanged."),
+    ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Scan, decode, embed and catalogue a folder; incremental and safe to interrupt."""
-    service = state(ctx).service(**{
-        "encoder.name": encoder, "ingest.workers": workers, "encoder.batch_size": batch_size,
-        "ingest.retry_failed": retry_failed or None,
-    })
+    service = state(ctx).service(
+        **{
+            "encoder.name": encoder,
+            "ingest.workers": workers,
+            "encoder.batch_size": batch_size,
+            "ingest.retry_failed": retry_failed or None,
+        }
+    )
     try:
         report = service.index_folder(path, progress=progress)
     finally:
@@ -75,15 +86,19 @@ def status(
     console.print(f"Library: {stats['library']}", highlight=False)
     console.print(f"Folders: {', '.join(stats['roots']) or '(none yet)'}", highlight=False)
     console.print(f"Encoder: {stats['encoder']['name']}")
-    console.print(f"Sounds:  [green]{sounds['done']} ok[/], [red]{sounds['failed']} failed[/], "
-                  f"{sounds['pending']} pending ({sounds['total']} total)")
+    console.print(
+        f"Sounds:  [green]{sounds['done']} ok[/], [red]{sounds['failed']} failed[/], "
+        f"{sounds['pending']} pending ({sounds['total']} total)"
+    )
     if index is None:
         console.print("Index:   none yet — run `soundscout index PATH`")
     else:
         state_text = "stale (rebuilt on next search)" if index["stale"] else "up to date"
-        console.print(f"Index:   {index['type']}, {index['count']} vectors, "
-                      f"{index['encoder']} ({index['encoder_version']}), {state_text}",
-                      highlight=False)
+        console.print(
+            f"Index:   {index['type']}, {index['count']} vectors, "
+            f"{index['encoder']} ({index['encoder_version']}), {state_text}",
+            highlight=False,
+        )
     for row in failed:
         console.print(f"  [red]failed[/] {row.path}: {row.error}", highlight=False)
 
@@ -100,8 +115,9 @@ def rebuild(ctx: typer.Context) -> None:
 
 def export(
     ctx: typer.Context,
-    out: Annotated[Path, typer.Argument(help="Folder to write embeddings.npy, paths.json, "
-                                        "index.faiss into.")],
+    out: Annotated[
+        Path, typer.Argument(help="Folder to write embeddings.npy, paths.json, index.faiss into.")
+    ],
 ) -> None:
     """Export embeddings.npy + paths.json + index.faiss (row i of each is sound i)."""
     service = state(ctx).service()

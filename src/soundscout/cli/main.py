@@ -47,15 +47,25 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML config file.",
-                                                envvar="SOUNDSCOUT_CONFIG")] = None,
-    library: Annotated[Path | None, typer.Option(
-        "--library", "-L", help="Library directory (catalog + index); overrides library.path."
-    )] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs and tracebacks.")]
-    = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="YAML config file.", envvar="SOUNDSCOUT_CONFIG"),
+    ] = None,
+    library: Annotated[
+        Path | None,
+        typer.Option(
+            "--library", "-L", help="Library directory (catalog + index); overrides library.path."
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logs and tracebacks.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Soundscout: find sounds by what they sound like."""
     ctx.obj = CliState(config_path=config, library=library, verbose=verbose)

@@ -20,55 +20,82 @@ console = Console()
 
 def search(
     ctx: typer.Context,
-    query: Annotated[str | None, typer.Argument(help="What the sound is like, in words.")]
-    = None,
-    audio: Annotated[Path | None, typer.Option("--audio", "-a",
-                                               help="Reference sound file.")] = None,
-    sound_id: Annotated[int | None, typer.Option("--id", help="Reference catalogued sound id.")]
-    = None,
-    alpha: Annotated[float | None, typer.Option(
-        help="Hybrid weight of the reference sound, 0..1 (1 = sound only).")] = None,
+    query: Annotated[str | None, typer.Argument(help="What the sound is like, in words.")] = None,
+    audio: Annotated[
+        Path | None, typer.Option("--audio", "-a", help="Reference sound file.")
+    ] = None,
+    sound_id: Annotated[
+        int | None, typer.Option("--id", help="Reference catalogued sound id.")
+    ] = None,
+    alpha: Annotated[
+        float | None,
+        typer.Option(help="Hybrid weight of the reference sound, 0..1 (1 = sound only)."),
+    ] = None,
     k: Annotated[int | None, typer.Option("-k", "--top", help="Number of results.")] = None,
-    min_duration: Annotated[float | None, typer.Option(help="Shortest duration, seconds.")]
-    = None,
-    max_duration: Annotated[float | None, typer.Option(help="Longest duration, seconds.")]
-    = None,
-    fmt: Annotated[list[str] | None, typer.Option("--format", help="Only these formats "
-                                                   "(repeatable): wav, flac, mp3...")] = None,
+    min_duration: Annotated[float | None, typer.Option(help="Shortest duration, seconds.")] = None,
+    max_duration: Annotated[float | None, typer.Option(help="Longest duration, seconds.")] = None,
+    fmt: Annotated[
+        list[str] | None,
+        typer.Option("--format", help="Only these formats (repeatable): wav, flac, mp3..."),
+    ] = None,
     folder: Annotated[str | None, typer.Option(help="Only under this folder.")] = None,
     min_sample_rate: Annotated[int | None, typer.Option(help="Lowest sample rate, Hz.")] = None,
     max_sample_rate: Annotated[int | None, typer.Option(help="Highest sample rate, Hz.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Search by text, by a reference sound, or both (hybrid)."""
-    filters = Filters(min_duration, max_duration, tuple(fmt or ()), folder, min_sample_rate,
-                      max_sample_rate)
+    filters = Filters(
+        min_duration, max_duration, tuple(fmt or ()), folder, min_sample_rate, max_sample_rate
+    )
     service = state(ctx).service()
     try:
-        result = service.search(text=query, audio_path=audio, sound_id=sound_id, alpha=alpha,
-                                k=k, filters=filters)
+        result = service.search(
+            text=query, audio_path=audio, sound_id=sound_id, alpha=alpha, k=k, filters=filters
+        )
     finally:
         service.close()
     if as_json:
-        typer.echo(json.dumps({"mode": result.mode, "alpha": result.alpha,
-                               "took_ms": result.took_ms,
-                               "results": [asdict(h) for h in result.hits]}, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "mode": result.mode,
+                    "alpha": result.alpha,
+                    "took_ms": result.took_ms,
+                    "results": [asdict(h) for h in result.hits],
+                },
+                indent=2,
+            )
+        )
         return
-    table = Table(title=f"{result.mode} search — {len(result.hits)} results "
-                  f"in {result.took_ms:.0f} ms", title_justify="left")
-    for column, justify in (("#", "right"), ("id", "right"), ("score", "right"),
-                            ("duration", "right"), ("format", "left"), ("path", "left")):
+    table = Table(
+        title=f"{result.mode} search — {len(result.hits)} results in {result.took_ms:.0f} ms",
+        title_justify="left",
+    )
+    for column, justify in (
+        ("#", "right"),
+        ("id", "right"),
+        ("score", "right"),
+        ("duration", "right"),
+        ("format", "left"),
+        ("path", "left"),
+    ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for rank, hit in enumerate(result.hits, 1):
         duration = f"{hit.duration:.2f} s" if hit.duration is not None else "?"
-        table.add_row(str(rank), str(hit.id), f"{hit.score:.3f}", duration, hit.format or "?",
-                      _short(hit.path))
+        table.add_row(
+            str(rank),
+            str(hit.id),
+            f"{hit.score:.3f}",
+            duration,
+            hit.format or "?",
+            _short(hit.path),
+        )
     console.print(table)
 
 
 def _short(path: str) -> str:
     home = os.path.expanduser("~")
-    return "~" + path[len(home):] if path.startswith(home + os.sep) else path
+    return "~" + path[len(home) :] if path.startswith(home + os.sep) else path
 
 
 def register(app: typer.Typer) -> None:

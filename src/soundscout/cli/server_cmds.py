@@ -26,17 +26,13 @@ def is_loopback(host: str) -> bool:
 
 def serve(
     ctx: typer.Context,
-    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")]
-    = None,
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Allow a non-loopback bind without an API key.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Allow a non-loopback bind without an API key.")
+    ] = False,
 ) -> None:
     """Serve the JSON API and the web page."""
-    import uvicorn
-
-    from soundscout.api.app import create_app
-
     settings = state(ctx).load(**{"server.host": host, "server.port": port}).settings
     server = settings.server
     if not is_loopback(server.host) and not server.api_key and not force:
@@ -46,9 +42,17 @@ def serve(
             hint="Set server.api_key (or SOUNDSCOUT_SERVER__API_KEY), bind 127.0.0.1, "
             "or pass --force.",
         )
+    import uvicorn
+
+    from soundscout.api.app import create_app
+
     typer.echo(f"Soundscout on http://{server.host}:{server.port}/  (API docs at /docs)")
-    uvicorn.run(create_app(settings), host=server.host, port=server.port,
-                log_level=settings.logging.level.lower())
+    uvicorn.run(
+        create_app(settings),
+        host=server.host,
+        port=server.port,
+        log_level=settings.logging.level.lower(),
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Union
 
 import numpy as np
 from tqdm.auto import tqdm
 
-AudioInput = Union[np.ndarray, str, os.PathLike]
+AudioInput = np.ndarray | str | os.PathLike
 
 
 def l2_normalize(vectors: np.ndarray, eps: float = 1e-12) -> np.ndarray:

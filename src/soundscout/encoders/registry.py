@@ -57,9 +57,7 @@ def create_encoder(
     entry = _REGISTRY.get(name)
     if entry is None:
         known = ", ".join(e.name for e in available_encoders())
-        raise EncoderUnavailableError(
-            f"Unknown encoder {name!r}.", hint=f"Choose one of: {known}."
-        )
+        raise EncoderUnavailableError(f"Unknown encoder {name!r}.", hint=f"Choose one of: {known}.")
     module_name, func_name = entry.factory.split(":")
     factory = getattr(importlib.import_module(module_name), func_name)
     return factory(device=device, weights=weights, **options)

@@ -56,8 +56,9 @@ class VectorIndex:
         return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dim)), "flat", {})
 
     @classmethod
-    def build(cls, dim: int, ids: np.ndarray, vectors: np.ndarray,
-              params: IndexParams | None = None) -> VectorIndex:
+    def build(
+        cls, dim: int, ids: np.ndarray, vectors: np.ndarray, params: IndexParams | None = None
+    ) -> VectorIndex:
         """Build exact or IVF, by size, from all vectors at once."""
         params = params or IndexParams()
         ids = np.ascontiguousarray(ids, dtype=np.int64)
@@ -95,8 +96,9 @@ class VectorIndex:
             return int(self._index.remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids))))
         return int(self._index.remove_ids(faiss.IDSelectorBatch(ids)))
 
-    def search(self, queries: np.ndarray, k: int,
-               allowed_ids: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, queries: np.ndarray, k: int, allowed_ids: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, ids) per query row; ``allowed_ids`` restricts the candidates.
 
         Missing slots (fewer than k candidates) have id -1.

@@ -52,8 +52,14 @@ class Manifest:
                 f"reads format {FORMAT_VERSION}."
             )
         if self.metric != "inner_product":
-            raise IndexMismatchError(f"The index uses metric {self.metric!r}, expected inner_product.")
-        if (self.encoder_name, self.encoder_version, self.dim) != (encoder_name, encoder_version, dim):
+            raise IndexMismatchError(
+                f"The index uses metric {self.metric!r}, expected inner_product."
+            )
+        if (self.encoder_name, self.encoder_version, self.dim) != (
+            encoder_name,
+            encoder_version,
+            dim,
+        ):
             raise IndexMismatchError(
                 f"The index was built with encoder {self.encoder_name} ({self.encoder_version}, "
                 f"dim {self.dim}) but the configured encoder is {encoder_name} "

@@ -43,6 +43,7 @@ class IngestReport:
     deleted: int = 0
     unchanged: int = 0
     skipped_failed: int = 0
+    resumed: int = 0
     ok: int = 0
     failed: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
@@ -66,8 +67,14 @@ def resolve_workers(workers: int | None) -> int:
     return workers
 
 
-def run_ingest(catalog: Catalog, encoder: Encoder, root: Path, settings: IngestSettings,
-               batch_size: int = 16, progress: bool = True) -> IngestReport:
+def run_ingest(
+    catalog: Catalog,
+    encoder: Encoder,
+    root: Path,
+    settings: IngestSettings,
+    batch_size: int = 16,
+    progress: bool = True,
+) -> IngestReport:
     """Bring the catalog up to date with ``root`` and embed what is pending under it."""
     started = time.perf_counter()
     root_str = os.path.abspath(os.path.expanduser(str(root)))
@@ -78,16 +85,30 @@ def run_ingest(catalog: Catalog, encoder: Encoder, root: Path, settings: IngestS
     plan = plan_scan(catalog.rows_under(root_str), entries, settings.retry_failed)
     catalog.apply_scan(root_str, plan.new, plan.changed, plan.moved, plan.deleted)
     _count_plan(report, len(entries), plan)
-    log.info("scanned %s: %d files (%d new, %d changed, %d moved, %d deleted, %d unchanged)",
-             root_str, len(entries), report.new, report.changed, report.moved, report.deleted,
-             report.unchanged)
+    log.info(
+        "scanned %s: %d files (%d new, %d changed, %d moved, %d deleted, %d unchanged, "
+        "%d left pending by an interrupted run)",
+        root_str,
+        len(entries),
+        report.new,
+        report.changed,
+        report.moved,
+        report.deleted,
+        report.unchanged,
+        report.resumed,
+    )
     pending = catalog.pending(encoder.version, root=root_str)
     if pending:
         _Processor(catalog, encoder, settings, batch_size, report, progress).run(pending)
     report.seconds = time.perf_counter() - started
-    log.info("ingest finished: %d ok, %d failed, %d unchanged, %d skipped (failed before) "
-             "in %.1f s", report.ok, report.failed, report.unchanged, report.skipped_failed,
-             report.seconds)
+    log.info(
+        "ingest finished: %d ok, %d failed, %d unchanged, %d skipped (failed before) in %.1f s",
+        report.ok,
+        report.failed,
+        report.unchanged,
+        report.skipped_failed,
+        report.seconds,
+    )
     return report
 
 
@@ -96,13 +117,21 @@ def _count_plan(report: IngestReport, scanned: int, plan: ScanPlan) -> None:
     report.new, report.changed = len(plan.new), len(plan.changed)
     report.moved, report.deleted = len(plan.moved), len(plan.deleted)
     report.unchanged, report.skipped_failed = plan.unchanged, plan.failed_unchanged
+    report.resumed = plan.resumed
 
 
 class _Processor:
     """Decode, embed and commit a list of pending (id, path)."""
 
-    def __init__(self, catalog: Catalog, encoder: Encoder, settings: IngestSettings,
-                 batch_size: int, report: IngestReport, progress: bool) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        encoder: Encoder,
+        settings: IngestSettings,
+        batch_size: int,
+        report: IngestReport,
+        progress: bool,
+    ) -> None:
         self.catalog, self.encoder, self.settings = catalog, encoder, settings
         self.batch_size, self.report = batch_size, report
         self.progress = progress
@@ -111,8 +140,13 @@ class _Processor:
 
     def run(self, pending: list[tuple[int, str]]) -> None:
         workers = resolve_workers(self.settings.workers)
-        self.bar = tqdm(total=len(pending), unit="file", desc="indexing", disable=not self.progress,
-                        dynamic_ncols=True)
+        self.bar = tqdm(
+            total=len(pending),
+            unit="file",
+            desc="indexing",
+            disable=not self.progress,
+            dynamic_ncols=True,
+        )
         try:
             if workers == 0:
                 for sound_id, path in pending:
@@ -125,7 +159,9 @@ class _Processor:
             self.bar.close()
 
     def _decode(self, sound_id: int, path: str) -> Decoded:
-        return decode_stage(sound_id, path, self.encoder.sample_rate, self.settings.max_file_seconds)
+        return decode_stage(
+            sound_id, path, self.encoder.sample_rate, self.settings.max_file_seconds
+        )
 
     def _run_pool(self, pending: list[tuple[int, str]], workers: int) -> None:
         todo: Iterator[tuple[int, str]] = iter(pending)

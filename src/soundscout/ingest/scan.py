@@ -25,8 +25,9 @@ def content_hash(path: str) -> str:
     return digest.hexdigest()
 
 
-def scan_folder(root: Path, extensions: Iterable[str], follow_symlinks: bool = True
-                ) -> list[FileEntry]:
+def scan_folder(
+    root: Path, extensions: Iterable[str], follow_symlinks: bool = True
+) -> list[FileEntry]:
     """Every file under ``root`` whose extension (any case) is an audio extension.
 
     Directory symlink loops are detected and skipped; unreadable directories are
@@ -78,10 +79,15 @@ class ScanPlan:
     deleted: list[int] = field(default_factory=list)
     unchanged: int = 0
     failed_unchanged: int = 0
+    resumed: int = 0  # unchanged but still pending from an interrupted run
 
 
-def plan_scan(known: dict[str, SoundRow], found: list[FileEntry], retry_failed: bool = False,
-              hash_file: Callable[[str], str] = content_hash) -> ScanPlan:
+def plan_scan(
+    known: dict[str, SoundRow],
+    found: list[FileEntry],
+    retry_failed: bool = False,
+    hash_file: Callable[[str], str] = content_hash,
+) -> ScanPlan:
     """Compare a scan with the catalog rows under the same root.
 
     A path seen before with the same size and mtime is unchanged. A new path whose
@@ -102,6 +108,8 @@ def plan_scan(known: dict[str, SoundRow], found: list[FileEntry], retry_failed: 
             plan.failed_unchanged += 1
         elif row.status == "failed":
             plan.changed.append((row.id, entry))
+        elif row.status == "pending":
+            plan.resumed += 1
         else:
             plan.unchanged += 1
     by_size: dict[int, list[SoundRow]] = {}
@@ -119,8 +127,9 @@ def plan_scan(known: dict[str, SoundRow], found: list[FileEntry], retry_failed: 
     return plan
 
 
-def _find_move(entry: FileEntry, by_size: dict[int, list[SoundRow]],
-               hash_file: Callable[[str], str]) -> SoundRow | None:
+def _find_move(
+    entry: FileEntry, by_size: dict[int, list[SoundRow]], hash_file: Callable[[str], str]
+) -> SoundRow | None:
     rows = by_size.get(entry.size)
     if not rows:
         return None

@@ -36,8 +36,7 @@ class Decoded:
         return len(self.waveform) / max(self.rate, 1)
 
 
-def decode_stage(sound_id: int, path: str, sample_rate: int, max_seconds: float | None
-                 ) -> Decoded:
+def decode_stage(sound_id: int, path: str, sample_rate: int, max_seconds: float | None) -> Decoded:
     """Hash and decode one file to mono at ``sample_rate``; never raises for a bad file."""
     item = Decoded(sound_id, path, rate=sample_rate)
     try:

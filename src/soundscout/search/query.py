@@ -31,8 +31,14 @@ class Filters:
         """True when at least one restriction is set."""
         return any(
             value not in (None, ())
-            for value in (self.min_duration, self.max_duration, self.formats, self.folder,
-                          self.min_sample_rate, self.max_sample_rate)
+            for value in (
+                self.min_duration,
+                self.max_duration,
+                self.formats,
+                self.folder,
+                self.min_sample_rate,
+                self.max_sample_rate,
+            )
         )
 
 

@@ -88,8 +88,14 @@ class SearchService:
     # -- ingest and index maintenance ----------------------------------------------
     def index_folder(self, root: Path, progress: bool = True) -> IngestReport:
         """Scan, embed and catalogue a folder, then bring the index up to date and save it."""
-        report = run_ingest(self.catalog, self.encoder, root, self.settings.ingest,
-                            batch_size=self.settings.encoder.batch_size, progress=progress)
+        report = run_ingest(
+            self.catalog,
+            self.encoder,
+            root,
+            self.settings.ingest,
+            batch_size=self.settings.encoder.batch_size,
+            progress=progress,
+        )
         self.sync_index(save=True)
         return report
 
@@ -142,8 +148,9 @@ class SearchService:
 
     def _catch_up(self, index: VectorIndex, since: int, copy: bool) -> VectorIndex:
         if copy:  # readers may be searching the current object; update a copy and swap
-            index = VectorIndex(faiss.clone_index(index._index), index.index_type,
-                                dict(index.params))
+            index = VectorIndex(
+                faiss.clone_index(index._index), index.index_type, dict(index.params)
+            )
         changed, removed = self.catalog.changes_since(since)
         index.remove(np.concatenate([changed, removed]))
         for ids, vectors in self.catalog.iter_embeddings(self.encoder.version, min_rev=since):
@@ -164,8 +171,15 @@ class SearchService:
         self._index, self._index_revision = index, revision
         if save:
             enc = self.encoder
-            manifest = Manifest(enc.name, enc.version, enc.dim, index.count, revision,
-                                index.index_type, dict(index.params))
+            manifest = Manifest(
+                enc.name,
+                enc.version,
+                enc.dim,
+                index.count,
+                revision,
+                index.index_type,
+                dict(index.params),
+            )
             index.save(self.index_dir, manifest)
 
     # -- queries ---------------------------------------------------------------
@@ -219,7 +233,9 @@ class SearchService:
         if sources:
             audio_vec, exclude = self._reference(sound_id, audio_path, audio_bytes)
         text_vec = self.embed_text(text) if text else None
-        query, mode, alpha = _combine(audio_vec, text_vec, alpha, self.settings.search.default_alpha)
+        query, mode, alpha = _combine(
+            audio_vec, text_vec, alpha, self.settings.search.default_alpha
+        )
         allowed = None
         if filters is not None and filters.active:
             allowed = self.catalog.filter_ids(filters)
@@ -229,15 +245,20 @@ class SearchService:
         hits = self._hits(ids[0], scores[0], exclude, k)
         return SearchResult(hits, mode, alpha, _ms(started))
 
-    def _hits(self, ids: np.ndarray, scores: np.ndarray, exclude: set[int], k: int
-              ) -> list[SearchHit]:
-        wanted = [(int(i), float(s)) for i, s in zip(ids, scores, strict=True)
-                  if i >= 0 and int(i) not in exclude][:k]
+    def _hits(
+        self, ids: np.ndarray, scores: np.ndarray, exclude: set[int], k: int
+    ) -> list[SearchHit]:
+        wanted = [
+            (int(i), float(s))
+            for i, s in zip(ids, scores, strict=True)
+            if i >= 0 and int(i) not in exclude
+        ][:k]
         rows = self.catalog.get_many(i for i, _ in wanted)
         return [_hit(rows[i], s) for i, s in wanted if i in rows]
 
-    def _reference(self, sound_id: int | None, audio_path: str | Path | None,
-                   audio_bytes: bytes | None) -> tuple[np.ndarray, set[int]]:
+    def _reference(
+        self, sound_id: int | None, audio_path: str | Path | None, audio_bytes: bytes | None
+    ) -> tuple[np.ndarray, set[int]]:
         if sound_id is not None:
             return self._reference_by_id(sound_id), {int(sound_id)}
         if audio_path is not None:
@@ -268,8 +289,9 @@ class SearchService:
             raise NotFoundError(f"Reference file not found: {absolute}")
         from soundscout.audio.decode import load_audio
 
-        waveform = load_audio(absolute, self.encoder.sample_rate,
-                              max_seconds=self.settings.ingest.max_file_seconds)
+        waveform = load_audio(
+            absolute, self.encoder.sample_rate, max_seconds=self.settings.ingest.max_file_seconds
+        )
         return self.encoder.encode_audio(waveform), {row.id} if row else set()
 
     def _reference_by_bytes(self, data: bytes) -> tuple[np.ndarray, set[int]]:
@@ -281,8 +303,9 @@ class SearchService:
             )
         from soundscout.audio.decode import decode_bytes
 
-        info, waveform = decode_bytes(data, self.encoder.sample_rate,
-                                      max_seconds=limits.max_upload_seconds + 1)
+        info, waveform = decode_bytes(
+            data, self.encoder.sample_rate, max_seconds=limits.max_upload_seconds + 1
+        )
         if info.duration > limits.max_upload_seconds:
             raise PayloadTooLargeError(
                 f"The upload lasts {info.duration:.0f} s; the limit is "
@@ -321,10 +344,17 @@ class SearchService:
             "roots": self.catalog.roots(),
             "sounds": counts,
             "catalog_revision": self.catalog.revision,
-            "encoder": {"name": self.settings.encoder.name,
-                        **({"version": self._encoder.version, "dim": self._encoder.dim}
-                           if self._encoder is not None else {})},
-            "index": None if manifest is None else {
+            "encoder": {
+                "name": self.settings.encoder.name,
+                **(
+                    {"version": self._encoder.version, "dim": self._encoder.dim}
+                    if self._encoder is not None
+                    else {}
+                ),
+            },
+            "index": None
+            if manifest is None
+            else {
                 "type": manifest.index_type,
                 "count": manifest.count,
                 "catalog_revision": manifest.catalog_revision,
@@ -353,8 +383,12 @@ class SearchService:
         return {"count": len(ids), "dim": int(vectors.shape[1])}
 
 
-def _combine(audio_vec: np.ndarray | None, text_vec: np.ndarray | None, alpha: float | None,
-             default_alpha: float) -> tuple[np.ndarray, str, float | None]:
+def _combine(
+    audio_vec: np.ndarray | None,
+    text_vec: np.ndarray | None,
+    alpha: float | None,
+    default_alpha: float,
+) -> tuple[np.ndarray, str, float | None]:
     if audio_vec is not None and text_vec is not None:
         weight = default_alpha if alpha is None else alpha
         return l2_normalize(weight * audio_vec + (1 - weight) * text_vec), "hybrid", weight
@@ -365,8 +399,9 @@ def _combine(audio_vec: np.ndarray | None, text_vec: np.ndarray | None, alpha: f
 
 
 def _hit(row: SoundRow, score: float) -> SearchHit:
-    return SearchHit(row.id, row.path, score, row.duration, row.format, row.sample_rate,
-                     row.channels)
+    return SearchHit(
+        row.id, row.path, score, row.duration, row.format, row.sample_rate, row.channels
+    )
 
 
 def _unchanged(row: SoundRow, path: str) -> bool:

@@ -1,0 +1,123 @@
+"""Incremental re-indexing: add, modify, delete, move; failures; worker pool."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from soundscout.search.service import SearchService
+from tests.audiogen import tone, write_audio, write_corrupt
+
+
+def _embedded_at(service: SearchService) -> dict[str, float]:
+    return {
+        row.path: row.embedded_at
+        for row in service.catalog.rows_under("/").values()
+        if row.status == "done"
+    }
+
+
+def test_first_index_catalogues_every_file(indexed: SearchService, sound_folder: Path) -> None:
+    files = sorted(str(p) for p in sound_folder.rglob("*") if p.is_file())
+    rows = indexed.catalog.rows_under(str(sound_folder))
+    assert sorted(rows) == files
+    assert {r.status for r in rows.values()} == {"done"}
+    m4a = next(r for r in rows.values() if r.path.endswith(".m4a"))
+    assert m4a.format == "m4a" and abs(m4a.duration - 1.0) < 0.05 and m4a.content_hash
+    assert indexed.sync_index().count == len(files)
+
+
+def test_rerun_without_changes_embeds_nothing(indexed: SearchService, sound_folder: Path) -> None:
+    before = _embedded_at(indexed)
+    report = indexed.index_folder(sound_folder, progress=False)
+    assert report.processed == 0 and report.unchanged == len(before)
+    assert _embedded_at(indexed) == before
+
+
+def test_add_modify_delete_move(indexed: SearchService, sound_folder: Path) -> None:
+    before = _embedded_at(indexed)
+    added = write_audio(sound_folder / "new" / "blip.wav", tone(3000, 0.3), 22050)
+    modified = sound_folder / "kicks" / "kick_00.wav"
+    if not modified.exists():
+        modified = next((sound_folder / "kicks").iterdir())
+    write_audio(modified, tone(150, 0.7, kind="square"), 22050, fmt=modified.suffix[1:])
+    os.utime(modified, ns=(1, 1))  # a distinct mtime even on coarse clocks
+    deleted = next((sound_folder / "hats").iterdir())
+    deleted.unlink()
+    moved_from = next((sound_folder / "pads").iterdir())
+    moved_to = sound_folder / "renamed" / ("moved_" + moved_from.name)
+    moved_to.parent.mkdir()
+    shutil.move(moved_from, moved_to)
+    moved_id = indexed.catalog.find_by_path(str(moved_from)).id
+
+    report = indexed.index_folder(sound_folder, progress=False)
+
+    assert (report.new, report.changed, report.deleted, report.moved) == (1, 1, 1, 1)
+    assert report.ok == 2 and report.failed == 0  # only the added and the modified file
+    after = _embedded_at(indexed)
+    assert str(added) in after and str(deleted) not in after and str(moved_from) not in after
+    assert after[str(modified)] > before[str(modified)]
+    row = indexed.catalog.find_by_path(str(moved_to))
+    assert row.id == moved_id and row.embedded_at == before[str(moved_from)]
+    unchanged = set(before) - {str(modified), str(deleted), str(moved_from)}
+    assert all(after[p] == before[p] for p in unchanged)
+    index = indexed.sync_index()
+    assert index.count == len(after)
+    hits = indexed.search(sound_id=moved_id, k=50).hits
+    assert deleted.name not in {Path(h.path).name for h in hits}
+
+
+def test_failed_files_are_recorded_and_not_retried_unless_changed(
+    service: SearchService, sound_folder: Path
+) -> None:
+    bad = write_corrupt(sound_folder / "broken.wav", "truncated_wav")
+    first = service.index_folder(sound_folder, progress=False)
+    assert first.failed == 1 and first.failures[0][0] == str(bad)
+    assert "WAV" in first.failures[0][1] or "corrupt" in first.failures[0][1]
+    second = service.index_folder(sound_folder, progress=False)
+    assert second.processed == 0 and second.skipped_failed == 1
+    retry = service.settings.model_copy(deep=True)
+    retry.ingest.retry_failed = True
+    svc = SearchService(retry)
+    try:
+        third = svc.index_folder(sound_folder, progress=False)
+        assert third.failed == 1 and third.ok == 0
+    finally:
+        svc.close()
+    write_audio(bad, tone(440, 0.5), 22050, fmt="wav")  # fixed by the user
+    fourth = service.index_folder(sound_folder, progress=False)
+    assert fourth.ok == 1 and service.catalog.find_by_path(str(bad)).status == "done"
+
+
+def test_worker_pool_gives_the_same_vectors_as_sequential(
+    settings_factory, sound_folder: Path, tmp_path: Path
+) -> None:
+    vectors = []
+    for workers, name in ((0, "seq"), (2, "pool")):
+        settings = settings_factory(
+            **{"ingest.workers": workers, "library.path": str(tmp_path / name)}
+        )
+        svc = SearchService(settings)
+        try:
+            report = svc.index_folder(sound_folder, progress=False)
+            assert report.ok == report.scanned
+            rows = svc.catalog.rows_under(str(sound_folder))
+            vectors.append({p: svc.catalog.embedding(r.id) for p, r in rows.items()})
+        finally:
+            svc.close()
+    assert vectors[0].keys() == vectors[1].keys()
+    for path in vectors[0]:
+        np.testing.assert_allclose(vectors[0][path], vectors[1][path], atol=1e-6)
+
+
+def test_uppercase_extensions_and_symlink_loop(service: SearchService, tmp_path: Path) -> None:
+    root = tmp_path / "odd"
+    write_audio(root / "LOUD.WAV", tone(220, 0.5), 22050, fmt="wav")
+    write_audio(root / "sub" / "Mixed.Flac", tone(330, 0.5), 22050, fmt="flac")
+    (root / "sub" / "loop").symlink_to(root, target_is_directory=True)
+    (root / "notes.txt").write_text("not audio")
+    report = service.index_folder(root, progress=False)
+    assert report.scanned == 2 and report.ok == 2

@@ -1,0 +1,138 @@
+"""Search modes, filters, alpha bounds, exclusion of the query sound, export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+from soundscout.errors import EmptyLibraryError, InvalidQueryError, NotFoundError
+from soundscout.search.query import Filters
+from soundscout.search.service import SearchService
+
+
+def _id(service: SearchService, folder: str) -> int:
+    rows = service.catalog.rows_under("/")
+    return next(r.id for p, r in sorted(rows.items()) if f"/{folder}/" in p)
+
+
+def _folders(hits) -> list[str]:
+    return [Path(h.path).parent.name for h in hits]
+
+
+def test_text_search_returns_k_ranked_hits(indexed: SearchService) -> None:
+    result = indexed.search(text="deep bass kick", k=5)
+    assert result.mode == "text" and len(result.hits) == 5
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    query = indexed.encoder.encode_text("deep bass kick")
+    best = indexed.catalog.embedding(result.hits[0].id)
+    assert np.isclose(float(best @ query), scores[0], atol=1e-5)
+
+
+def test_audio_by_id_finds_its_own_kind_and_excludes_itself(indexed: SearchService) -> None:
+    for folder in ("kicks", "hats", "pads"):
+        ref = _id(indexed, folder)
+        hits = indexed.search(sound_id=ref, k=2).hits
+        assert ref not in [h.id for h in hits]
+        assert _folders(hits) == [folder, folder], folder
+
+
+def test_audio_by_path_and_bytes_exclude_the_query_file(
+    indexed: SearchService, sound_folder: Path
+) -> None:
+    path = sorted((sound_folder / "hats").iterdir())[0]
+    own = indexed.catalog.find_by_path(str(path)).id
+    by_path = indexed.search(audio_path=path, k=3).hits
+    by_bytes = indexed.search(audio_bytes=path.read_bytes(), k=3).hits
+    assert own not in [h.id for h in by_path] and own not in [h.id for h in by_bytes]
+    assert [h.id for h in by_path][:2] == [h.id for h in by_bytes][:2]
+    assert _folders(by_path)[:2] == ["hats", "hats"]
+
+
+def test_hybrid_alpha_extremes_match_single_modes(indexed: SearchService) -> None:
+    ref = _id(indexed, "pads")
+    audio_only = [h.id for h in indexed.search(sound_id=ref, k=6).hits]
+    text_only = [h.id for h in indexed.search(text="warm pad", k=7).hits if h.id != ref][:6]
+    assert [
+        h.id for h in indexed.search(sound_id=ref, text="warm pad", alpha=1.0, k=6).hits
+    ] == audio_only
+    assert [
+        h.id for h in indexed.search(sound_id=ref, text="warm pad", alpha=0.0, k=6).hits
+    ] == text_only
+    mid = indexed.search(sound_id=ref, text="warm pad", alpha=0.5, k=6)
+    assert mid.mode == "hybrid" and mid.alpha == 0.5
+
+
+@pytest.mark.parametrize("alpha", [-0.01, 1.01, float("nan"), 3])
+def test_alpha_out_of_bounds_is_refused(indexed: SearchService, alpha: float) -> None:
+    with pytest.raises(InvalidQueryError, match="alpha"):
+        indexed.search(text="x", sound_id=_id(indexed, "kicks"), alpha=alpha)
+
+
+@pytest.mark.parametrize("k", [0, -1, 501])
+def test_k_out_of_bounds_is_refused(indexed: SearchService, k: int) -> None:
+    with pytest.raises(InvalidQueryError, match="k must be"):
+        indexed.search(text="x", k=k)
+
+
+def test_query_validation(indexed: SearchService) -> None:
+    with pytest.raises(InvalidQueryError):
+        indexed.search()
+    with pytest.raises(InvalidQueryError):
+        indexed.search(text="   ")
+    with pytest.raises(InvalidQueryError, match="at most one"):
+        indexed.search(sound_id=1, audio_bytes=b"x")
+    with pytest.raises(NotFoundError):
+        indexed.search(sound_id=99999)
+
+
+def test_empty_library_says_what_to_do(service: SearchService) -> None:
+    with pytest.raises(EmptyLibraryError) as err:
+        service.search(text="kick")
+    assert "soundscout index" in err.value.hint
+
+
+def test_filters(indexed: SearchService, sound_folder: Path, tmp_path: Path) -> None:
+    from tests.audiogen import tone, write_audio
+
+    write_audio(sound_folder / "long" / "drone.wav", tone(60, 3.0, sr=44100), 44100)
+    indexed.index_folder(sound_folder, progress=False)
+    k = 100
+    by_folder = indexed.search(text="x", k=k, filters=Filters(folder="kicks")).hits
+    assert by_folder and set(_folders(by_folder)) == {"kicks"}
+    absolute = indexed.search(text="x", k=k, filters=Filters(folder=str(sound_folder / "hats")))
+    assert set(_folders(absolute.hits)) == {"hats"}
+    flac = indexed.search(text="x", k=k, filters=Filters(formats=("FLAC", ".wav"))).hits
+    assert flac and {h.format for h in flac} <= {"flac", "wav"}
+    long = indexed.search(text="x", k=k, filters=Filters(min_duration=2.0)).hits
+    assert [Path(h.path).name for h in long] == ["drone.wav"]
+    short = indexed.search(text="x", k=k, filters=Filters(max_duration=2.0)).hits
+    assert "drone.wav" not in [Path(h.path).name for h in short] and len(short) > 5
+    hi_rate = indexed.search(
+        text="x", k=k, filters=Filters(min_sample_rate=44100, max_sample_rate=44100)
+    ).hits
+    assert [h.sample_rate for h in hi_rate] == [44100]
+    lo_rate = indexed.search(text="x", k=k, filters=Filters(max_sample_rate=24000)).hits
+    assert lo_rate and all(h.sample_rate <= 24000 for h in lo_rate)
+    none = indexed.search(text="x", k=k, filters=Filters(folder="nowhere"))
+    assert none.hits == []
+    with pytest.raises(InvalidQueryError):
+        Filters(min_duration=3, max_duration=1)
+
+
+def test_export_writes_the_seed_layout(indexed: SearchService, tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    info = indexed.export(out)
+    vectors = np.load(out / "embeddings.npy")
+    paths = json.loads((out / "paths.json").read_text())
+    index = faiss.read_index(str(out / "index.faiss"))
+    assert vectors.shape == (info["count"], indexed.encoder.dim) == (len(paths), index.d)
+    assert index.ntotal == len(paths)
+    row = indexed.catalog.find_by_path(paths[3])
+    np.testing.assert_allclose(vectors[3], indexed.catalog.embedding(row.id), atol=1e-6)
+    _, nearest = index.search(vectors[3:4], 1)
+    assert nearest[0, 0] == 3

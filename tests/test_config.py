@@ -1,0 +1,72 @@
+"""Configuration layering, sources and validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from soundscout.config import Settings, default_yaml_text, flatten_settings, load_config
+from soundscout.errors import ConfigError
+
+
+def test_default_yaml_lists_every_key_of_the_model() -> None:
+    documented = yaml.safe_load(default_yaml_text())
+    model_keys = set(flatten_settings(Settings()))
+    yaml_keys = {f"{s}.{k}" for s, values in documented.items() for k in values}
+    assert yaml_keys == model_keys
+
+
+def test_layers_apply_in_order_and_sources_are_tracked(tmp_path: Path) -> None:
+    user = tmp_path / "user.yaml"
+    user.write_text("server:\n  port: 9001\nsearch:\n  default_k: 7\n")
+    loaded = load_config(
+        user,
+        overrides={"search.default_k": 9},
+        environ={"SOUNDSCOUT_SERVER__HOST": "127.0.0.2"},
+    )
+    s = loaded.settings
+    assert (s.server.port, s.server.host, s.search.default_k) == (9001, "127.0.0.2", 9)
+    assert loaded.sources["server.port"] == f"file:{user}"
+    assert loaded.sources["server.host"] == "env"
+    assert loaded.sources["search.default_k"] == "cli"
+    assert loaded.sources["index.ivf_nprobe"] == "default"
+
+
+def test_config_file_from_environment_variable(tmp_path: Path) -> None:
+    user = tmp_path / "c.yaml"
+    user.write_text("library:\n  path: /tmp/somewhere\n")
+    settings = load_config(environ={"SOUNDSCOUT_CONFIG": str(user)}).settings
+    assert settings.library_path == Path("/tmp/somewhere")
+
+
+@pytest.mark.parametrize(
+    ("env", "needle"),
+    [
+        ({"SOUNDSCOUT_SERVER__PROT": "1"}, "unknown config key 'server.prot'"),
+        ({"SOUNDSCOUT_SEARCH__DEFAULT_ALPHA": "2"}, "'search.default_alpha'"),
+        ({"SOUNDSCOUT_ENCODER__DEVICE": "tpu"}, "'encoder.device'"),
+    ],
+)
+def test_bad_values_name_the_key(env: dict[str, str], needle: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(environ=env)
+    assert needle in err.value.message
+    assert "(from env)" in err.value.message
+
+
+def test_unknown_section_in_file_is_refused(tmp_path: Path) -> None:
+    user = tmp_path / "bad.yaml"
+    user.write_text("serverr:\n  port: 1\n")
+    with pytest.raises(ConfigError, match="unknown config key 'serverr'"):
+        load_config(user, environ={})
+
+
+def test_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("server: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(broken, environ={})
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "missing.yaml", environ={})
