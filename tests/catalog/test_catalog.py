@@ -68,7 +68,7 @@ def test_outcomes_and_revisions(catalog: Catalog) -> None:
 def test_failed_transaction_leaves_nothing(catalog: Catalog) -> None:
     (a,) = _scan(catalog, "a.wav")
     revision = catalog.revision
-    with pytest.raises(sqlite3.Error):
+    with pytest.raises(LibraryError, match="no such table"):
         with catalog.transaction() as conn:
             conn.execute("UPDATE sounds SET status = 'done' WHERE id = ?", (a,))
             conn.execute("INSERT INTO nowhere VALUES (1)")

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from soundscout.catalog.db import connect
+from soundscout.errors import LibraryError
 from soundscout.search.query import Filters
 
 CATALOG_FILENAME = "catalog.sqlite"
@@ -94,12 +95,15 @@ class Catalog:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction; the revision is bumped once inside it."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
+                self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
                 self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+            except BaseException as exc:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise _write_error(self.path, exc) from exc
                 raise
 
     def _next_revision(self, conn: sqlite3.Connection) -> int:
@@ -370,6 +374,17 @@ class Catalog:
     def integrity_ok(self) -> bool:
         """SQLite's own integrity check."""
         return self._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _write_error(path: Path, exc: sqlite3.Error) -> LibraryError:
+    text = str(exc)
+    if "full" in text:
+        hint = "The disk holding the library is full: free some space, then run the command again."
+    elif "readonly" in text or "read-only" in text:
+        hint = "The library directory is read-only: fix its permissions or set library.path."
+    else:
+        hint = "Nothing of this batch was written; run the command again to resume."
+    return LibraryError(f"Cannot write the catalog at {path}: {text}", hint=hint)
 
 
 def _like_escape(text: str) -> str:

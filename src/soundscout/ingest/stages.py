@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import stat
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,21 +40,17 @@ class Decoded:
 
 
 def decode_stage(sound_id: int, path: str, sample_rate: int, max_seconds: float | None) -> Decoded:
-    """Hash and decode one file to mono at ``sample_rate``; never raises for a bad file."""
+    """Hash and decode one file to mono at ``sample_rate``; never raises for a bad file.
+
+    A file that changes while it is read is reported as failed; its new size and mtime
+    make the next run pick it up again.
+    """
     item = Decoded(sound_id, path, rate=sample_rate)
     try:
+        before = _regular_file_stat(path)
         item.content_hash = content_hash(path)
-    except IsADirectoryError:
-        item.error = "is a directory, not an audio file"
-        return item
-    except FileNotFoundError:
-        item.error = "file not found (deleted during the scan, or a broken link)"
-        return item
-    except PermissionError:
-        item.error = "permission denied"
-        return item
     except OSError as exc:
-        item.error = f"cannot read file: {exc.strerror or exc}"
+        item.error = _os_error_reason(exc)
         return item
     try:
         item.info, item.waveform = decode_file(path, sample_rate, max_seconds=max_seconds)
@@ -59,7 +58,40 @@ def decode_stage(sound_id: int, path: str, sample_rate: int, max_seconds: float 
         item.error = exc.message
     except Exception as exc:  # a decoder bug must not stop the batch
         item.error = f"unexpected decoder error: {type(exc).__name__}: {exc}"
+    try:
+        changed = _fingerprint(os.stat(path)) != _fingerprint(before)
+    except OSError:
+        changed = True
+    if changed:
+        item.waveform = None
+        item.error = "file changed while being read (it will be indexed again on the next run)"
     return item
+
+
+def _fingerprint(st: os.stat_result) -> tuple[int, int]:
+    return st.st_size, st.st_mtime_ns
+
+
+def _regular_file_stat(path: str) -> os.stat_result:
+    """stat() that refuses anything but a regular file (a FIFO would block a reader)."""
+    st = os.stat(path)
+    if stat.S_ISDIR(st.st_mode):
+        raise IsADirectoryError(errno.EISDIR, "is a directory", path)
+    if not stat.S_ISREG(st.st_mode):
+        raise OSError(errno.EINVAL, "not a regular file (device, pipe or socket)", path)
+    return st
+
+
+def _os_error_reason(exc: OSError) -> str:
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory, not an audio file"
+    if isinstance(exc, FileNotFoundError):
+        return "file not found (deleted during the scan, or a broken link)"
+    if isinstance(exc, PermissionError):
+        return "permission denied (the file is not readable by this user)"
+    if exc.errno == errno.ELOOP:
+        return "symbolic link loop"
+    return f"cannot read file: {exc.strerror or exc}"
 
 
 def _metadata(item: Decoded) -> dict[str, object]:

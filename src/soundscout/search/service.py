@@ -27,6 +27,7 @@ from soundscout.errors import (
     EmptyLibraryError,
     IndexMismatchError,
     InvalidQueryError,
+    LibraryError,
     NotFoundError,
     PayloadTooLargeError,
 )
@@ -180,7 +181,14 @@ class SearchService:
                 index.index_type,
                 dict(index.params),
             )
-            index.save(self.index_dir, manifest)
+            try:
+                index.save(self.index_dir, manifest)
+            except (OSError, RuntimeError) as exc:  # faiss reports I/O errors as RuntimeError
+                raise LibraryError(
+                    f"Cannot save the index in {self.index_dir}: {exc}",
+                    hint="Free disk space or fix permissions; the catalog is intact and "
+                    "`soundscout rebuild` recreates the index.",
+                ) from exc
 
     # -- queries ---------------------------------------------------------------
     def embed_text(self, text: str) -> np.ndarray:
