@@ -136,3 +136,28 @@ def test_export_writes_the_seed_layout(indexed: SearchService, tmp_path: Path) -
     np.testing.assert_allclose(vectors[3], indexed.catalog.embedding(row.id), atol=1e-6)
     _, nearest = index.search(vectors[3:4], 1)
     assert nearest[0, 0] == 3
+
+
+def test_region_of_a_reference_sound(indexed: SearchService, tmp_path: Path) -> None:
+    from soundscout.search.reference import Region
+    from tests.audiogen import tone, write_audio
+
+    kick = tone(60, 1.0, kind="kick")
+    hat_like = tone(0, 1.0, kind="noise", seed=3) * 0.3
+    both = write_audio(tmp_path / "kick_then_noise.wav", np.concatenate([kick, hat_like]), 22050)
+    first = indexed.search(audio_path=both, region=Region(0.0, 0.9), k=3).hits
+    second = indexed.search(audio_path=both, region=Region(1.0), k=3).hits
+    assert [h.id for h in first] != [h.id for h in second]
+    whole = indexed.search(audio_path=both, k=3).hits
+    assert [h.id for h in whole] != [h.id for h in first] or [h.id for h in whole] != [
+        h.id for h in second
+    ]
+    ref = _id(indexed, "pads")
+    own = indexed.search(sound_id=ref, region=Region(0.2, 0.8), k=3).hits
+    assert ref not in [h.id for h in own] and _folders(own)[0] == "pads"
+    with pytest.raises(InvalidQueryError, match="outside"):
+        indexed.search(audio_path=both, region=Region(5.0, 6.0))
+    with pytest.raises(InvalidQueryError, match="after start"):
+        Region(2.0, 1.0)
+    with pytest.raises(InvalidQueryError, match="needs a reference"):
+        indexed.search(text="x", region=Region(0, 1))

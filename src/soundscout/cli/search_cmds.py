@@ -14,6 +14,7 @@ from rich.table import Table
 
 from soundscout.cli.context import state
 from soundscout.search.query import Filters
+from soundscout.search.reference import Region
 
 console = Console()
 
@@ -26,6 +27,12 @@ def search(
     ] = None,
     sound_id: Annotated[
         int | None, typer.Option("--id", help="Reference catalogued sound id.")
+    ] = None,
+    start: Annotated[
+        float | None, typer.Option(help="Use the reference sound from this second on.")
+    ] = None,
+    end: Annotated[
+        float | None, typer.Option(help="Use the reference sound up to this second.")
     ] = None,
     alpha: Annotated[
         float | None,
@@ -47,10 +54,17 @@ def search(
     filters = Filters(
         min_duration, max_duration, tuple(fmt or ()), folder, min_sample_rate, max_sample_rate
     )
+    region = Region(start or 0.0, end) if start is not None or end is not None else None
     service = state(ctx).service()
     try:
         result = service.search(
-            text=query, audio_path=audio, sound_id=sound_id, alpha=alpha, k=k, filters=filters
+            region=region,
+            text=query,
+            audio_path=audio,
+            sound_id=sound_id,
+            alpha=alpha,
+            k=k,
+            filters=filters,
         )
     finally:
         service.close()

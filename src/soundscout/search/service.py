@@ -6,10 +6,8 @@ keeps in step with the catalog's revision.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
 import threading
 import time
 from collections import OrderedDict
@@ -29,12 +27,13 @@ from soundscout.errors import (
     InvalidQueryError,
     LibraryError,
     NotFoundError,
-    PayloadTooLargeError,
 )
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.manifest import Manifest
+from soundscout.ingest.ray_engine import EncoderSpec
 from soundscout.ingest.runner import IngestReport, run_ingest
 from soundscout.search.query import Filters, SearchHit, check_alpha, check_k
+from soundscout.search.reference import Reference, ReferenceResolver, Region
 
 log = logging.getLogger(__name__)
 
@@ -87,15 +86,31 @@ class SearchService:
         return IndexParams(cfg.ann_threshold, cfg.ivf_nlist, cfg.ivf_nprobe)
 
     # -- ingest and index maintenance ----------------------------------------------
-    def index_folder(self, root: Path, progress: bool = True) -> IngestReport:
-        """Scan, embed and catalogue a folder, then bring the index up to date and save it."""
+    def index_folder(
+        self,
+        root: Path,
+        progress: bool = True,
+        engine: str = "local",
+        address: str | None = None,
+        max_actors: int | None = None,
+    ) -> IngestReport:
+        """Scan, embed and catalogue a folder, then bring the index up to date and save it.
+
+        ``engine="ray"`` embeds on a Ray cluster at ``address`` (None: a local instance)
+        with at most ``max_actors`` encoder actors; the bookkeeping is the same.
+        """
+        cfg = self.settings.encoder
         report = run_ingest(
             self.catalog,
             self.encoder,
             root,
             self.settings.ingest,
-            batch_size=self.settings.encoder.batch_size,
+            batch_size=cfg.batch_size,
             progress=progress,
+            engine=engine,
+            address=address,
+            encoder_spec=EncoderSpec(cfg.name, cfg.weights and str(cfg.weights), cfg.device),
+            max_actors=max_actors,
         )
         self.sync_index(save=True)
         return report
@@ -211,6 +226,7 @@ class SearchService:
         sound_id: int | None = None,
         audio_path: str | Path | None = None,
         audio_bytes: bytes | None = None,
+        region: Region | None = None,
         alpha: float | None = None,
         k: int | None = None,
         filters: Filters | None = None,
@@ -220,6 +236,7 @@ class SearchService:
         Args:
             text: a description of the sound wanted.
             sound_id / audio_path / audio_bytes: the reference sound (at most one).
+            region: only this time range of the reference sound.
             alpha: hybrid weight of the reference sound, in [0, 1].
             k: number of results.
             filters: duration, format, folder and sample-rate restrictions.
@@ -237,9 +254,12 @@ class SearchService:
         index = self.sync_index()
         if index.count == 0:
             raise EmptyLibraryError("No sounds are indexed yet.")
-        audio_vec, exclude = (None, set())
+        if region is not None and not sources:
+            raise InvalidQueryError("A region (start/end) needs a reference sound.")
+        audio_vec, exclude = None, frozenset[int]()
         if sources:
-            audio_vec, exclude = self._reference(sound_id, audio_path, audio_bytes)
+            reference = self._resolve(sound_id, audio_path, audio_bytes, region)
+            audio_vec, exclude = reference.vector, reference.exclude
         text_vec = self.embed_text(text) if text else None
         query, mode, alpha = _combine(
             audio_vec, text_vec, alpha, self.settings.search.default_alpha
@@ -253,8 +273,23 @@ class SearchService:
         hits = self._hits(ids[0], scores[0], exclude, k)
         return SearchResult(hits, mode, alpha, _ms(started))
 
+    def _resolve(
+        self,
+        sound_id: int | None,
+        audio_path: str | Path | None,
+        audio_bytes: bytes | None,
+        region: Region | None,
+    ) -> Reference:
+        resolver = ReferenceResolver(self.catalog, self.encoder, self.settings)
+        if sound_id is not None:
+            return resolver.by_id(sound_id, region)
+        if audio_path is not None:
+            return resolver.by_path(audio_path, region)
+        assert audio_bytes is not None
+        return resolver.by_bytes(audio_bytes, region)
+
     def _hits(
-        self, ids: np.ndarray, scores: np.ndarray, exclude: set[int], k: int
+        self, ids: np.ndarray, scores: np.ndarray, exclude: frozenset[int], k: int
     ) -> list[SearchHit]:
         wanted = [
             (int(i), float(s))
@@ -263,66 +298,6 @@ class SearchService:
         ][:k]
         rows = self.catalog.get_many(i for i, _ in wanted)
         return [_hit(rows[i], s) for i, s in wanted if i in rows]
-
-    def _reference(
-        self, sound_id: int | None, audio_path: str | Path | None, audio_bytes: bytes | None
-    ) -> tuple[np.ndarray, set[int]]:
-        if sound_id is not None:
-            return self._reference_by_id(sound_id), {int(sound_id)}
-        if audio_path is not None:
-            return self._reference_by_path(Path(audio_path))
-        assert audio_bytes is not None
-        return self._reference_by_bytes(audio_bytes)
-
-    def _reference_by_id(self, sound_id: int) -> np.ndarray:
-        row = self.catalog.get(sound_id)
-        if row is None:
-            raise NotFoundError(f"No sound with id {sound_id}.")
-        vector = self.catalog.embedding(sound_id)
-        if row.status != "done" or vector is None or row.encoder_version != self.encoder.version:
-            raise InvalidQueryError(
-                f"Sound {sound_id} has no embedding (status: {row.status}).",
-                hint="Only indexed sounds can be used as a reference; run `soundscout index`.",
-            )
-        return vector
-
-    def _reference_by_path(self, path: Path) -> tuple[np.ndarray, set[int]]:
-        absolute = os.path.abspath(os.path.expanduser(str(path)))
-        row = self.catalog.find_by_path(absolute)
-        if row is not None and row.status == "done" and _unchanged(row, absolute):
-            vector = self.catalog.embedding(row.id)
-            if vector is not None and row.encoder_version == self.encoder.version:
-                return vector, {row.id}
-        if not os.path.isfile(absolute):
-            raise NotFoundError(f"Reference file not found: {absolute}")
-        from soundscout.audio.decode import load_audio
-
-        waveform = load_audio(
-            absolute, self.encoder.sample_rate, max_seconds=self.settings.ingest.max_file_seconds
-        )
-        return self.encoder.encode_audio(waveform), {row.id} if row else set()
-
-    def _reference_by_bytes(self, data: bytes) -> tuple[np.ndarray, set[int]]:
-        limits = self.settings.server
-        if len(data) > limits.max_upload_bytes:
-            raise PayloadTooLargeError(
-                f"The upload has {len(data)} bytes; the limit is {limits.max_upload_bytes}.",
-                hint="Trim the reference sound or raise server.max_upload_bytes.",
-            )
-        from soundscout.audio.decode import decode_bytes
-
-        info, waveform = decode_bytes(
-            data, self.encoder.sample_rate, max_seconds=limits.max_upload_seconds + 1
-        )
-        if info.duration > limits.max_upload_seconds:
-            raise PayloadTooLargeError(
-                f"The upload lasts {info.duration:.0f} s; the limit is "
-                f"{limits.max_upload_seconds:.0f} s.",
-                hint="Upload a shorter region or raise server.max_upload_seconds.",
-            )
-        digest = hashlib.sha1(data).hexdigest()
-        exclude = {row.id for row in self.catalog.find_by_hash(digest)}
-        return self.encoder.encode_audio(waveform), exclude
 
     # -- information -------------------------------------------------------------
     def sound(self, sound_id: int) -> SoundRow:
@@ -410,14 +385,6 @@ def _hit(row: SoundRow, score: float) -> SearchHit:
     return SearchHit(
         row.id, row.path, score, row.duration, row.format, row.sample_rate, row.channels
     )
-
-
-def _unchanged(row: SoundRow, path: str) -> bool:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False
-    return (st.st_size, st.st_mtime_ns) == (row.size, row.mtime_ns)
 
 
 def _ms(started: float) -> float:

@@ -1,0 +1,129 @@
+"""Turn a reference sound (catalogued id, file path or uploaded bytes, optionally a region
+of it) into a query vector, and say which catalogued sounds it is, so that they can be
+left out of its own results."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from soundscout.audio.decode import decode_bytes, load_audio
+from soundscout.catalog.catalog import Catalog, SoundRow
+from soundscout.config import Settings
+from soundscout.encoders.base import Encoder
+from soundscout.errors import InvalidQueryError, NotFoundError, PayloadTooLargeError
+
+
+@dataclass(frozen=True)
+class Region:
+    """A time range of a reference sound, in seconds (``end`` None = to the end)."""
+
+    start: float = 0.0
+    end: float | None = None
+
+    def __post_init__(self) -> None:
+        if not np.isfinite(self.start) or self.start < 0:
+            raise InvalidQueryError(f"start must be a non-negative number (got {self.start}).")
+        if self.end is not None and (not np.isfinite(self.end) or self.end <= self.start):
+            raise InvalidQueryError(f"end ({self.end}) must be after start ({self.start}).")
+
+    def cut(self, waveform: np.ndarray, sample_rate: int) -> np.ndarray:
+        """The samples inside the region; refuses a region past the end of the sound."""
+        a = int(round(self.start * sample_rate))
+        b = len(waveform) if self.end is None else int(round(self.end * sample_rate))
+        piece = waveform[a:b]
+        if piece.size == 0:
+            raise InvalidQueryError(
+                f"The region {self.start}–{self.end} s lies outside the sound "
+                f"({len(waveform) / sample_rate:.2f} s long)."
+            )
+        return piece
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A resolved reference: its vector and the catalogued sounds it is."""
+
+    vector: np.ndarray
+    exclude: frozenset[int]
+
+
+class ReferenceResolver:
+    """Resolves references against one catalog and encoder."""
+
+    def __init__(self, catalog: Catalog, encoder: Encoder, settings: Settings) -> None:
+        self.catalog, self.encoder, self.settings = catalog, encoder, settings
+
+    def by_id(self, sound_id: int, region: Region | None = None) -> Reference:
+        """A catalogued sound: its stored vector, or its file re-encoded for a region."""
+        row = self.catalog.get(sound_id)
+        if row is None:
+            raise NotFoundError(f"No sound with id {sound_id}.")
+        if region is not None:
+            return self._encode_file(row.path, region, {row.id})
+        vector = self.catalog.embedding(sound_id)
+        if row.status != "done" or vector is None or row.encoder_version != self.encoder.version:
+            raise InvalidQueryError(
+                f"Sound {sound_id} has no embedding (status: {row.status}).",
+                hint="Only indexed sounds can be used as a reference; run `soundscout index`.",
+            )
+        return Reference(vector, frozenset({row.id}))
+
+    def by_path(self, path: str | Path, region: Region | None = None) -> Reference:
+        """A file on disk; a catalogued, unchanged file reuses its stored vector."""
+        absolute = os.path.abspath(os.path.expanduser(str(path)))
+        row = self.catalog.find_by_path(absolute)
+        exclude = {row.id} if row else set()
+        if region is None and row is not None and _unchanged_and_done(row, absolute):
+            vector = self.catalog.embedding(row.id)
+            if vector is not None and row.encoder_version == self.encoder.version:
+                return Reference(vector, frozenset(exclude))
+        return self._encode_file(absolute, region, exclude)
+
+    def by_bytes(self, data: bytes, region: Region | None = None) -> Reference:
+        """Uploaded bytes, within the configured size and duration limits."""
+        limits = self.settings.server
+        if len(data) > limits.max_upload_bytes:
+            raise PayloadTooLargeError(
+                f"The upload has {len(data)} bytes; the limit is {limits.max_upload_bytes}.",
+                hint="Trim the reference sound or raise server.max_upload_bytes.",
+            )
+        if not data:
+            raise InvalidQueryError("The uploaded file is empty.")
+        info, waveform = decode_bytes(
+            data, self.encoder.sample_rate, max_seconds=limits.max_upload_seconds + 1
+        )
+        if info.duration > limits.max_upload_seconds:
+            raise PayloadTooLargeError(
+                f"The upload lasts {info.duration:.0f} s; the limit is "
+                f"{limits.max_upload_seconds:.0f} s.",
+                hint="Upload a shorter region or raise server.max_upload_seconds.",
+            )
+        if region is not None:
+            waveform = region.cut(waveform, self.encoder.sample_rate)
+        digest = hashlib.sha1(data).hexdigest()
+        exclude = frozenset(row.id for row in self.catalog.find_by_hash(digest))
+        return Reference(self.encoder.encode_audio(waveform), exclude)
+
+    def _encode_file(self, path: str, region: Region | None, exclude: set[int]) -> Reference:
+        if not os.path.isfile(path):
+            raise NotFoundError(f"Reference file not found: {path}")
+        limit = self.settings.ingest.max_file_seconds
+        if region is not None and region.end is not None:
+            limit = region.end if limit is None else min(limit, region.end)
+        waveform = load_audio(path, self.encoder.sample_rate, max_seconds=limit)
+        if region is not None:
+            waveform = region.cut(waveform, self.encoder.sample_rate)
+        return Reference(self.encoder.encode_audio(waveform), frozenset(exclude))
+
+
+def _unchanged_and_done(row: SoundRow, path: str) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return row.status == "done" and (st.st_size, st.st_mtime_ns) == (row.size, row.mtime_ns)
