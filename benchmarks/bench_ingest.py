@@ -56,22 +56,31 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     audio_seconds = make_files(work / "sounds", args.files)
-    print(f"machine: {platform.processor() or platform.machine()}, "
-          f"python {platform.python_version()}; {args.files} files, {audio_seconds:.0f} s audio")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, "
+        f"python {platform.python_version()}; {args.files} files, {audio_seconds:.0f} s audio"
+    )
     print("| encoder | workers | files | seconds | files/s | audio s/s |")
     print("|---|---|---|---|---|---|")
     service = None
     for workers in args.workers:
-        settings = load_config(environ={}, overrides={
-            "library.path": str(work / f"lib-{workers}"), "encoder.name": args.encoder,
-            "ingest.workers": workers}).settings
+        settings = load_config(
+            environ={},
+            overrides={
+                "library.path": str(work / f"lib-{workers}"),
+                "encoder.name": args.encoder,
+                "ingest.workers": workers,
+            },
+        ).settings
         service = SearchService(settings)
-        service.encoder  # load the model outside the timing
+        _ = service.encoder  # load the model outside the timing
         start = time.perf_counter()
         report = service.index_folder(work / "sounds", progress=False)
         elapsed = time.perf_counter() - start
-        print(f"| {args.encoder} | {workers} | {report.ok} | {elapsed:.2f} | "
-              f"{report.ok / elapsed:.1f} | {audio_seconds / elapsed:.0f} |")
+        print(
+            f"| {args.encoder} | {workers} | {report.ok} | {elapsed:.2f} | "
+            f"{report.ok / elapsed:.1f} | {audio_seconds / elapsed:.0f} |"
+        )
     assert service is not None
     words = ["deep", "bass", "kick", "bright", "noise", "warm", "pad", "click", "sweep", "tone"]
     rng = np.random.default_rng(1)
@@ -90,8 +99,11 @@ def main() -> None:
     print()
     print("| query | p50 ms | p99 ms |")
     print("|---|---|---|")
-    for name, samples in (("text (new)", text_ms), ("text (cached)", cached_ms),
-                          ("audio by id", audio_ms)):
+    for name, samples in (
+        ("text (new)", text_ms),
+        ("text (cached)", cached_ms),
+        ("audio by id", audio_ms),
+    ):
         p50, p99 = percentiles(samples)
         print(f"| {name} | {p50:.2f} | {p99:.2f} |")
 

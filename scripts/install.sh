@@ -10,9 +10,9 @@ VENV="${VENV:-.venv}"
 TORCH_VERSION="${TORCH_VERSION:-2.13.0}"
 EXTRAS="${EXTRAS:-dev}"
 
-# Debian packages: fluidsynth + a General MIDI soundfont render the demo library and test
+# Debian packages: fluidsynth + General MIDI soundfonts render the demo library and test
 # sounds; chromium drives the web page tests; ffmpeg is handy for converting audio.
-APT_PACKAGES=(fluidsynth fluid-soundfont-gm ffmpeg chromium)
+APT_PACKAGES=(fluidsynth fluid-soundfont-gm timgm6mb-soundfont ffmpeg chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
