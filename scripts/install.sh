@@ -12,7 +12,7 @@ EXTRAS="${EXTRAS:-dev}"
 
 # Debian packages: fluidsynth + General MIDI soundfonts render the demo library and test
 # sounds; chromium drives the web page tests; ffmpeg is handy for converting audio.
-APT_PACKAGES=(fluidsynth fluid-soundfont-gm timgm6mb-soundfont ffmpeg chromium)
+APT_PACKAGES=(fluidsynth fluid-soundfont-gm timgm6mb-soundfont ffmpeg chromium fonts-dejavu-core)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \

@@ -1,0 +1,130 @@
+"""The FastAPI application: JSON API under ``/api``, the web page at ``/``, docs at ``/docs``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from soundscout import __version__
+from soundscout.api.deps import require_api_key
+from soundscout.api.errors import install_error_handlers
+from soundscout.api.peaks import PeakCache
+from soundscout.api.routes import search, sounds, system
+from soundscout.config import Settings
+from soundscout.errors import SoundscoutError
+from soundscout.search.service import SearchService
+
+log = logging.getLogger(__name__)
+
+#: The page loads nothing from other origins.
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; media-src 'self' blob:; "
+        "style-src 'self'; script-src 'self'; connect-src 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+}
+
+
+def _static_dir() -> Path:
+    return Path(str(resources.files("soundscout").joinpath("web/static")))
+
+
+async def _open(settings: Settings) -> SearchService:
+    return await run_in_threadpool(SearchService, settings)
+
+
+def _warm_up(service: SearchService) -> None:
+    """Load the encoder and the index now rather than on the first query (best effort)."""
+    try:
+        service.sync_index()
+    except SoundscoutError as exc:
+        log.warning("Search is not ready yet: %s", exc.message)
+
+
+def create_app(settings: Settings, service: SearchService | None = None) -> FastAPI:
+    """Build the app; its lifespan opens ``service`` (or a new one) and closes what it opened.
+
+    Args:
+        settings: the effective configuration (``server.*`` and ``search.*`` are used here).
+        service: an already open search service to share (the caller closes it).
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        opened = service if service is not None else await _open(settings)
+        app.state.service = opened
+        await run_in_threadpool(_warm_up, opened)
+        try:
+            yield
+        finally:
+            if service is None:
+                opened.close()
+
+    app = FastAPI(
+        title="Soundscout",
+        version=__version__,
+        description="Semantic search for sound libraries: text, audio and hybrid queries.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.peaks = PeakCache()
+    install_error_handlers(app)
+    _add_api(app)
+    _add_docs(app)
+    _add_page(app)
+    return app
+
+
+def _add_api(app: FastAPI) -> None:
+    auth = [Depends(require_api_key)]
+    api = APIRouter(prefix="/api")
+    api.include_router(system.public_router)
+    api.include_router(system.router, dependencies=auth)
+    api.include_router(search.router, dependencies=auth)
+    api.include_router(sounds.router, dependencies=auth)
+    app.include_router(api)
+
+
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs, served from the installed bundle (no CDN) when available."""
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:  # fall back to FastAPI's CDN-hosted assets
+        app.get("/docs", include_in_schema=False)(
+            lambda: get_swagger_ui_html(openapi_url="/openapi.json", title="Soundscout API")
+        )
+        return
+    app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Soundscout API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
+
+def _add_page(app: FastAPI) -> None:
+    static = _static_dir()
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> HTMLResponse:
+        html = (static / "index.html").read_text(encoding="utf-8")
+        return HTMLResponse(html, headers=PAGE_HEADERS)

@@ -1,0 +1,103 @@
+"""Search routes: text, reference sound (catalogued or uploaded) and hybrid queries."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from soundscout.api.deps import ServiceDep, SettingsDep
+from soundscout.api.schemas import (
+    ERROR_RESPONSES,
+    MAX_SAMPLE_RATE,
+    MAX_SOUND_ID,
+    FiltersIn,
+    SearchRequest,
+    SearchResponse,
+    search_response,
+)
+from soundscout.api.upload import UPLOAD_OPENAPI, read_upload, upload_query
+from soundscout.search.service import SearchService
+
+router = APIRouter(prefix="/search", tags=["search"], responses=ERROR_RESPONSES)
+
+
+def _search(
+    service: SearchService,
+    filters: FiltersIn | None,
+    *,
+    text: str | None = None,
+    sound_id: int | None = None,
+    audio_bytes: bytes | None = None,
+    alpha: float | None = None,
+    k: int | None = None,
+) -> SearchResponse:
+    result = service.search(
+        text=text,
+        sound_id=sound_id,
+        audio_bytes=audio_bytes,
+        alpha=alpha,
+        k=k,
+        filters=filters.to_filters() if filters else None,
+    )
+    return search_response(result, service.catalog.roots())
+
+
+@router.get("", response_model=SearchResponse, summary="Search (query string)")
+def search_get(
+    service: ServiceDep,
+    q: Annotated[str | None, Query(max_length=2000, description="Text query.")] = None,
+    sound_id: Annotated[int | None, Query(ge=1, le=MAX_SOUND_ID, description="Reference.")] = None,
+    alpha: Annotated[float | None, Query(ge=0, le=1, description="Weight of the sound.")] = None,
+    k: Annotated[int | None, Query(ge=1, description="Number of results.")] = None,
+    min_duration: Annotated[float | None, Query(ge=0)] = None,
+    max_duration: Annotated[float | None, Query(ge=0)] = None,
+    format: Annotated[list[str], Query(description="Allowed formats (repeatable).")] = [],  # noqa: B006
+    folder: Annotated[str | None, Query()] = None,
+    min_sample_rate: Annotated[int | None, Query(ge=0, le=MAX_SAMPLE_RATE)] = None,
+    max_sample_rate: Annotated[int | None, Query(ge=0, le=MAX_SAMPLE_RATE)] = None,
+) -> SearchResponse:
+    """Text, audio (``sound_id``) or hybrid search with filters in the query string."""
+    filters = FiltersIn(
+        min_duration=min_duration,
+        max_duration=max_duration,
+        formats=format,
+        folder=folder,
+        min_sample_rate=min_sample_rate,
+        max_sample_rate=max_sample_rate,
+    )
+    return _search(service, filters, text=q, sound_id=sound_id, alpha=alpha, k=k)
+
+
+@router.post("", response_model=SearchResponse, summary="Search (JSON body)")
+def search_post(body: SearchRequest, service: ServiceDep) -> SearchResponse:
+    """Text, audio (``sound_id``) or hybrid search with a JSON body."""
+    return _search(
+        service, body.filters, text=body.text, sound_id=body.sound_id, alpha=body.alpha, k=body.k
+    )
+
+
+@router.post(
+    "/audio",
+    response_model=SearchResponse,
+    summary="Search by an uploaded sound",
+    openapi_extra=UPLOAD_OPENAPI,
+    responses={413: {"description": "Upload too large or too long"}},
+)
+async def search_audio(
+    request: Request, service: ServiceDep, settings: SettingsDep
+) -> SearchResponse:
+    """Upload a reference sound (multipart field ``file``), optionally with ``text``,
+    ``alpha``, ``k`` and filter fields; the byte and duration limits of ``server.*`` apply."""
+    upload = await read_upload(request, settings.server.max_upload_bytes)
+    query = upload_query(upload.fields)
+    return await run_in_threadpool(
+        _search,
+        service,
+        query.filters(),
+        audio_bytes=upload.data,
+        text=query.text,
+        alpha=query.alpha,
+        k=query.k,
+    )

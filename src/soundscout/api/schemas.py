@@ -1,0 +1,209 @@
+"""Request and response bodies of the API, separate from the catalog's storage rows."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from soundscout.catalog.catalog import SoundRow
+from soundscout.search.query import Filters, SearchHit
+from soundscout.search.service import SearchResult
+
+#: Largest SQLite integer: bigger ids are refused as invalid instead of overflowing.
+MAX_SOUND_ID = 2**63 - 1
+#: Far above any real rate; keeps filter values inside SQLite's integers.
+MAX_SAMPLE_RATE = 100_000_000
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FiltersIn(_Strict):
+    """Restrictions on the results (all optional)."""
+
+    min_duration: float | None = Field(None, ge=0, description="Seconds.")
+    max_duration: float | None = Field(None, ge=0, description="Seconds.")
+    formats: list[str] = Field(default_factory=list, description='e.g. ["wav", "flac"].')
+    folder: str | None = Field(None, description="A folder relative to an indexed root.")
+    min_sample_rate: int | None = Field(None, ge=0, le=MAX_SAMPLE_RATE)
+    max_sample_rate: int | None = Field(None, ge=0, le=MAX_SAMPLE_RATE)
+
+    def to_filters(self) -> Filters:
+        """The core query object."""
+        return Filters(
+            self.min_duration,
+            self.max_duration,
+            tuple(self.formats),
+            self.folder,
+            self.min_sample_rate,
+            self.max_sample_rate,
+        )
+
+
+class SearchRequest(_Strict):
+    """A text, audio (by catalogued id) or hybrid query."""
+
+    text: str | None = Field(None, max_length=2000, description="A description of the sound.")
+    sound_id: int | None = Field(
+        None, ge=1, le=MAX_SOUND_ID, description="A catalogued reference sound."
+    )
+    alpha: float | None = Field(None, ge=0, le=1, description="Hybrid weight of the sound.")
+    k: int | None = Field(None, ge=1, description="Number of results (at most search.max_k).")
+    filters: FiltersIn | None = None
+
+
+class SearchHitOut(BaseModel):
+    """One result."""
+
+    id: int
+    path: str
+    name: str
+    folder: str
+    score: float
+    duration: float | None
+    format: str | None
+    sample_rate: int | None
+    channels: int | None
+    audio_url: str
+
+
+class SearchResponse(BaseModel):
+    """Results plus how the query was run."""
+
+    mode: str = Field(description='"text", "audio" or "hybrid".')
+    alpha: float | None
+    took_ms: float
+    results: list[SearchHitOut]
+
+
+class SoundOut(BaseModel):
+    """Metadata of one catalogued sound."""
+
+    id: int
+    path: str
+    name: str
+    folder: str
+    duration: float | None
+    sample_rate: int | None
+    channels: int | None
+    format: str | None
+    status: str
+    error: str | None
+    audio_url: str
+
+
+class PeaksOut(BaseModel):
+    """Waveform overview: ``n`` peak amplitudes in [0, 1], evenly spread over the sound."""
+
+    id: int
+    n: int
+    duration: float
+    peaks: list[float]
+
+
+class HealthOut(BaseModel):
+    """Liveness."""
+
+    ok: bool
+    version: str
+
+
+class FailureOut(BaseModel):
+    """A sound that could not be indexed."""
+
+    id: int
+    path: str
+    error: str | None
+
+
+class StatsOut(BaseModel):
+    """Library state (``service.stats()``), recent failures and request limits."""
+
+    model_config = ConfigDict(extra="allow")
+
+    failures: list[FailureOut]
+    limits: dict[str, int | float]
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong and what to do next."""
+
+    code: str
+    message: str
+    hint: str | None
+
+
+class ErrorOut(BaseModel):
+    """The one error shape of every 4xx/5xx response."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut, "description": text}
+    for status, text in ((401, "Missing or wrong API key"), (404, "Not found"), (422, "Invalid"))
+}
+
+
+def audio_url(sound_id: int) -> str:
+    """The URL that streams a sound's original file."""
+    return f"/api/sounds/{sound_id}/audio"
+
+
+def folder_of(path: str, roots: Sequence[str]) -> str:
+    """The folder of ``path`` relative to the indexed root holding it ('' at the top)."""
+    parent = posixpath.dirname(path)
+    for root in sorted(roots, key=len, reverse=True):
+        base = root.rstrip("/")
+        if parent == base:
+            return ""
+        if parent.startswith(base + "/"):
+            return parent[len(base) + 1 :]
+    return posixpath.basename(parent)
+
+
+def hit_out(hit: SearchHit, roots: Sequence[str]) -> SearchHitOut:
+    """Response form of a search hit."""
+    return SearchHitOut(
+        id=hit.id,
+        path=hit.path,
+        name=posixpath.basename(hit.path),
+        folder=folder_of(hit.path, roots),
+        score=round(hit.score, 6),
+        duration=hit.duration,
+        format=hit.format,
+        sample_rate=hit.sample_rate,
+        channels=hit.channels,
+        audio_url=audio_url(hit.id),
+    )
+
+
+def search_response(result: SearchResult, roots: Sequence[str]) -> SearchResponse:
+    """Response form of a search result."""
+    return SearchResponse(
+        mode=result.mode,
+        alpha=result.alpha,
+        took_ms=round(result.took_ms, 2),
+        results=[hit_out(h, roots) for h in result.hits],
+    )
+
+
+def sound_out(row: SoundRow) -> SoundOut:
+    """Response form of a catalog row."""
+    return SoundOut(
+        id=row.id,
+        path=row.path,
+        name=posixpath.basename(row.path),
+        folder=folder_of(row.path, [row.root]),
+        duration=row.duration,
+        sample_rate=row.sample_rate,
+        channels=row.channels,
+        format=row.format,
+        status=row.status,
+        error=row.error,
+        audio_url=audio_url(row.id),
+    )

@@ -1,0 +1,305 @@
+// Soundscout web page: search by words or by ear, audition, and follow "more like this".
+// The query lives in the URL (q, ref, alpha, k and filters), so searches can be
+// bookmarked and back/forward work. Plain ES modules, no build step.
+
+import { api, ApiError, setApiKey } from "./api.js";
+import { Player } from "./player.js";
+import { bindKeys } from "./keys.js";
+import { Messages, showLibrary } from "./messages.js";
+import { markPlaying, renderResults, selectRow, showProgress } from "./results.js";
+import { queryFromUrl, queryToUrl, searchRequest } from "./query.js";
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  form: $("search-form"), q: $("q"), dropzone: $("dropzone"), file: $("file"),
+  refEmpty: $("ref-empty"), refChip: $("ref-chip"), refName: $("ref-name"), refClear: $("ref-clear"),
+  alphaRow: $("alpha-row"), alpha: $("alpha"), alphaValue: $("alpha-value"),
+  k: $("k"), minDuration: $("min-duration"), maxDuration: $("max-duration"),
+  format: $("format"), folder: $("folder"),
+  keyForm: $("key-form"), apiKey: $("api-key"),
+  summary: $("summary"), results: $("results"), intro: $("intro"),
+  library: { state: $("library-state"), roots: $("library-roots"), failures: $("failures") },
+};
+const messages = new Messages({
+  box: $("error"), message: $("error-message"), hint: $("error-hint"),
+  keyForm: ui.keyForm, keyInput: ui.apiKey,
+});
+const showError = (err) => messages.show(err);
+const hideError = () => messages.hide();
+
+const state = {
+  ref: null, // {type: "id", id, name} or {type: "file", file, name}
+  hits: [],
+  selected: -1,
+  limits: { default_k: 20, max_k: 500, default_alpha: 0.5, max_upload_bytes: Infinity },
+  controller: null,
+  typingTimer: 0,
+};
+
+const player = new Player($("player"), {
+  onState: (hit, playing) => markPlaying(ui.results, hit && hit.id, playing),
+  onProgress: (hit, fraction) => showProgress(ui.results, hit.id, fraction),
+  onError: (hit, message) => explainPlaybackError(hit, message),
+});
+
+/** A media error hides its cause: ask the server whether the file is there at all. */
+async function explainPlaybackError(hit, message) {
+  try {
+    await api(hit.audio_url, { headers: { Range: "bytes=0-0" } });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return showError(err);
+  }
+  showError(new ApiError(0, "playback", message,
+    "Download it with the link on its name, or drag it into your editor."));
+}
+
+// --- the form <-> the query ----------------------------------------------------------
+
+function currentQuery() {
+  return {
+    q: ui.q.value.trim(),
+    ref: state.ref,
+    alpha: Number(ui.alpha.value),
+    k: ui.k.value === "" ? null : Number(ui.k.value),
+    minDuration: ui.minDuration.value,
+    maxDuration: ui.maxDuration.value,
+    format: ui.format.value,
+    folder: ui.folder.value.trim(),
+    defaultK: state.limits.default_k,
+  };
+}
+
+function fillForm(query) {
+  ui.q.value = query.q;
+  ui.alpha.value = query.alpha ?? state.limits.default_alpha;
+  ui.k.value = query.k ?? state.limits.default_k;
+  ui.minDuration.value = query.minDuration;
+  ui.maxDuration.value = query.maxDuration;
+  ui.format.value = query.format;
+  ui.folder.value = query.folder;
+  setReference(query.ref, { search: false });
+}
+
+function setReference(ref, { search = true } = {}) {
+  state.ref = ref;
+  ui.refEmpty.hidden = Boolean(ref);
+  ui.refChip.hidden = !ref;
+  ui.refName.textContent = ref ? ref.name || `sound ${ref.id}` : "";
+  ui.dropzone.classList.toggle("has-ref", Boolean(ref));
+  updateAlphaRow();
+  if (ref && ref.type === "id" && !ref.name) nameReference(ref);
+  if (search) runSearch({ push: true });
+}
+
+async function nameReference(ref) {
+  try {
+    const sound = await api(`/api/sounds/${ref.id}`);
+    if (state.ref === ref) ui.refName.textContent = ref.name = sound.name;
+  } catch (err) {
+    showError(err);
+  }
+}
+
+function updateAlphaRow() {
+  ui.alphaRow.hidden = !(state.ref && ui.q.value.trim());
+  ui.alphaValue.textContent = Number(ui.alpha.value).toFixed(2);
+}
+
+// --- searching -------------------------------------------------------------------------
+
+async function runSearch({ push = false, fromHistory = false } = {}) {
+  const query = currentQuery();
+  if (!fromHistory) updateUrl(query, push);
+  if (!query.q && !query.ref) {
+    clearResults();
+    return;
+  }
+  if (query.ref && query.ref.type === "file" && query.ref.file.size > state.limits.max_upload_bytes) {
+    showError(new ApiError(413, "payload_too_large",
+      `“${query.ref.name}” is larger than the server's upload limit.`,
+      "Trim the reference sound or raise server.max_upload_bytes."));
+    return;
+  }
+  ui.intro.hidden = true;
+  if (state.controller) state.controller.abort();
+  const controller = (state.controller = new AbortController());
+  const request = searchRequest(query);
+  document.body.classList.add("busy");
+  try {
+    const body = await api(request.url, { ...request.options, signal: controller.signal });
+    showResults(body, query);
+  } catch (err) {
+    if (err.name !== "AbortError") showError(err);
+  } finally {
+    if (state.controller === controller) document.body.classList.remove("busy");
+  }
+}
+
+function updateUrl(query, push) {
+  const url = queryToUrl(query);
+  if (url === location.pathname + location.search) return;
+  if (push) history.pushState(null, "", url);
+  else history.replaceState(null, "", url);
+}
+
+const sameHits = (a, b) => a.length === b.length && a.every((hit, i) => hit.id === b[i].id);
+
+function showResults(body, query) {
+  hideError();
+  if (!sameHits(body.results, state.hits) || !ui.results.children.length) {
+    player.reset(); // a new list: keep playing only while the rows stay the same
+    state.hits = body.results;
+    state.selected = -1;
+    renderResults(ui.results, state.hits, rowActions);
+  } else {
+    state.hits = body.results;
+    body.results.forEach((hit, i) => {
+      ui.results.children[i].querySelector(".score").textContent = hit.score.toFixed(3);
+    });
+  }
+  ui.intro.hidden = true;
+  const what = { text: "text", audio: "sound", hybrid: `text + sound, α ${body.alpha}` }[body.mode];
+  const count = body.results.length;
+  ui.summary.textContent = count
+    ? `${count} result${count === 1 ? "" : "s"} · ${what} · ${Math.round(body.took_ms)} ms`
+    : "No sounds match. Loosen the filters or try other words.";
+  ui.summary.dataset.mode = body.mode;
+  if (query.ref && count) ui.summary.textContent += ` · like ${ui.refName.textContent}`;
+}
+
+function clearResults() {
+  player.reset();
+  state.hits = [];
+  state.selected = -1;
+  ui.results.replaceChildren();
+  ui.summary.textContent = "";
+  ui.intro.hidden = false;
+  hideError();
+}
+
+// --- results: selection, playback, more like this -----------------------------------
+
+const rowActions = {
+  select: (index) => select(index),
+  play: (index) => {
+    select(index);
+    player.toggle(state.hits[index]);
+    ui.results.focus({ preventScroll: true });
+  },
+  seek: (index, fraction) => {
+    select(index);
+    player.play(state.hits[index], fraction);
+    ui.results.focus({ preventScroll: true });
+  },
+  more: (index) => moreLikeThis(index),
+};
+
+function select(index) {
+  if (!state.hits.length) return;
+  state.selected = Math.max(0, Math.min(state.hits.length - 1, index));
+  selectRow(ui.results, state.selected);
+}
+
+function moreLikeThis(index) {
+  const hit = state.hits[index];
+  if (!hit) return;
+  setReference({ type: "id", id: hit.id, name: hit.name });
+  ui.results.focus({ preventScroll: true });
+}
+
+// --- the library state ---------------------------------------------------------------
+
+async function loadLibrary() {
+  try {
+    const stats = await api("/api/stats");
+    state.limits = { ...state.limits, ...stats.limits };
+    ui.k.max = state.limits.max_k;
+    messages.hide();
+    messages.setNotice(showLibrary(ui.library, stats));
+    return true;
+  } catch (err) {
+    ui.library.state.textContent = "Library unavailable";
+    showError(err);
+    return false;
+  }
+}
+
+// --- events ----------------------------------------------------------------------------
+
+function acceptDrop(event) {
+  const sound = event.dataTransfer.getData("application/x-soundscout-sound");
+  if (sound) {
+    const { id, name } = JSON.parse(sound);
+    setReference({ type: "id", id, name });
+  } else if (event.dataTransfer.files.length) {
+    useFile(event.dataTransfer.files[0]);
+  }
+}
+
+function useFile(file) {
+  if (file) setReference({ type: "file", file, name: file.name });
+}
+
+function bindEvents() {
+  ui.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearTimeout(state.typingTimer);
+    runSearch({ push: true });
+  });
+  ui.q.addEventListener("input", () => {
+    updateAlphaRow();
+    clearTimeout(state.typingTimer);
+    state.typingTimer = setTimeout(() => runSearch(), 250);
+  });
+  ui.alpha.addEventListener("input", updateAlphaRow);
+  ui.alpha.addEventListener("change", () => runSearch());
+  for (const input of [ui.k, ui.minDuration, ui.maxDuration, ui.format, ui.folder]) {
+    input.addEventListener("change", () => runSearch({ push: true }));
+  }
+  ui.refClear.addEventListener("click", (event) => {
+    event.stopPropagation();
+    setReference(null);
+  });
+  ui.dropzone.addEventListener("click", () => ui.file.click());
+  ui.file.addEventListener("change", () => {
+    useFile(ui.file.files[0]);
+    ui.file.value = "";
+  });
+  ui.dropzone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    ui.dropzone.classList.add("over");
+  });
+  ui.dropzone.addEventListener("dragleave", () => ui.dropzone.classList.remove("over"));
+  ui.dropzone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    ui.dropzone.classList.remove("over");
+    acceptDrop(event);
+  });
+  ui.keyForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    setApiKey(ui.apiKey.value.trim());
+    if (await loadLibrary()) runSearch({ fromHistory: true });
+  });
+  bindKeys(ui, {
+    hasResults: () => state.hits.length > 0,
+    selected: () => state.selected,
+    select,
+    toggle: () => state.hits[state.selected] && player.toggle(state.hits[state.selected]),
+    more: () => moreLikeThis(state.selected),
+    pickFile: () => ui.file.click(),
+  });
+  window.addEventListener("popstate", () => {
+    fillForm(queryFromUrl(location.search));
+    runSearch({ fromHistory: true });
+  });
+}
+
+async function start() {
+  bindEvents();
+  const ready = await loadLibrary();
+  fillForm(queryFromUrl(location.search));
+  if (ready) runSearch({ fromHistory: true });
+  if (!ui.q.value) ui.q.focus();
+}
+
+start();

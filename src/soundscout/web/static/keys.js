@@ -1,0 +1,41 @@
+// Keyboard: ↑/↓ select a result, space plays/stops it, enter = more like this, / = search.
+// Keys typed into form fields stay theirs, except ↓ from the search box into the results.
+
+/**
+ * @param {{q: HTMLElement, results: HTMLElement, dropzone: HTMLElement}} el
+ * @param {{hasResults, selected, select, toggle, more, pickFile}} actions
+ */
+export function bindKeys(el, actions) {
+  const listKeys = {
+    ArrowDown: () => actions.select(actions.selected() + 1),
+    ArrowUp: () => (actions.selected() <= 0 ? el.q.focus() : actions.select(actions.selected() - 1)),
+    " ": () => actions.toggle(),
+    Enter: () => actions.more(),
+    "/": () => el.q.focus(),
+  };
+
+  function onKey(event) {
+    const target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (target.matches("input:not([type=range]), select, textarea")) {
+      if (event.key === "ArrowDown" && target === el.q && actions.hasResults()) {
+        event.preventDefault();
+        el.results.focus();
+        actions.select(Math.max(0, actions.selected()));
+      } else if (event.key === "Escape") target.blur();
+      return;
+    }
+    if (target === el.dropzone && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      actions.pickFile();
+      return;
+    }
+    if (target.matches("button, a, summary, input")) return; // their own keys
+    if (listKeys[event.key]) {
+      event.preventDefault();
+      listKeys[event.key]();
+    }
+  }
+
+  document.addEventListener("keydown", onKey);
+}

@@ -1,0 +1,67 @@
+// The search query, to and from the page URL, and as an API request.
+// A query: {q, ref, alpha, k, minDuration, maxDuration, format, folder, defaultK}
+// where ref is null, {type: "id", id, name} or {type: "file", file, name}.
+
+const FILTERS = [
+  ["minDuration", "min_duration"],
+  ["maxDuration", "max_duration"],
+  ["format", "format"],
+  ["folder", "folder"],
+];
+
+/** Read a query from a URL's search part (an uploaded file cannot be in a URL). */
+export function queryFromUrl(search) {
+  const params = new URLSearchParams(search);
+  const id = Number(params.get("ref"));
+  const number = (key) => (params.has(key) && params.get(key) !== "" ? Number(params.get(key)) : null);
+  const query = {
+    q: params.get("q") || "",
+    ref: Number.isInteger(id) && id > 0 ? { type: "id", id, name: "" } : null,
+    alpha: number("alpha"),
+    k: number("k"),
+  };
+  for (const [field, key] of FILTERS) query[field] = params.get(key) || "";
+  return query;
+}
+
+function withFilters(params, query) {
+  for (const [field, key] of FILTERS) {
+    const value = String(query[field] ?? "").trim();
+    if (value) params.append(key, value);
+  }
+  return params;
+}
+
+function isHybrid(query) {
+  return Boolean(query.q && query.ref);
+}
+
+/** The page URL that reproduces this query. */
+export function queryToUrl(query) {
+  const params = new URLSearchParams();
+  if (query.q) params.set("q", query.q);
+  if (query.ref && query.ref.type === "id") params.set("ref", query.ref.id);
+  if (isHybrid(query) && query.ref.type === "id") params.set("alpha", query.alpha);
+  if (query.k && query.k !== query.defaultK) params.set("k", query.k);
+  const search = withFilters(params, query).toString();
+  return location.pathname + (search ? `?${search}` : "");
+}
+
+/** The API call for this query: GET /api/search, or a multipart POST with the file. */
+export function searchRequest(query) {
+  if (query.ref && query.ref.type === "file") {
+    const form = new FormData();
+    form.append("file", query.ref.file, query.ref.name);
+    if (query.q) form.append("text", query.q);
+    if (isHybrid(query)) form.append("alpha", query.alpha);
+    if (query.k) form.append("k", query.k);
+    for (const [key, value] of withFilters(new URLSearchParams(), query)) form.append(key, value);
+    return { url: "/api/search/audio", options: { method: "POST", body: form } };
+  }
+  const params = new URLSearchParams();
+  if (query.q) params.set("q", query.q);
+  if (query.ref) params.set("sound_id", query.ref.id);
+  if (isHybrid(query)) params.set("alpha", query.alpha);
+  if (query.k) params.set("k", query.k);
+  return { url: `/api/search?${withFilters(params, query)}`, options: {} };
+}
