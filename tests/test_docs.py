@@ -42,3 +42,17 @@ def test_every_config_key_has_a_comment() -> None:
     for i, line in enumerate(lines):
         if re.match(r"^  [a-z_]+:", line):
             assert lines[i - 1].strip().startswith("#"), f"no comment above: {line.strip()}"
+
+
+def test_every_api_route_is_documented(tmp_path: Path) -> None:
+    from soundscout.api.app import create_app
+    from tests.conftest import make_settings
+
+    text = (DOCS / "api.md").read_text()
+    spec = create_app(make_settings(tmp_path)).openapi()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            section = _section(text, f"{method.upper()} {path}")
+            for param in operation.get("parameters", []):
+                if param["in"] == "query":
+                    assert f"`{param['name']}`" in section, f"{param['name']} of {path}"

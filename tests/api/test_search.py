@@ -166,3 +166,19 @@ def test_unknown_reference_id_is_404(client: httpx.Client) -> None:
 def test_failed_sound_cannot_be_a_reference(client: httpx.Client, library: Library) -> None:
     broken = library.ids["broken/truncated.wav"]
     assert "no embedding" in assert_error(client.get(f"/api/search?sound_id={broken}"), 422)
+
+
+def test_region_of_a_reference(client: httpx.Client, library: Library) -> None:
+    ref = library.ids[library.named("pads")[0]]
+    whole = _search(client, sound_id=ref, k=3)
+    part = _search(client, sound_id=ref, k=3, start=0.0, end=0.2)  # the slow attack only
+    assert ref not in [hit["id"] for hit in part["results"]]
+    assert [h["score"] for h in part["results"]] != [h["score"] for h in whole["results"]]
+    posted = client.post("/api/search", json={"sound_id": ref, "k": 3, "start": 0.0, "end": 0.2})
+    assert posted.json()["results"] == part["results"]
+    outside = client.get("/api/search", params={"sound_id": ref, "start": 50, "end": 60})
+    assert "outside" in assert_error(outside, 422)
+    backwards = client.get("/api/search", params={"sound_id": ref, "start": 0.5, "end": 0.2})
+    assert "after start" in assert_error(backwards, 422)
+    text_only = client.get("/api/search", params={"q": "pad", "start": 0.1})
+    assert "needs a reference" in assert_error(text_only, 422)

@@ -129,3 +129,12 @@ def test_a_chunked_body_is_counted_while_it_streams(client: httpx.Client) -> Non
     response = client.post(URL, content=body(), headers=headers)
     assert "content-length" not in response.request.headers
     assert_error(response, 413, "payload_too_large")
+
+
+def test_upload_region_fields(client: httpx.Client, library: Library) -> None:
+    data = library.path(library.named("pads")[0]).read_bytes()
+    whole = _upload(client, data, {"k": "3"}).json()["results"]
+    part = _upload(client, data, {"k": "3", "start": "0", "end": "0.2"})
+    assert part.status_code == 200, part.text
+    assert [h["score"] for h in part.json()["results"]] != [h["score"] for h in whole]
+    assert "outside" in assert_error(_upload(client, data, {"start": "30"}), 422)

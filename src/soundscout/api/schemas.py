@@ -53,6 +53,12 @@ class SearchRequest(_Strict):
     )
     alpha: float | None = Field(None, ge=0, le=1, description="Hybrid weight of the sound.")
     k: int | None = Field(None, ge=1, description="Number of results (at most search.max_k).")
+    start: float | None = Field(
+        None, ge=0, le=1e7, description="Use the reference sound from this second on."
+    )
+    end: float | None = Field(
+        None, gt=0, le=1e7, description="Use the reference sound up to this second."
+    )
     filters: FiltersIn | None = None
 
 
@@ -166,13 +172,13 @@ def folder_of(path: str, roots: Sequence[str]) -> str:
     return posixpath.basename(parent)
 
 
-def hit_out(hit: SearchHit, roots: Sequence[str]) -> SearchHitOut:
+def hit_out(hit: SearchHit) -> SearchHitOut:
     """Response form of a search hit."""
     return SearchHitOut(
         id=hit.id,
         path=hit.path,
         name=posixpath.basename(hit.path),
-        folder=folder_of(hit.path, roots),
+        folder=folder_of(hit.path, [hit.root]),
         score=round(hit.score, 6),
         duration=hit.duration,
         format=hit.format,
@@ -182,13 +188,13 @@ def hit_out(hit: SearchHit, roots: Sequence[str]) -> SearchHitOut:
     )
 
 
-def search_response(result: SearchResult, roots: Sequence[str]) -> SearchResponse:
+def search_response(result: SearchResult) -> SearchResponse:
     """Response form of a search result."""
     return SearchResponse(
         mode=result.mode,
         alpha=result.alpha,
         took_ms=round(result.took_ms, 2),
-        results=[hit_out(h, roots) for h in result.hits],
+        results=[hit_out(h) for h in result.hits],
     )
 
 

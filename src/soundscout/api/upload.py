@@ -42,6 +42,8 @@ class UploadQuery(BaseModel):
     text: str | None = Field(None, max_length=2000)
     alpha: float | None = Field(None, ge=0, le=1)
     k: int | None = Field(None, ge=1)
+    start: float | None = Field(None, ge=0, le=1e7)
+    end: float | None = Field(None, gt=0, le=1e7)
     min_duration: float | None = Field(None, ge=0)
     max_duration: float | None = Field(None, ge=0)
     format: list[str] = Field(default_factory=list)

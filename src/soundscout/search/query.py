@@ -56,11 +56,17 @@ class SearchHit:
 
     id: int
     path: str
+    root: str  # the indexed folder holding the file
     score: float
     duration: float | None
     format: str | None
     sample_rate: int | None
     channels: int | None
+
+
+def valid_id(sound_id: object) -> bool:
+    """True for an integer that can be a catalog id (SQLite's signed 64-bit range)."""
+    return isinstance(sound_id, int) and not isinstance(sound_id, bool) and 0 <= sound_id < 2**63
 
 
 def check_alpha(alpha: float) -> float:

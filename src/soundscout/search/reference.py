@@ -16,6 +16,7 @@ from soundscout.catalog.catalog import Catalog, SoundRow
 from soundscout.config import Settings
 from soundscout.encoders.base import Encoder
 from soundscout.errors import InvalidQueryError, NotFoundError, PayloadTooLargeError
+from soundscout.search.query import valid_id
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class ReferenceResolver:
 
     def by_id(self, sound_id: int, region: Region | None = None) -> Reference:
         """A catalogued sound: its stored vector, or its file re-encoded for a region."""
-        row = self.catalog.get(sound_id)
+        row = self.catalog.get(sound_id) if valid_id(sound_id) else None
         if row is None:
             raise NotFoundError(f"No sound with id {sound_id}.")
         if region is not None:

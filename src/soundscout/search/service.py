@@ -32,7 +32,7 @@ from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.manifest import Manifest
 from soundscout.ingest.ray_engine import EncoderSpec
 from soundscout.ingest.runner import IngestReport, run_ingest
-from soundscout.search.query import Filters, SearchHit, check_alpha, check_k
+from soundscout.search.query import Filters, SearchHit, check_alpha, check_k, valid_id
 from soundscout.search.reference import Reference, ReferenceResolver, Region
 
 log = logging.getLogger(__name__)
@@ -302,7 +302,7 @@ class SearchService:
     # -- information -------------------------------------------------------------
     def sound(self, sound_id: int) -> SoundRow:
         """The catalog row of one sound."""
-        row = self.catalog.get(sound_id)
+        row = self.catalog.get(sound_id) if valid_id(sound_id) else None
         if row is None:
             raise NotFoundError(f"No sound with id {sound_id}.")
         return row
@@ -317,6 +317,10 @@ class SearchService:
                 hint="Run `soundscout index` on its folder to update the catalog.",
             )
         return path
+
+    def failures(self, limit: int = 50) -> list[SoundRow]:
+        """Failed sounds with their reasons, most recent first."""
+        return self.catalog.failures(limit=limit)
 
     def stats(self) -> dict[str, object]:
         """Library state: counts, encoder, index."""
@@ -383,7 +387,7 @@ def _combine(
 
 def _hit(row: SoundRow, score: float) -> SearchHit:
     return SearchHit(
-        row.id, row.path, score, row.duration, row.format, row.sample_rate, row.channels
+        row.id, row.path, row.root, score, row.duration, row.format, row.sample_rate, row.channels
     )
 
 

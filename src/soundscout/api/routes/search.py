@@ -18,6 +18,7 @@ from soundscout.api.schemas import (
     search_response,
 )
 from soundscout.api.upload import UPLOAD_OPENAPI, read_upload, upload_query
+from soundscout.search.reference import Region
 from soundscout.search.service import SearchService
 
 router = APIRouter(prefix="/search", tags=["search"], responses=ERROR_RESPONSES)
@@ -32,16 +33,20 @@ def _search(
     audio_bytes: bytes | None = None,
     alpha: float | None = None,
     k: int | None = None,
+    start: float | None = None,
+    end: float | None = None,
 ) -> SearchResponse:
+    region = None if start is None and end is None else Region(start or 0.0, end)
     result = service.search(
         text=text,
         sound_id=sound_id,
         audio_bytes=audio_bytes,
+        region=region,
         alpha=alpha,
         k=k,
         filters=filters.to_filters() if filters else None,
     )
-    return search_response(result, service.catalog.roots())
+    return search_response(result)
 
 
 @router.get("", response_model=SearchResponse, summary="Search (query string)")
@@ -51,6 +56,8 @@ def search_get(
     sound_id: Annotated[int | None, Query(ge=1, le=MAX_SOUND_ID, description="Reference.")] = None,
     alpha: Annotated[float | None, Query(ge=0, le=1, description="Weight of the sound.")] = None,
     k: Annotated[int | None, Query(ge=1, description="Number of results.")] = None,
+    start: Annotated[float | None, Query(ge=0, le=1e7, description="Region start, s.")] = None,
+    end: Annotated[float | None, Query(gt=0, le=1e7, description="Region end, s.")] = None,
     min_duration: Annotated[float | None, Query(ge=0)] = None,
     max_duration: Annotated[float | None, Query(ge=0)] = None,
     format: Annotated[list[str], Query(description="Allowed formats (repeatable).")] = [],  # noqa: B006
@@ -67,14 +74,23 @@ def search_get(
         min_sample_rate=min_sample_rate,
         max_sample_rate=max_sample_rate,
     )
-    return _search(service, filters, text=q, sound_id=sound_id, alpha=alpha, k=k)
+    return _search(
+        service, filters, text=q, sound_id=sound_id, alpha=alpha, k=k, start=start, end=end
+    )
 
 
 @router.post("", response_model=SearchResponse, summary="Search (JSON body)")
 def search_post(body: SearchRequest, service: ServiceDep) -> SearchResponse:
     """Text, audio (``sound_id``) or hybrid search with a JSON body."""
     return _search(
-        service, body.filters, text=body.text, sound_id=body.sound_id, alpha=body.alpha, k=body.k
+        service,
+        body.filters,
+        text=body.text,
+        sound_id=body.sound_id,
+        alpha=body.alpha,
+        k=body.k,
+        start=body.start,
+        end=body.end,
     )
 
 
@@ -100,4 +116,6 @@ async def search_audio(
         text=query.text,
         alpha=query.alpha,
         k=query.k,
+        start=query.start,
+        end=query.end,
     )

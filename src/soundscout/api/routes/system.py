@@ -26,7 +26,7 @@ def stats(service: ServiceDep, settings: SettingsDep) -> StatsOut:
     """Counts per status, encoder, index state, recent failures and request limits."""
     failures = [
         FailureOut(id=row.id, path=row.path, error=row.error)
-        for row in service.catalog.failures(limit=MAX_FAILURES)
+        for row in service.failures(limit=MAX_FAILURES)
     ]
     limits = {
         "max_k": settings.search.max_k,
