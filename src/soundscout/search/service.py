@@ -30,7 +30,6 @@ from soundscout.errors import (
 )
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.manifest import Manifest
-from soundscout.ingest.ray_engine import EncoderSpec
 from soundscout.ingest.runner import IngestReport, run_ingest
 from soundscout.search.query import Filters, SearchHit, check_alpha, check_k, valid_id
 from soundscout.search.reference import Reference, ReferenceResolver, Region
@@ -86,31 +85,15 @@ class SearchService:
         return IndexParams(cfg.ann_threshold, cfg.ivf_nlist, cfg.ivf_nprobe)
 
     # -- ingest and index maintenance ----------------------------------------------
-    def index_folder(
-        self,
-        root: Path,
-        progress: bool = True,
-        engine: str = "local",
-        address: str | None = None,
-        max_actors: int | None = None,
-    ) -> IngestReport:
-        """Scan, embed and catalogue a folder, then bring the index up to date and save it.
-
-        ``engine="ray"`` embeds on a Ray cluster at ``address`` (None: a local instance)
-        with at most ``max_actors`` encoder actors; the bookkeeping is the same.
-        """
-        cfg = self.settings.encoder
+    def index_folder(self, root: Path, progress: bool = True) -> IngestReport:
+        """Scan, embed and catalogue a folder, then bring the index up to date and save it."""
         report = run_ingest(
             self.catalog,
             self.encoder,
             root,
             self.settings.ingest,
-            batch_size=cfg.batch_size,
+            batch_size=self.settings.encoder.batch_size,
             progress=progress,
-            engine=engine,
-            address=address,
-            encoder_spec=EncoderSpec(cfg.name, cfg.weights and str(cfg.weights), cfg.device),
-            max_actors=max_actors,
         )
         self.sync_index(save=True)
         return report
