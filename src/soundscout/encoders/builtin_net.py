@@ -1,0 +1,204 @@
+"""The audio tower of the ``builtin`` model: log-mel front-end, windowing rule and CNN.
+
+Shared by :mod:`soundscout.encoders.builtin` (inference) and the training recipe
+in ``training/`` so both cut and pool audio the same way.
+
+Windowing and pooling rule (documented in ``docs/models.md``):
+
+* A waveform (mono, ``sample_rate``) is peak-normalised, then turned into log-mel
+  frames (``hop_length`` samples apart, 10 ms at 16 kHz).
+* Frames are cut into windows of ``window_frames`` (2 s) every ``window_hop_frames``
+  (1 s); the last window is aligned to the end of the file so no audio is dropped.
+* A file shorter than one window gives one window, padded with silence to the
+  smallest size in ``bucket_frames`` (0.5, 1 or 2 s) that holds it. Padding never
+  enters the pooled vector (masked pooling), and depends only on the file itself,
+  so a file gives the same vector alone or in any batch.
+* Each window gives one L2-normalised vector; the file vector is the normalised
+  mean of its window vectors.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+CONFIG_DIR = Path(__file__).parent / "configs"
+#: Value of a silent log-mel frame after scaling; windows are padded with it.
+PAD_VALUE = -3.0
+_DB_FLOOR = -100.0
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """Architecture and front-end of the audio tower, read from a JSON config."""
+
+    name: str = "builtin"
+    sample_rate: int = 16000
+    n_fft: int = 1024
+    hop_length: int = 160
+    n_mels: int = 64
+    f_min: float = 20.0
+    f_max: float = 8000.0
+    window_frames: int = 200
+    window_hop_frames: int = 100
+    bucket_frames: tuple[int, ...] = (50, 100, 200)
+    channels: tuple[int, ...] = (16, 32, 64, 128, 256)
+    hidden_dim: int = 512
+    embed_dim: int = 384
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> NetConfig:
+        """Build from a parsed JSON dict; unknown keys are kept in ``extra``."""
+        known = {f for f in cls.__dataclass_fields__ if f != "extra"}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        for key in ("bucket_frames", "channels"):
+            if key in kwargs:
+                kwargs[key] = tuple(kwargs[key])
+        return cls(**kwargs, extra={k: v for k, v in data.items() if k not in known})
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able dict (the inverse of :meth:`from_dict`)."""
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "extra"}
+        out.update({k: list(v) for k, v in out.items() if isinstance(v, tuple)})
+        return out
+
+
+def load_config(name: str = "builtin") -> NetConfig:
+    """Read ``configs/<name>.json`` shipped with the package."""
+    path = CONFIG_DIR / f"{name}.json"
+    return NetConfig.from_dict(json.loads(path.read_text()))
+
+
+def mel_filterbank(cfg: NetConfig) -> np.ndarray:
+    """Triangular HTK-scale mel filters, shape (n_mels, n_fft // 2 + 1), area-normalised."""
+    n_bins = cfg.n_fft // 2 + 1
+    freqs = np.linspace(0.0, cfg.sample_rate / 2, n_bins)
+    mel = lambda f: 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)  # noqa: E731
+    hz = lambda m: 700.0 * (10.0 ** (np.asarray(m) / 2595.0) - 1.0)  # noqa: E731
+    points = hz(np.linspace(mel(cfg.f_min), mel(cfg.f_max), cfg.n_mels + 2))
+    bank = np.zeros((cfg.n_mels, n_bins), dtype=np.float64)
+    for i in range(cfg.n_mels):
+        lo, mid, hi = points[i], points[i + 1], points[i + 2]
+        up = (freqs - lo) / max(mid - lo, 1e-9)
+        down = (hi - freqs) / max(hi - mid, 1e-9)
+        bank[i] = np.maximum(0.0, np.minimum(up, down))
+        bank[i] *= 2.0 / max(hi - lo, 1e-9)
+    return bank.astype(np.float32)
+
+
+class LogMel(nn.Module):
+    """Waveform (samples,) to scaled log-mel frames (n_mels, frames)."""
+
+    def __init__(self, cfg: NetConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
+        self.register_buffer("bank", torch.from_numpy(mel_filterbank(cfg)), persistent=False)
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        cfg = self.cfg
+        peak = wave.abs().max() if wave.numel() else wave.new_tensor(0.0)
+        if peak > 1e-5:
+            wave = wave / peak
+        half = cfg.n_fft // 2
+        wave = nn.functional.pad(wave, (half, half))
+        spec = torch.stft(
+            wave, cfg.n_fft, cfg.hop_length, window=self.window, center=False, return_complex=True
+        )
+        power = spec.real.square() + spec.imag.square()
+        mel = self.bank @ power
+        db = 10.0 * torch.log10(mel.clamp_min(1e-10))
+        return ((db.clamp_min(_DB_FLOOR) + 40.0) / 20.0).to(torch.float32)
+
+
+def bucket_size(n_frames: int, cfg: NetConfig) -> int:
+    """Padded size of a window holding ``n_frames`` (the smallest bucket that fits)."""
+    for size in sorted(cfg.bucket_frames):
+        if n_frames <= size:
+            return size
+    return cfg.window_frames
+
+
+def window_starts(n_frames: int, cfg: NetConfig) -> list[int]:
+    """Start frames of the windows of a file with ``n_frames`` frames (see module rule)."""
+    win, hop = cfg.window_frames, cfg.window_hop_frames
+    if n_frames <= win:
+        return [0]
+    starts = list(range(0, n_frames - win + 1, hop))
+    if starts[-1] + win < n_frames:
+        starts.append(n_frames - win)
+    return starts
+
+
+def cut_windows(frames: torch.Tensor, cfg: NetConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """Windows of one file's frames: (n_win, n_mels, size) padded, and valid lengths (n_win,)."""
+    n = frames.shape[-1]
+    if n <= cfg.window_frames:
+        size = bucket_size(n, cfg)
+        padded = nn.functional.pad(frames, (0, size - n), value=PAD_VALUE)
+        return padded.unsqueeze(0), torch.tensor([max(n, 1)])
+    starts = window_starts(n, cfg)
+    wins = torch.stack([frames[:, s : s + cfg.window_frames] for s in starts])
+    return wins, torch.full((len(starts),), cfg.window_frames)
+
+
+class _Block(nn.Module):
+    """Residual conv block; the first conv downsamples by 2 in frequency and time."""
+
+    def __init__(self, c_in: int, c_out: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.skip = nn.Sequential(
+            nn.Conv2d(c_in, c_out, 1, stride=2, bias=False), nn.BatchNorm2d(c_out)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn2(self.conv2(y)) + self.skip(x))
+
+
+class AudioTower(nn.Module):
+    """Log-mel windows (batch, n_mels, frames) + valid lengths to embeddings (batch, embed_dim)."""
+
+    def __init__(self, cfg: NetConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        c0 = cfg.channels[0]
+        self.stem = nn.Sequential(
+            nn.Conv2d(1, c0, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c0), nn.ReLU()
+        )
+        chans = list(cfg.channels)
+        self.blocks = nn.Sequential(
+            *[_Block(a, b) for a, b in zip(chans[:-1], chans[1:], strict=False)]
+        )
+        self.n_down = len(chans)  # the stem halves too
+        self.head = nn.Sequential(
+            nn.Linear(2 * chans[-1], cfg.hidden_dim),
+            nn.ReLU(),
+            nn.Linear(cfg.hidden_dim, cfg.embed_dim),
+        )
+
+    def forward(self, mels: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        x = self.blocks(self.stem(mels.unsqueeze(1)))  # (b, c, f', t')
+        x = x.mean(dim=2)  # over frequency: (b, c, t')
+        t = x.shape[-1]
+        valid = torch.clamp((lengths + 2**self.n_down - 1) // 2**self.n_down, 1, t)
+        mask = torch.arange(t, device=x.device)[None, :] < valid[:, None]
+        mean = (x * mask[:, None]).sum(-1) / valid[:, None].to(x.dtype)
+        peak = x.masked_fill(~mask[:, None], -math.inf).amax(-1)
+        return self.head(torch.cat([mean, peak], dim=1))
+
+
+def count_parameters(module: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad)

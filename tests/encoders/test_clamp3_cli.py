@@ -1,0 +1,56 @@
+"""``soundscout models list`` and ``download`` for clamp3 (the hub replaced by a folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from soundscout.cli.models import app  # noqa: E402
+from soundscout.encoders import weights as W  # noqa: E402
+from tests.encoders.test_clamp3_weights import SPEC, fake_hub, load  # noqa: E402
+
+runner = CliRunner()
+
+
+def test_list_shows_missing_files_and_licences(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["list", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "clamp3: not installed (3 files missing)" in result.output
+    assert "tokenizer: xlm-roberta-base/tokenizer.json MISSING" in result.output
+    assert "CC-BY-NC-4.0: non-commercial use only" in result.output
+
+
+def test_list_shows_installed_files(tiny_weights: Path) -> None:
+    result = runner.invoke(app, ["list", "--dir", str(tiny_weights)])
+    assert result.exit_code == 0, result.output
+    assert f"clamp3: installed in {tiny_weights}" in result.output
+    assert "mert_weights: mert-v1-95m/pytorch_model.bin (" in result.output
+
+
+def test_download_fetches_verifies_and_converts(
+    tiny_weights: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    fetch, info = fake_hub(tiny_weights, calls)
+    monkeypatch.setattr(W, "hub_fetch", fetch)
+    monkeypatch.setattr(W, "hub_remote_info", info)
+    result = runner.invoke(app, ["download", "clamp3", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "non-commercial" in result.output and "clamp3 is ready" in result.output
+    assert sorted(calls) == sorted(f.role for f in SPEC.files)
+    assert (tmp_path / "clamp3-saas" / "clamp3-saas-slim.safetensors").is_file()
+    assert not (tmp_path / SPEC.file("clamp3_weights").relpath).exists()
+    assert load(tmp_path).encode_text("dog").shape == (16,)
+    calls.clear()
+    again = runner.invoke(app, ["download", "clamp3", "--dir", str(tmp_path)])
+    assert again.exit_code == 0 and calls == []
+
+
+def test_download_of_a_model_without_files_fails(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["download", "tiny", "--dir", str(tmp_path)])
+    assert result.exit_code != 0

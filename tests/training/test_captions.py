@@ -1,0 +1,96 @@
+"""Caption generation of the builtin-model recipe (training/captions.py, training/gm.py)."""
+
+from __future__ import annotations
+
+import random
+import struct
+
+import pytest
+
+from training import gm
+from training.captions import path_caption, segment, sfx_category, vary, words_of
+from training.extract import looks_like_audio, parse_cat
+
+
+def test_run_together_names_are_split():
+    assert segment("metalhitground") == ["metal", "hit", "ground"]
+    assert words_of("metalhitground3.wav") == ["metal", "hit", "ground"]
+
+
+def test_camel_case_numbering_and_separators():
+    assert words_of("RabbitAttack3.ogg") == ["rabbit", "attack"]
+    assert words_of("sfx_DoorSlam.wav") == ["door", "slam"]
+    assert words_of("explosion_04.ogg") == ["explosion"]
+
+
+def test_abbreviations_are_expanded():
+    assert words_of("lrgexp0.ogg") == ["large", "explosion"]
+    assert "machine" in words_of("mg_fire.wav")
+
+
+def test_folder_context_for_footsteps():
+    assert path_caption("/sound/footsteps/dirt2.wav", "x") == "footstep on dirt"
+    assert path_caption("/soundfx/steps/step_leather1.ogg", "flare-game") == "footstep on leather"
+
+
+def test_generic_folders_are_dropped():
+    caption = path_caption("/usr/share/games/lugaru/Sounds/Bark2.ogg", "lugaru-data")
+    assert caption == "bark"
+
+
+def test_meaningless_names_are_dropped():
+    assert path_caption("/usr/share/games/torcs/data/sound/935.wav", "torcs-data") is None
+    assert path_caption("/sounds/a1.wav", "x") is None
+
+
+def test_music_folders():
+    assert path_caption("/data/music/forest_theme.ogg", "x").startswith("background music")
+
+
+def test_cat_descriptions_become_captions():
+    cap = path_caption(
+        '/opensfx.cat:"Steam engine going in tunnel". Original "x.wav" by "y".', "openttd-opensfx"
+    )
+    assert cap == "steam engine going in tunnel"
+    assert path_caption('/o.cat:"Unused/Nothing". Trivial.', "openttd-opensfx") is None
+
+
+def test_vary_gives_distinct_wordings():
+    out = vary("dog bark", random.Random(0), n=3)
+    assert out[0] == "dog bark" and len(set(out)) == 3 and all("dog bark" in o for o in out)
+
+
+@pytest.mark.parametrize(
+    ("caption", "category"),
+    [
+        ("large explosion", "explosion"),
+        ("footstep on gravel", "footsteps"),
+        ("bark", "dog"),
+        ("farm sheep", "farm animal"),
+        ("metal hit ground", "impact"),
+        ("cow", "farm animal"),
+    ],
+)
+def test_sfx_categories(caption, category):
+    assert sfx_category(caption) == category
+
+
+def test_gm_captions_carry_names_and_families():
+    rng = random.Random(0)
+    caps = gm.program_captions(89, 60, 100, 1.2, rng)
+    assert caps[0] == "warm pad" and len(caps) == 3
+    assert gm.family(89) == "synth pad" and gm.family(0) == "piano" and gm.family(33) == "bass"
+    assert len(gm.PROGRAMS) == 128
+    drum = gm.drum_captions(42, 90, rng)
+    assert drum[0] == "closed hi-hat" and gm.drum_type(36) == "kick"
+
+
+def test_cat_parser_and_magic_detection():
+    wav = b"RIFF" + b"\0" * 40
+    name = b'"Horse". By me.\0'
+    entry = bytes([len(name)]) + name + wav
+    blob = struct.pack("<II", 8 | 0x80000000, len(entry)) + entry
+    assert parse_cat(blob) == [('"Horse". By me.', wav)]
+    assert looks_like_audio("/sound/laser", b"RIFF")
+    assert not looks_like_audio("/sound/readme", b"This")
+    assert looks_like_audio("/x/boom.OGG", b"")

@@ -1,0 +1,93 @@
+"""Load cached shards, deduplicate by decoded content, embed captions once."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from training import config
+from training.captions import path_caption, sfx_category, vary
+from training.features import all_sources
+
+
+@dataclass
+class Pool:
+    """Items of one split with their log-mel variants."""
+
+    items: list[dict]
+    mels: list[list[torch.Tensor]]
+
+
+def load_pools() -> tuple[Pool, Pool, dict[str, str]]:
+    """(train, heldout, licences); a sound is kept once, held-out copies win."""
+    shards = {}
+    for source in all_sources():
+        path = config.FEATS / f"{source}.pt"
+        if path.exists():
+            shards[source] = torch.load(path, weights_only=False)
+    licences = {s: d["licence"] for s, d in shards.items()}
+    order = sorted(shards, key=lambda s: (s not in config.HOLDOUT, all_sources().index(s)))
+    seen: set[str] = set()
+    train, held = Pool([], []), Pool([], [])
+    for source in order:
+        data = shards[source]
+        for item, mels in zip(data["items"], data["mels"], strict=True):
+            if source in config.SFX_PACKAGES and not recaption(item):
+                continue
+            if item["content"] in seen:
+                item["duplicate"] = True
+                continue
+            seen.add(item["content"])
+            pool = held if item["split"] == "heldout" else train
+            pool.items.append(item)
+            pool.mels.append(mels)
+    return train, held, licences
+
+
+def recaption(item: dict) -> bool:
+    """Captions and category of an SFX item again from its path (the caption stage).
+
+    Runs at load time, so caption rules can change without recomputing features.
+    Returns False when the path no longer yields a caption.
+    """
+    caption = path_caption(item["path"], item["package"])
+    if not caption:
+        return False
+    item["captions"] = vary(caption, random.Random(item["sha1"]))
+    item["category"] = sfx_category(caption)
+    return True
+
+
+def caption_embeddings(captions: list[str]) -> dict[str, np.ndarray]:
+    """MiniLM vectors of captions, cached in ``feats/text.pt``."""
+    from soundscout.encoders.builtin import load_text_tower
+
+    path = config.FEATS / "text.pt"
+    cache: dict[str, np.ndarray] = torch.load(path, weights_only=False) if path.exists() else {}
+    missing = sorted(set(captions) - set(cache))
+    if missing:
+        model = load_text_tower("cpu")
+        vecs = model.encode(
+            missing, batch_size=128, normalize_embeddings=True, convert_to_numpy=True
+        )
+        cache.update(zip(missing, vecs.astype(np.float32), strict=True))
+        torch.save(cache, path)
+    return cache
+
+
+def group_of(item: dict) -> str:
+    """Source group used to balance sampling."""
+    pkg = item["package"]
+    if pkg in config.VOICE_PACKAGES:
+        return "voice"
+    if pkg == "soundscout-synth":
+        return "synth"
+    if "render" in item:
+        return "soundfont"
+    return "sfx"
+
+
+GROUP_WEIGHTS = {"soundfont": 0.42, "sfx": 0.42, "voice": 0.06, "synth": 0.10}

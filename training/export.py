@@ -1,0 +1,119 @@
+"""Stage `export`: fp16 weights, metrics, data manifest and VERSION into the package."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import subprocess
+from urllib.parse import unquote
+
+import torch
+from safetensors.torch import save_file
+
+from training import config
+from training.data import load_pools
+
+VERSION = "builtin-1.0.0"
+
+
+def _deb_version(package: str) -> str:
+    debs = sorted(config.DEBS.glob(f"{package}_*.deb"))
+    if debs:
+        return unquote(debs[0].name.split("_")[1])
+    try:
+        out = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True
+        )
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def write_manifest(licences: dict[str, str]) -> dict[str, dict]:
+    """``manifest.csv.gz`` (every training and validation file) and per-package summary."""
+    train, held, _ = load_pools()
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(
+        [
+            "split",
+            "package",
+            "package_version",
+            "path",
+            "sha1",
+            "content_sha1",
+            "seconds",
+            "category",
+            "captions",
+            "licence",
+        ]
+    )
+    summary: dict[str, dict] = {}
+    for pool in (train, held):
+        for it in pool.items:
+            pkg = it["package"]
+            lic = licences.get(pkg, "")
+            row = summary.setdefault(
+                pkg,
+                {
+                    "split": it["split"],
+                    "items": 0,
+                    "licence": lic,
+                    "version": _deb_version(pkg) if pkg != "soundscout-synth" else VERSION,
+                },
+            )
+            row["items"] += 1
+            writer.writerow(
+                [
+                    it["split"],
+                    pkg,
+                    row["version"],
+                    it["path"],
+                    it["sha1"],
+                    it["content"],
+                    it["seconds"],
+                    it.get("category") or "",
+                    " | ".join(it["captions"]),
+                    lic,
+                ]
+            )
+    config.WEIGHTS_OUT.mkdir(parents=True, exist_ok=True)
+    with gzip.open(config.WEIGHTS_OUT / "manifest.csv.gz", "wt", compresslevel=9) as fh:
+        fh.write(buf.getvalue())
+    return summary
+
+
+def run() -> None:
+    """Write the shipped files from ``runs/latest.pt`` and ``runs/metrics.json``."""
+    state = torch.load(config.RUNS / "latest.pt", weights_only=False)
+    tensors = {
+        k: (v.half() if v.is_floating_point() else v).contiguous()
+        for k, v in state["state"].items()
+    }
+    out = config.WEIGHTS_OUT
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {"config": json.dumps(state["config"]), "version": VERSION}
+    save_file(tensors, str(out / "model.safetensors"), metadata=meta)
+    from training.features import all_sources, source_licence
+
+    licences = {s: source_licence(s) for s in all_sources()}
+    licences["soundscout-synth"] = licences["synth"]
+    packages = write_manifest(licences)
+    metrics = json.loads((config.RUNS / "metrics.json").read_text())
+    bench = config.RUNS / "bench.json"
+    metrics["training"] = {
+        k: state[k]
+        for k in ("train_seconds", "epochs", "batch_size", "lr", "aa_weight", "cat_weight")
+        if k in state
+    }
+    metrics["training"]["final_log"] = state["log"][-1] if state["log"] else None
+    metrics["packages"] = packages
+    metrics["holdout"] = sorted(config.HOLDOUT)
+    if bench.exists():
+        metrics["throughput"] = json.loads(bench.read_text())
+    metrics["version"] = VERSION
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    (out / "VERSION").write_text(VERSION + "\n")
+    print(f"exported {VERSION} to {out}")

@@ -1,0 +1,47 @@
+"""The builtin-model recipe: ``python -m training.run all`` (or one stage by name).
+
+Stages: packages -> features (extract, render, caption, augment, cache) -> train ->
+evaluate -> export. Work files live in ``$SOUNDSCOUT_TRAIN_DIR`` (default
+/work/builtin-data), never in the repository.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+STAGES = ["packages", "features", "train", "evaluate", "export"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the named stages in order."""
+    parser = argparse.ArgumentParser(prog="python -m training.run", description=__doc__)
+    parser.add_argument("stages", nargs="+", choices=[*STAGES, "all"])
+    parser.add_argument("--epochs", type=int, default=12)
+    args = parser.parse_args(argv)
+    todo = STAGES if "all" in args.stages else [s for s in STAGES if s in args.stages]
+    for stage in todo:
+        print(f"== {stage}", flush=True)
+        if stage == "packages":
+            from training import packages
+
+            packages.run()
+        elif stage == "features":
+            from training import features
+
+            features.run()
+        elif stage == "train":
+            from training import train
+
+            train.run(epochs=args.epochs)
+        elif stage == "evaluate":
+            from training import evaluate
+
+            evaluate.run()
+        elif stage == "export":
+            from training import export
+
+            export.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""Stage `train`: locked-text-tower contrastive training of the audio tower.
+
+Loss = caption InfoNCE (audio -> MiniLM text vectors, both directions, both views;
+items sharing a canonical caption count as positives) + w * audio-audio InfoNCE
+between two augmented views of the same sound (same-caption items positive too,
+same-category items -- GM family, drum type, SFX category -- softly positive).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from soundscout.encoders.builtin_net import (
+    PAD_VALUE,
+    AudioTower,
+    bucket_size,
+    count_parameters,
+    load_config,
+)
+from training import config
+from training.data import GROUP_WEIGHTS, caption_embeddings, group_of, load_pools
+
+#: Longest training crop in frames (1 s): windows are 2 s at inference, but pooling is
+#: masked, so shorter crops train the same function at half the cost.
+TRAIN_CROP = 100
+
+
+def crop(mel: torch.Tensor, cfg, rng: random.Random) -> tuple[torch.Tensor, int]:
+    """A random training window of a cached log-mel (the inference windowing, randomised)."""
+    n = mel.shape[-1]
+    if n > TRAIN_CROP:
+        start = rng.randrange(0, n - TRAIN_CROP + 1)
+        return mel[:, start : start + TRAIN_CROP].float(), TRAIN_CROP
+    return mel.float(), n
+
+
+def spec_augment(x: torch.Tensor, rng: random.Random, n: int) -> torch.Tensor:
+    """One frequency mask and one time mask (in place on a copy)."""
+    x = x.clone()
+    f = rng.randrange(0, 8)
+    f0 = rng.randrange(0, x.shape[0] - f + 1)
+    x[f0 : f0 + f] = PAD_VALUE
+    t = rng.randrange(0, max(1, n // 8))
+    t0 = rng.randrange(0, max(1, n - t))
+    x[:, t0 : t0 + t] = PAD_VALUE
+    return x
+
+
+def make_batch(idx, mels, cfg, rng):
+    """Two views per item, padded to a shared bucket size."""
+    views = []
+    for _ in range(2):
+        xs, ns = [], []
+        for i in idx:
+            variants = mels[i]
+            x, n = crop(variants[rng.randrange(len(variants))], cfg, rng)
+            xs.append(spec_augment(x, rng, n))
+            ns.append(n)
+        size = bucket_size(max(ns), cfg)
+        batch = torch.stack([F.pad(x, (0, size - x.shape[-1]), value=PAD_VALUE) for x in xs])
+        views.append((batch, torch.tensor(ns)))
+    return views
+
+
+def soft_ce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy against target rows normalised to sum 1."""
+    t = targets / targets.sum(dim=1, keepdim=True)
+    return -(t * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
+
+
+def run(
+    epochs: int = 12,
+    batch_size: int = 96,
+    lr: float = 2e-3,
+    aa_weight: float = 0.5,
+    cat_weight: float = 0.3,
+) -> dict:
+    """Train and save ``runs/latest.pt`` (state dict + config + training log)."""
+    torch.manual_seed(config.SEED)
+    rng = random.Random(config.SEED)
+    # One thread: on a shared 2-core box two OpenMP threads are ~2x slower (measured).
+    torch.set_num_threads(int(os.environ.get("SOUNDSCOUT_TRAIN_THREADS", "1")))
+    train, _, _ = load_pools()
+    items, mels = train.items, train.mels
+    text = caption_embeddings(sorted({c for it in items for c in it["captions"]}))
+    canon = {c: i for i, c in enumerate(sorted({it["captions"][0] for it in items}))}
+    keys = torch.tensor([canon[it["captions"][0]] for it in items])
+    cat_ids = {
+        c: i for i, c in enumerate(sorted({it["category"] for it in items if it.get("category")}))
+    }
+    cats = torch.tensor([cat_ids.get(it.get("category"), -1) for it in items])
+    groups = [group_of(it) for it in items]
+    counts = {g: groups.count(g) for g in set(groups)}
+    weights = np.array([GROUP_WEIGHTS[g] / counts[g] for g in groups])
+    weights /= weights.sum()
+    cfg = load_config("builtin")
+    model = AudioTower(cfg)
+    scale = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07)))
+    opt = torch.optim.AdamW([*model.parameters(), scale], lr=lr, weight_decay=0.02)
+    steps_per_epoch = len(items) // batch_size
+    total = epochs * steps_per_epoch
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total, pct_start=0.08)
+    nprng = np.random.default_rng(config.SEED)
+    log, t0, step = [], time.time(), 0
+    print(f"train items {len(items)} {counts}; params {count_parameters(model)}; steps {total}")
+    for epoch in range(epochs):
+        model.train()
+        for _ in range(steps_per_epoch):
+            idx = nprng.choice(len(items), size=batch_size, replace=False, p=weights)
+            (xa, na), (xb, nb) = make_batch(idx, mels, cfg, rng)
+            caps = [rng.choice(items[i]["captions"]) for i in idx]
+            t = torch.from_numpy(np.stack([text[c] for c in caps]))
+            k = keys[idx]
+            same = (k[:, None] == k[None, :]).float()
+            c = cats[idx]
+            same_cat = ((c[:, None] == c[None, :]) & (c[:, None] >= 0)).float()
+            aa_target = same + cat_weight * same_cat * (1 - same)
+            z = F.normalize(
+                model(
+                    torch.cat([xa, F.pad(xb, (0, xa.shape[-1] - xb.shape[-1]), value=PAD_VALUE)])
+                    if xb.shape[-1] <= xa.shape[-1]
+                    else torch.cat(
+                        [F.pad(xa, (0, xb.shape[-1] - xa.shape[-1]), value=PAD_VALUE), xb]
+                    ),
+                    torch.cat([na, nb]),
+                ),
+                dim=-1,
+            )
+            za, zb = z[:batch_size], z[batch_size:]
+            s = scale.exp().clamp(max=100)
+            lit = (
+                sum(soft_ce(s * zv @ t.T, same) + soft_ce(s * t @ zv.T, same) for zv in (za, zb))
+                / 4
+            )
+            aa = (soft_ce(zb @ za.T / 0.1, aa_target) + soft_ce(za @ zb.T / 0.1, aa_target)) / 2
+            loss = lit + aa_weight * aa
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            step += 1
+            if step % 25 == 0:
+                entry = {
+                    "step": step,
+                    "epoch": epoch,
+                    "loss": round(loss.item(), 4),
+                    "lit": round(float(lit), 4),
+                    "aa": round(aa.item(), 4),
+                    "scale": round(s.item(), 2),
+                    "elapsed_s": round(time.time() - t0, 1),
+                }
+                log.append(entry)
+                print(json.dumps(entry), flush=True)
+    config.RUNS.mkdir(parents=True, exist_ok=True)
+    result = {
+        "state": model.state_dict(),
+        "config": cfg.to_dict(),
+        "log": log,
+        "train_seconds": round(time.time() - t0, 1),
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "lr": lr,
+        "aa_weight": aa_weight,
+        "cat_weight": cat_weight,
+    }
+    torch.save(result, config.RUNS / "latest.pt")
+    return result
