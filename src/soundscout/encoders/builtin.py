@@ -12,6 +12,8 @@ import hashlib
 import logging
 import os
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -99,12 +101,17 @@ class BuiltinEncoder(Encoder):
         and one thread per process is fastest on a busy CPU; parallelism comes from
         ingest workers.
         """
+        with self._threads(), torch.inference_mode():
+            return self._window_vectors_inner(waveforms)
+
+    @contextmanager
+    def _threads(self) -> Iterator[None]:
+        """Run with ``threads`` torch threads, restoring the previous setting after."""
         before = torch.get_num_threads()
         if self.threads and self.device == "cpu":
             torch.set_num_threads(self.threads)
         try:
-            with torch.inference_mode():
-                return self._window_vectors_inner(waveforms)
+            yield
         finally:
             torch.set_num_threads(before)
 
@@ -154,13 +161,14 @@ class BuiltinEncoder(Encoder):
         ]
 
     def _embed_texts(self, texts: list[str]) -> np.ndarray:
-        vecs = self.text_tower.encode(
-            texts,
-            batch_size=64,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with self._threads():
+            vecs = self.text_tower.encode(
+                texts,
+                batch_size=64,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vecs, dtype=np.float32)
 
 
