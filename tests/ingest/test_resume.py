@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -64,22 +65,40 @@ def _start_ingest(root: Path, library: Path, workers: int) -> subprocess.Popen:
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("workers", [0, 2])
-def test_sigkill_then_resume(tmp_path: Path, workers: int) -> None:
-    root, library = tmp_path / "sounds", tmp_path / "library"
-    _library(root)
+def _kill_after(root: Path, library: Path, workers: int, done_at_least: int) -> None:
+    """Start an ingest and SIGKILL it once ``done_at_least`` files are committed."""
     db = library / "catalog.sqlite"
     proc = _start_ingest(root, library, workers)
     deadline = time.monotonic() + 120
-    while len(_done_rows(db)) < 12:
-        assert proc.poll() is None, "ingest ended before it could be killed"
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    finished = _done_rows(db)
-    assert 12 <= len(finished) < N_FILES, "the kill must land mid-run"
+    try:
+        while len(_done_rows(db)) < done_at_least:
+            assert proc.poll() is None, "ingest ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [0, 2])
+def test_sigkill_at_random_points_then_resume(tmp_path: Path, workers: int) -> None:
+    root, library = tmp_path / "sounds", tmp_path / "library"
+    _library(root)
+    db = library / "catalog.sqlite"
+    rng = random.Random(workers)
+    finished: dict[int, tuple[float, bytes]] = {}
+    for kill in range(3):  # three kills at random points, each run resuming the last
+        target = len(finished) + rng.randint(5, 40)
+        _kill_after(root, library, workers, target)
+        now = _done_rows(db)
+        assert len(now) < N_FILES, f"kill {kill} must land mid-run"
+        for sound_id, row in finished.items():
+            assert now[sound_id] == row, "a finished file was re-embedded or lost"
+        finished = now
+        check = sqlite3.connect(db)
+        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        check.close()
 
     settings = make_settings(library)
     service = SearchService(settings)
