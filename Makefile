@@ -6,7 +6,7 @@ LIBRARY ?= data/demo-library
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run demo-library test test-fast lint format bench clean
+.PHONY: help install run demo-library test test-fast test-container image lint format bench clean
 
 help:  ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -28,6 +28,12 @@ test: install  ## Run the whole test suite (what CI runs)
 
 test-fast: install  ## Run the tests not marked slow, browser or container
 	$(VENV)/bin/pytest -q -m "not slow and not browser and not container"
+
+test-container: install  ## Build the image and run the container tests (root)
+	$(VENV)/bin/pytest -q -ra -m container tests/container
+
+image:  ## Build the container image
+	docker build -f docker/Dockerfile -t soundscout .
 
 lint:  ## ruff check + format check
 	$(VENV)/bin/ruff check src tests benchmarks scripts
