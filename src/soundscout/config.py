@@ -47,9 +47,11 @@ class IngestSettings(_Section):
 
 
 class IndexSettings(_Section):
-    ann_threshold: int = Field(200000, ge=1)
+    ann_threshold: int = Field(20000, ge=1)
     ivf_nlist: int | None = Field(None, ge=1)
-    ivf_nprobe: int = Field(32, ge=1)
+    ivf_nprobe: int | None = Field(None, ge=1)
+    ivf_target_recall: float = Field(0.95, gt=0, le=1)
+    ivf_storage: Literal["fp16", "flat", "sq8"] = "fp16"
 
 
 class SearchSettings(_Section):

@@ -68,10 +68,9 @@ def test_outcomes_and_revisions(catalog: Catalog) -> None:
 def test_failed_transaction_leaves_nothing(catalog: Catalog) -> None:
     (a,) = _scan(catalog, "a.wav")
     revision = catalog.revision
-    with pytest.raises(LibraryError, match="no such table"):
-        with catalog.transaction() as conn:
-            conn.execute("UPDATE sounds SET status = 'done' WHERE id = ?", (a,))
-            conn.execute("INSERT INTO nowhere VALUES (1)")
+    with pytest.raises(LibraryError, match="no such table"), catalog.transaction() as conn:
+        conn.execute("UPDATE sounds SET status = 'done' WHERE id = ?", (a,))
+        conn.execute("INSERT INTO nowhere VALUES (1)")
     assert catalog.get(a).status == "pending" and catalog.revision == revision
 
 

@@ -106,7 +106,7 @@ def test_config_show_with_sources(env, capsys, tmp_path: Path, monkeypatch) -> N
     assert code == 0
     assert "server.port = 9123  # env" in out
     assert f"library.path = '{tmp_path}'  # cli" in out
-    assert "index.ann_threshold = 200000  # default" in out
+    assert "index.ann_threshold = 20000  # default" in out
     code, out, _ = run(capsys, tmp_path, "config", "show")
     assert "port: 9123" in out
 

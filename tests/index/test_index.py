@@ -23,7 +23,7 @@ def _unit(n: int, dim: int, seed: int = 0) -> np.ndarray:
 def test_exact_and_ivf_find_each_vector_and_update(threshold: int, tmp_path: Path) -> None:
     vectors, ids = _unit(3000, 16), np.arange(1000, 4000)
     index = VectorIndex.build(16, ids, vectors, IndexParams(ann_threshold=threshold))
-    assert index.index_type == ("flat" if threshold > 3000 else "ivf")
+    assert index.is_ivf == (threshold <= 3000)
     _, found = index.search(vectors[:50], 1)
     assert (found[:, 0] == ids[:50]).mean() >= 0.95
     assert index.remove(ids[:10]) == 10 and index.count == 2990

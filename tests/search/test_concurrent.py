@@ -28,9 +28,21 @@ def test_search_during_ingest_in_another_process(tmp_path: Path) -> None:
 
     env = dict(os.environ, SOUNDSCOUT_ENCODER__NAME="tiny", SOUNDSCOUT_INGEST__COMMIT_EVERY="8")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "soundscout.cli.main", "-L", str(library), "index", str(second),
-         "--workers", "0", "--no-progress"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "soundscout.cli.main",
+            "-L",
+            str(library),
+            "index",
+            str(second),
+            "--workers",
+            "0",
+            "--no-progress",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     latencies, counts = [], set()
     try:

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from soundscout.cli.context import state
+from soundscout.ingest.ray_engine import RayOptions
 from soundscout.ingest.runner import IngestReport
 
 console = Console()
@@ -33,6 +34,36 @@ def index(
         typer.Option("--retry-failed", help="Retry files that failed before even if unchanged."),
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where decoding and embedding run: local (this machine) or ray (a Ray "
+            "cluster; pip install 'soundscout[ray]')."
+        ),
+    ] = "local",
+    address: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray cluster for --engine ray: auto (the cluster this node belongs to), "
+            "ray://HOST:10001, or none (default: start a local Ray instance)."
+        ),
+    ] = None,
+    actors: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Most encoder actors for --engine ray (default: one per GPU, else three "
+            "quarters of the CPUs).",
+        ),
+    ] = None,
+    actor_gpus: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="GPUs per encoder actor for --engine ray (default: 1 when the cluster has "
+            "GPUs now, else 0; set it when GPU workers autoscale from zero).",
+        ),
+    ] = None,
 ) -> None:
     """Scan, decode, embed and catalogue a folder; incremental and safe to interrupt."""
     service = state(ctx).service(
@@ -44,7 +75,8 @@ def index(
         }
     )
     try:
-        report = service.index_folder(path, progress=progress)
+        ray = RayOptions(address=address, actors=actors, actor_gpus=actor_gpus)
+        report = service.index_folder(path, progress=progress, engine=engine, ray=ray)
     finally:
         service.close()
     _print_report(report)

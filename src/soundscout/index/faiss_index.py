@@ -1,16 +1,22 @@
 """A small FAISS wrapper: inner product on L2-normalised vectors, catalog ids as FAISS ids.
 
-Exact (flat) search by default; an IVF index above a size threshold. Saved into
-generation folders with a ``CURRENT`` pointer so that a reader in another process
-never sees a half-written index.
+Exact (flat) search for small libraries; above ``ann_threshold`` vectors an IVF index
+whose lists hold float16 vectors and whose ``nprobe`` is tuned at build time to reach a
+recall target on the library's own vectors. Both choices come from
+``benchmarks/bench_scale.py`` (see BENCHMARKS.md), and the parameters an index was built
+with are kept in its manifest. Saved into generation folders with a ``CURRENT`` pointer
+so that a reader in another process never sees a half-written index.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,17 +25,46 @@ import numpy as np
 
 from soundscout.index.manifest import Manifest
 
+log = logging.getLogger(__name__)
+
 INDEX_FILE = "index.faiss"
 CURRENT_FILE = "CURRENT"
 
 
+#: k-means on 40 vectors per list for 10 iterations: the recall of 64 per list and 25
+#: iterations (benchmarks/bench_scale.py) at a seventh of the training time.
+TRAIN_POINTS_PER_LIST = 40
+TRAIN_ITERATIONS = 10
+#: nprobe tuning: this many library vectors serve as queries; the candidates tried.
+TUNE_QUERIES = 200
+TUNE_NPROBES = (4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536)
+TUNE_K = 10
+#: How IVF lists store vectors: full float32, float16, or 8-bit scalar quantised.
+IVF_STORAGE = {"flat": None, "fp16": "QT_fp16", "sq8": "QT_8bit"}
+
+
 @dataclass(frozen=True)
 class IndexParams:
-    """How to build an index: when to switch to IVF and with what settings."""
+    """How to build an index: when to switch to IVF and with what settings.
 
-    ann_threshold: int = 200000
+    Attributes:
+        ann_threshold: libraries with fewer vectors get an exact index.
+        ivf_nlist: IVF lists; None = 4 * sqrt(count), within [16, 65536] and at least 39
+            vectors per list.
+        ivf_nprobe: lists probed per query; None = tuned at build time: twice the
+            smallest nprobe whose recall@10 reaches ``ivf_target_recall`` on a sample of
+            the library's own vectors (the margin is for text queries, which lie further
+            from the audio vectors than audio queries do).
+        ivf_storage: how lists store vectors: ``fp16`` (half the memory of ``flat``, the
+            same recall), ``flat`` (float32) or ``sq8`` (a quarter; recall capped near 0.99).
+        ivf_target_recall: the recall@10 the nprobe tuning aims for.
+    """
+
+    ann_threshold: int = 20000
     ivf_nlist: int | None = None
-    ivf_nprobe: int = 32
+    ivf_nprobe: int | None = None
+    ivf_storage: str = "fp16"
+    ivf_target_recall: float = 0.95
 
 
 class VectorIndex:
@@ -44,6 +79,11 @@ class VectorIndex:
     def dim(self) -> int:
         """Vector dimension."""
         return int(self._index.d)
+
+    @property
+    def is_ivf(self) -> bool:
+        """True for the inverted-file (ANN) index types."""
+        return self.index_type.startswith("ivf")
 
     @property
     def count(self) -> int:
@@ -65,19 +105,64 @@ class VectorIndex:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, dim)
         if len(ids) < params.ann_threshold:
             index = cls.empty(dim)
-        else:
-            nlist = params.ivf_nlist or int(4 * math.sqrt(len(ids)))
-            nlist = max(16, min(65536, nlist, len(ids) // 39 or 16))
-            quantizer = faiss.IndexFlatIP(dim)
-            ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-            rng = np.random.default_rng(0)
-            sample = vectors[rng.choice(len(vectors), min(len(vectors), nlist * 64), False)]
-            ivf.train(sample)
-            ivf.nprobe = params.ivf_nprobe
-            ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
-            index = cls(ivf, "ivf", {"nlist": nlist, "nprobe": params.ivf_nprobe})
+            index.add(ids, vectors)
+            return index
+        return cls._build_ivf(dim, ids, vectors, params)
+
+    @classmethod
+    def _build_ivf(
+        cls, dim: int, ids: np.ndarray, vectors: np.ndarray, params: IndexParams
+    ) -> VectorIndex:
+        nlist = params.ivf_nlist or int(4 * math.sqrt(len(ids)))
+        nlist = max(16, min(65536, nlist, len(ids) // 39 or 16))
+        ivf = _ivf(dim, nlist, params.ivf_storage)
+        ivf.cp.niter = TRAIN_ITERATIONS
+        ivf.cp.max_points_per_centroid = TRAIN_POINTS_PER_LIST
+        rng = np.random.default_rng(0)
+        size = min(len(vectors), nlist * TRAIN_POINTS_PER_LIST)
+        ivf.train(vectors[np.sort(rng.choice(len(vectors), size, False))])
+        ivf.set_direct_map_type(faiss.DirectMap.Hashtable)
+        kind = "ivf" if params.ivf_storage == "flat" else f"ivf_{params.ivf_storage}"
+        index = cls(ivf, kind, {"nlist": nlist, "train_count": len(ids)})
         index.add(ids, vectors)
+        if params.ivf_nprobe is not None:
+            index.params["nprobe"] = min(nlist, params.ivf_nprobe)
+        else:
+            index.params.update(index._tune_nprobe(ids, vectors, params.ivf_target_recall))
+        ivf.nprobe = index.params["nprobe"]
         return index
+
+    def _tune_nprobe(self, ids: np.ndarray, vectors: np.ndarray, target: float) -> dict[str, int]:
+        """Twice the smallest nprobe reaching ``target`` recall@10 on library vectors.
+
+        Each sampled vector is a query whose exact neighbours (itself left out) come
+        from a brute-force scan of all vectors.
+        """
+        nlist = self.params["nlist"]
+        rng = np.random.default_rng(1)
+        rows = np.sort(rng.choice(len(ids), min(len(ids), TUNE_QUERIES), replace=False))
+        queries = vectors[rows]
+        _, exact = faiss.knn(queries, vectors, TUNE_K + 1, metric=faiss.METRIC_INNER_PRODUCT)
+        truth = _without_self(ids[exact], ids[rows])
+        nprobe, recall = nlist, 1.0
+        for candidate in (p for p in TUNE_NPROBES if p < nlist):
+            found = self._index.search(
+                queries, TUNE_K + 1, params=faiss.SearchParametersIVF(nprobe=candidate)
+            )[1]
+            recall = _recall(_without_self(found, ids[rows]), truth)
+            if recall >= target:
+                nprobe = candidate
+                break
+        chosen = min(nlist, 2 * nprobe)
+        if nprobe == nlist or chosen > nlist // 8:
+            log.warning(
+                "IVF search probes %d of %d lists to reach recall %.2f: these vectors have "
+                "little neighbourhood structure, so ANN saves little over exact search.",
+                chosen,
+                nlist,
+                target,
+            )
+        return {"nprobe": chosen, "tuned_nprobe": nprobe, "tuned_recall_pct": round(100 * recall)}
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Add (or replace) vectors under these ids."""
@@ -92,7 +177,7 @@ class VectorIndex:
         if len(ids) == 0:
             return 0
         ids = np.ascontiguousarray(ids, dtype=np.int64)
-        if self.index_type == "ivf":  # the IVF direct map only removes by array
+        if self.is_ivf:  # the IVF direct map only removes by array
             return int(self._index.remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids))))
         return int(self._index.remove_ids(faiss.IDSelectorBatch(ids)))
 
@@ -101,24 +186,38 @@ class VectorIndex:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (scores, ids) per query row; ``allowed_ids`` restricts the candidates.
 
-        Missing slots (fewer than k candidates) have id -1.
+        Missing slots (fewer than k candidates) have id -1. A single query runs on one
+        OpenMP thread (in this thread only): FAISS does not split one query across
+        threads, and idle spinning threads cost more than they give on a busy machine.
         """
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dim)
         k = max(1, min(k, max(self.count, 1)))
-        if allowed_ids is None:
-            if self.index_type == "ivf":
-                params = faiss.SearchParametersIVF(nprobe=self.params["nprobe"])
-                return self._index.search(queries, k, params=params)
-            return self._index.search(queries, k)
-        selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed_ids, dtype=np.int64))
-        if self.index_type == "ivf":
-            # A sparse selection leaves few candidates per list: probe more lists.
-            fraction = max(len(allowed_ids) / max(self.count, 1), 1e-6)
-            nprobe = min(self.params["nlist"], int(self.params["nprobe"] / math.sqrt(fraction)))
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
-        else:
-            params = faiss.SearchParameters(sel=selector)
-        return self._index.search(queries, k, params=params)
+        with _one_thread_if(len(queries) == 1):
+            if allowed_ids is None:
+                return self._index.search(queries, k, params=self._search_params())
+            allowed = np.ascontiguousarray(allowed_ids, dtype=np.int64)
+            if len(allowed) == 0:
+                return np.zeros((len(queries), k), "f4"), np.full((len(queries), k), -1)
+            bitmap = _bitmap(allowed)  # must outlive the search
+            selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))
+            params = self._search_params(selector, len(allowed) / max(self.count, 1))
+            return self._index.search(queries, k, params=params)
+
+    def _search_params(
+        self, selector: faiss.IDSelector | None = None, fraction: float = 1.0
+    ) -> faiss.SearchParameters | None:
+        """IVF: probe 1/fraction times more lists under a filter, so that as many allowed
+        vectors are scanned as without one (in the filtered-search benchmark the only
+        method keeping recall@10 >= 0.96 down to 1 % of the library); flat: the selector."""
+        if not self.is_ivf:
+            return faiss.SearchParameters(sel=selector) if selector is not None else None
+        nprobe = self.params["nprobe"]
+        if selector is not None:
+            nprobe = math.ceil(nprobe / max(fraction, 1e-9))
+        nprobe = min(self.params["nlist"], nprobe)
+        if selector is None:
+            return faiss.SearchParametersIVF(nprobe=nprobe)
+        return faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
 
     def reconstruct(self, sound_id: int) -> np.ndarray:
         """The stored vector of one id."""
@@ -165,6 +264,51 @@ class VectorIndex:
     def write_plain(self, path: Path) -> None:
         """Write the bare FAISS index (for exports)."""
         faiss.write_index(self._index, str(path))
+
+
+def _bitmap(ids: np.ndarray) -> np.ndarray:
+    """A FAISS ``IDSelectorBitmap`` array: bit ``i`` (little-endian) set for each id ``i``."""
+    bits = np.zeros(int(ids.max()) + 1, dtype=bool)
+    bits[ids[ids >= 0]] = True
+    return np.packbits(bits, bitorder="little")
+
+
+@contextlib.contextmanager
+def _one_thread_if(condition: bool) -> Iterator[None]:
+    """Run FAISS on one OpenMP thread inside the block (the setting is per thread)."""
+    if not condition or faiss.omp_get_max_threads() == 1:
+        yield
+        return
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(threads)
+
+
+def _without_self(found: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Each row's ids minus the query's own id, cut to TUNE_K."""
+    rows = zip(found, own, strict=True)
+    return np.array([[i for i in row if i != me][:TUNE_K] for row, me in rows])
+
+
+def _recall(found: np.ndarray, truth: np.ndarray) -> float:
+    hits = sum(len(set(f[f >= 0]) & set(t[t >= 0])) for f, t in zip(found, truth, strict=True))
+    return hits / max(1, int((truth >= 0).sum()))
+
+
+def _ivf(dim: int, nlist: int, storage: str) -> faiss.IndexIVF:
+    """An untrained inner-product IVF index storing vectors as ``storage``."""
+    if storage not in IVF_STORAGE:
+        raise ValueError(f"unknown IVF storage {storage!r}; choose from {sorted(IVF_STORAGE)}")
+    quantizer = faiss.IndexFlatIP(dim)
+    metric = faiss.METRIC_INNER_PRODUCT
+    qtype_name = IVF_STORAGE[storage]
+    if qtype_name is None:
+        return faiss.IndexIVFFlat(quantizer, dim, nlist, metric)
+    qtype = getattr(faiss.ScalarQuantizer, qtype_name)
+    return faiss.IndexIVFScalarQuantizer(quantizer, dim, nlist, qtype, metric)
 
 
 def _fsync_dir(folder: Path) -> None:

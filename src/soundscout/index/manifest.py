@@ -25,7 +25,7 @@ class Manifest:
     dim: int
     count: int
     catalog_revision: int
-    index_type: str  # "flat" or "ivf"
+    index_type: str  # "flat", "ivf", "ivf_fp16" or "ivf_sq8"
     params: dict[str, int] = field(default_factory=dict)
     metric: str = "inner_product"
     format_version: int = FORMAT_VERSION

@@ -3,6 +3,10 @@
 Decoding runs in ``workers`` processes while the model embeds in this process, one
 copy, on batches. Results are committed with their status every ``commit_every``
 files in one transaction, so a killed run resumes with what is still pending.
+
+``engine="ray"`` replaces only the decode/embed part with a Ray Data pipeline
+(:mod:`soundscout.ingest.ray_engine`); scanning, planning and the commit path
+(:class:`_Committer`) are the same code for both engines.
 """
 
 from __future__ import annotations
@@ -11,11 +15,13 @@ import logging
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm.auto import tqdm
 
@@ -26,9 +32,13 @@ from soundscout.errors import LibraryError
 from soundscout.ingest.scan import ScanPlan, plan_scan, scan_folder
 from soundscout.ingest.stages import Decoded, decode_stage, embed_stage, failed_outcome
 
+if TYPE_CHECKING:  # the Ray engine is imported only when asked for
+    from soundscout.ingest.ray_engine import RayOptions
+
 log = logging.getLogger(__name__)
 
 MAX_REPORTED_FAILURES = 20
+ENGINES = ("local", "ray")
 
 
 @dataclass
@@ -74,32 +84,34 @@ def run_ingest(
     settings: IngestSettings,
     batch_size: int = 16,
     progress: bool = True,
+    engine: str = "local",
+    ray: RayOptions | None = None,
 ) -> IngestReport:
-    """Bring the catalog up to date with ``root`` and embed what is pending under it."""
+    """Bring the catalog up to date with ``root`` and embed what is pending under it.
+
+    Args:
+        engine: ``local`` (decode processes + one model here) or ``ray`` (a Ray Data
+            pipeline; see :mod:`soundscout.ingest.ray_engine`). Both hand their outcomes
+            to the same commit code.
+        ray: the cluster address, actor pool and encoder spec for ``engine="ray"``.
+    """
+    _check_engine(engine)
     started = time.perf_counter()
     root_str = os.path.abspath(os.path.expanduser(str(root)))
     if not os.path.isdir(root_str):
         raise LibraryError(f"Not a folder: {root_str}", hint="Give the folder holding your sounds.")
     report = IngestReport(root=root_str)
-    entries = scan_folder(Path(root_str), settings.extensions, settings.follow_symlinks)
-    plan = plan_scan(catalog.rows_under(root_str), entries, settings.retry_failed)
-    catalog.apply_scan(root_str, plan.new, plan.changed, plan.moved, plan.deleted)
-    _count_plan(report, len(entries), plan)
-    log.info(
-        "scanned %s: %d files (%d new, %d changed, %d moved, %d deleted, %d unchanged, "
-        "%d left pending by an interrupted run)",
-        root_str,
-        len(entries),
-        report.new,
-        report.changed,
-        report.moved,
-        report.deleted,
-        report.unchanged,
-        report.resumed,
-    )
+    _scan(catalog, root_str, settings, report)
     pending = catalog.pending(encoder.version, root=root_str)
     if pending:
-        _Processor(catalog, encoder, settings, batch_size, report, progress).run(pending)
+        with _Committer(catalog, encoder.version, settings.commit_every, report, progress) as sink:
+            sink.start(len(pending))
+            if engine == "ray":
+                from soundscout.ingest.ray_engine import RayJob
+
+                _drain(RayJob(encoder, settings, batch_size, ray).outcomes(pending), sink)
+            else:
+                _Processor(encoder, settings, batch_size, sink).run(pending)
     report.seconds = time.perf_counter() - started
     log.info(
         "ingest finished: %d ok, %d failed, %d unchanged, %d skipped (failed before) in %.1f s",
@@ -112,6 +124,48 @@ def run_ingest(
     return report
 
 
+def _check_engine(engine: str) -> None:
+    """Refuse an unknown engine, or Ray when it is not installed, before a long scan."""
+    if engine not in ENGINES:
+        raise LibraryError(
+            f"Unknown ingest engine {engine!r}.", hint=f"Choose one of: {', '.join(ENGINES)}."
+        )
+    if engine == "ray":
+        from soundscout.ingest.ray_engine import import_ray
+
+        import_ray()
+
+
+def _scan(catalog: Catalog, root: str, settings: IngestSettings, report: IngestReport) -> None:
+    """Scan ``root``, record what changed in the catalog, count it in the report."""
+    entries = scan_folder(Path(root), settings.extensions, settings.follow_symlinks)
+    plan = plan_scan(catalog.rows_under(root), entries, settings.retry_failed)
+    # An unchanged folder keeps the catalog revision, so the saved index stays current and
+    # is not written again (1.5 GB at a million 768-d vectors).
+    if plan.new or plan.changed or plan.moved or plan.deleted:
+        catalog.apply_scan(root, plan.new, plan.changed, plan.moved, plan.deleted)
+    _count_plan(report, len(entries), plan)
+    log.info(
+        "scanned %s: %d files (%d new, %d changed, %d moved, %d deleted, %d unchanged, "
+        "%d left pending by an interrupted run)",
+        root,
+        len(entries),
+        report.new,
+        report.changed,
+        report.moved,
+        report.deleted,
+        report.unchanged,
+        report.resumed,
+    )
+
+
+def _drain(outcomes: Generator[Outcome, None, None], sink: _Committer) -> None:
+    """Commit outcomes as they stream in; the generator is closed even on error."""
+    with closing(outcomes):
+        for outcome in outcomes:
+            sink.add([outcome])
+
+
 def _count_plan(report: IngestReport, scanned: int, plan: ScanPlan) -> None:
     report.scanned = scanned
     report.new, report.changed = len(plan.new), len(plan.changed)
@@ -120,43 +174,84 @@ def _count_plan(report: IngestReport, scanned: int, plan: ScanPlan) -> None:
     report.resumed = plan.resumed
 
 
-class _Processor:
-    """Decode, embed and commit a list of pending (id, path)."""
+class _Committer:
+    """The one accept/commit path of every engine.
+
+    Outcomes are committed with their status every ``commit_every`` files in one
+    transaction; counted in the report; drawn on the progress bar.
+    """
 
     def __init__(
         self,
         catalog: Catalog,
-        encoder: Encoder,
-        settings: IngestSettings,
-        batch_size: int,
+        encoder_version: str,
+        commit_every: int,
         report: IngestReport,
         progress: bool,
     ) -> None:
-        self.catalog, self.encoder, self.settings = catalog, encoder, settings
-        self.batch_size, self.report = batch_size, report
-        self.progress = progress
-        self.decoded: list[Decoded] = []
+        self.catalog, self.encoder_version = catalog, encoder_version
+        self.commit_every, self.report, self.progress = commit_every, report, progress
         self.outcomes: list[Outcome] = []
+        self.bar: tqdm | None = None
+
+    def __enter__(self) -> _Committer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.commit()
+        finally:
+            if self.bar is not None:
+                self.bar.close()
+
+    def start(self, total: int) -> None:
+        """Open the progress bar over ``total`` pending files."""
+        self.bar = tqdm(
+            total=total, unit="file", desc="indexing", disable=not self.progress, dynamic_ncols=True
+        )
+
+    def add(self, outcomes: list[Outcome]) -> None:
+        """Queue outcomes; commit when a batch is full."""
+        self.outcomes.extend(outcomes)
+        if len(self.outcomes) >= self.commit_every:
+            self.commit()
+
+    def commit(self) -> None:
+        """Write the queued outcomes in one transaction and count them."""
+        if not self.outcomes:
+            return
+        batch, self.outcomes = self.outcomes, []
+        self.catalog.commit_outcomes(batch, self.encoder_version)
+        for outcome in batch:
+            if outcome.vector is not None:
+                self.report.ok += 1
+            else:
+                self.report.failed += 1
+                if len(self.report.failures) < MAX_REPORTED_FAILURES:
+                    row = self.catalog.get(outcome.sound_id)
+                    self.report.failures.append((row.path if row else "?", outcome.error or ""))
+        if self.bar is not None:
+            self.bar.update(len(batch))
+
+
+class _Processor:
+    """The local engine: decode in worker processes, embed here, hand outcomes to the sink."""
+
+    def __init__(
+        self, encoder: Encoder, settings: IngestSettings, batch_size: int, sink: _Committer
+    ) -> None:
+        self.encoder, self.settings = encoder, settings
+        self.batch_size, self.sink = batch_size, sink
+        self.decoded: list[Decoded] = []
 
     def run(self, pending: list[tuple[int, str]]) -> None:
         workers = resolve_workers(self.settings.workers)
-        self.bar = tqdm(
-            total=len(pending),
-            unit="file",
-            desc="indexing",
-            disable=not self.progress,
-            dynamic_ncols=True,
-        )
-        try:
-            if workers == 0:
-                for sound_id, path in pending:
-                    self._accept(self._decode(sound_id, path))
-            else:
-                self._run_pool(pending, workers)
-            self._embed()
-        finally:
-            self._commit()
-            self.bar.close()
+        if workers == 0:
+            for sound_id, path in pending:
+                self._accept(self._decode(sound_id, path))
+        else:
+            self._run_pool(pending, workers)
+        self._embed()
 
     def _decode(self, sound_id: int, path: str) -> Decoded:
         return decode_stage(
@@ -202,7 +297,7 @@ class _Processor:
     def _accept(self, item: Decoded) -> None:
         if item.error:
             log.warning("failed: %s: %s", item.path, item.error)
-            self._add_outcomes([failed_outcome(item)])
+            self.sink.add([failed_outcome(item)])
             return
         self.decoded.append(item)
         if len(self.decoded) >= self.batch_size:
@@ -211,24 +306,4 @@ class _Processor:
     def _embed(self) -> None:
         if self.decoded:
             batch, self.decoded = self.decoded, []
-            self._add_outcomes(embed_stage(self.encoder, batch, self.batch_size))
-
-    def _add_outcomes(self, outcomes: list[Outcome]) -> None:
-        self.outcomes.extend(outcomes)
-        if len(self.outcomes) >= self.settings.commit_every:
-            self._commit()
-
-    def _commit(self) -> None:
-        if not self.outcomes:
-            return
-        batch, self.outcomes = self.outcomes, []
-        self.catalog.commit_outcomes(batch, self.encoder.version)
-        for outcome in batch:
-            if outcome.vector is not None:
-                self.report.ok += 1
-            else:
-                self.report.failed += 1
-                if len(self.report.failures) < MAX_REPORTED_FAILURES:
-                    row = self.catalog.get(outcome.sound_id)
-                    self.report.failures.append((row.path if row else "?", outcome.error or ""))
-        self.bar.update(len(batch))
+            self.sink.add(embed_stage(self.encoder, batch, self.batch_size))

@@ -30,6 +30,7 @@ from soundscout.errors import (
 )
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.manifest import Manifest
+from soundscout.ingest.ray_engine import EncoderSpec, RayOptions
 from soundscout.ingest.runner import IngestReport, run_ingest
 from soundscout.search.query import Filters, SearchHit, check_alpha, check_k, valid_id
 from soundscout.search.reference import Reference, ReferenceResolver, Region
@@ -82,18 +83,33 @@ class SearchService:
     def index_params(self) -> IndexParams:
         """Exact/ANN switch and IVF parameters from the settings."""
         cfg = self.settings.index
-        return IndexParams(cfg.ann_threshold, cfg.ivf_nlist, cfg.ivf_nprobe)
+        return IndexParams(
+            cfg.ann_threshold, cfg.ivf_nlist, cfg.ivf_nprobe, cfg.ivf_storage, cfg.ivf_target_recall
+        )
 
     # -- ingest and index maintenance ----------------------------------------------
-    def index_folder(self, root: Path, progress: bool = True) -> IngestReport:
-        """Scan, embed and catalogue a folder, then bring the index up to date and save it."""
+    def index_folder(
+        self,
+        root: Path,
+        progress: bool = True,
+        engine: str = "local",
+        ray: RayOptions | None = None,
+    ) -> IngestReport:
+        """Scan, embed and catalogue a folder, then bring the index up to date and save it.
+
+        ``engine="ray"`` embeds on the Ray cluster that ``ray`` names (default: a local
+        instance); every actor creates the configured encoder. The bookkeeping is the same.
+        """
+        cfg = self.settings.encoder
         report = run_ingest(
             self.catalog,
             self.encoder,
             root,
             self.settings.ingest,
-            batch_size=self.settings.encoder.batch_size,
+            batch_size=cfg.batch_size,
             progress=progress,
+            engine=engine,
+            ray=(ray or RayOptions()).with_encoder(EncoderSpec.from_settings(cfg)),
         )
         self.sync_index(save=True)
         return report
@@ -154,7 +170,12 @@ class SearchService:
         index.remove(np.concatenate([changed, removed]))
         for ids, vectors in self.catalog.iter_embeddings(self.encoder.version, min_rev=since):
             index.add(ids, vectors)
-        if index.index_type == "flat" and index.count >= self.index_params.ann_threshold:
+        grown_flat = not index.is_ivf and index.count >= self.index_params.ann_threshold
+        # IVF lists trained on far fewer vectors than it now holds lose recall: retrain.
+        outgrown_ivf = index.is_ivf and index.count > 4 * index.params.get(
+            "train_count", index.count
+        )
+        if grown_flat or outgrown_ivf:
             return self._build_from_catalog()[0]
         return index
 
