@@ -82,3 +82,15 @@ def test_folder_filter_escapes_like_wildcards(catalog: Catalog) -> None:
     )
     assert list(catalog.filter_ids(Filters(folder="100%_real"))) == [ids[0]]
     assert list(catalog.filter_ids(Filters(folder="/lib/100xyreal/"))) == [ids[1]]
+
+
+def test_fingerprints_under_match_rows_under(catalog: Catalog) -> None:
+    _scan(catalog, "a.wav", "sub/b.wav", "sub/ü 🎵.wav")
+    catalog.apply_scan("/lib0", [FileEntry("/lib0/x.wav", 1, 1)], [], [], [])
+    catalog.apply_scan("/li", [FileEntry("/li/y.wav", 1, 1)], [], [], [])
+    rows = catalog.rows_under("/lib")
+    prints = catalog.fingerprints_under("/lib/")
+    assert sorted(prints) == sorted(rows) == ["/lib/a.wav", "/lib/sub/b.wav", "/lib/sub/ü 🎵.wav"]
+    for path, row in rows.items():
+        assert prints[path] == (row.id, row.size, row.mtime_ns, row.status, row.content_hash)
+    assert catalog.get(rows["/lib/a.wav"].id).path == "/lib/a.wav"  # row factory restored

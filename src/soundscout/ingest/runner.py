@@ -139,7 +139,7 @@ def _check_engine(engine: str) -> None:
 def _scan(catalog: Catalog, root: str, settings: IngestSettings, report: IngestReport) -> None:
     """Scan ``root``, record what changed in the catalog, count it in the report."""
     entries = scan_folder(Path(root), settings.extensions, settings.follow_symlinks)
-    plan = plan_scan(catalog.rows_under(root), entries, settings.retry_failed)
+    plan = plan_scan(catalog.fingerprints_under(root), entries, settings.retry_failed)
     # An unchanged folder keeps the catalog revision, so the saved index stays current and
     # is not written again (1.5 GB at a million 768-d vectors).
     if plan.new or plan.changed or plan.moved or plan.deleted:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from soundscout.catalog.catalog import FileEntry, SoundRow
+from soundscout.catalog.catalog import FileEntry, Fingerprint, SoundRow
+
+#: A catalog row as a re-scan sees it.
+KnownRow = Fingerprint | SoundRow
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +81,7 @@ class ScanPlan:
 
 
 def plan_scan(
-    known: dict[str, SoundRow],
+    known: Mapping[str, KnownRow],
     found: list[FileEntry],
     retry_failed: bool = False,
     hash_file: Callable[[str], str] = content_hash,
@@ -107,7 +110,7 @@ def plan_scan(
             plan.resumed += 1
         else:
             plan.unchanged += 1
-    by_size: dict[int, list[SoundRow]] = {}
+    by_size: dict[int, list[KnownRow]] = {}
     for row in vanished.values():
         if row.content_hash and row.status == "done":
             by_size.setdefault(row.size, []).append(row)
@@ -123,8 +126,8 @@ def plan_scan(
 
 
 def _find_move(
-    entry: FileEntry, by_size: dict[int, list[SoundRow]], hash_file: Callable[[str], str]
-) -> SoundRow | None:
+    entry: FileEntry, by_size: dict[int, list[KnownRow]], hash_file: Callable[[str], str]
+) -> KnownRow | None:
     rows = by_size.get(entry.size)
     if not rows:
         return None
