@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import sqlite3
 import threading
 import time
@@ -318,8 +319,13 @@ class Catalog:
                 "AND (path LIKE ? ESCAPE '\\' OR substr(path, length(root) + 2) LIKE ? ESCAPE '\\')"
             )
             params.extend(["/" + pattern if filters.folder.startswith("/") else pattern, pattern])
-        rows = self._conn.execute(" ".join(sql), params)
-        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+        conn = self._conn
+        conn.row_factory = None
+        try:
+            rows = conn.execute(" ".join(sql), params)
+            return np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64)
+        finally:
+            conn.row_factory = sqlite3.Row
 
     # -- writing ---------------------------------------------------------------
     @_locked
