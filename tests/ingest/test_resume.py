@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +14,7 @@ import pytest
 from soundscout.search.service import SearchService
 from tests.audiogen import tone, write_audio
 from tests.conftest import make_settings
+from tests.ingest_process import done_rows, start_index
 
 N_FILES = 240
 
@@ -27,51 +25,13 @@ def _library(root: Path) -> None:
         write_audio(root / f"d{i % 6}" / f"s{i:03d}.wav", tone(80 + 13 * i, 4.0, kind=kind), 22050)
 
 
-def _done_rows(db: Path) -> dict[int, tuple[float, bytes]]:
-    if not db.exists():
-        return {}
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    try:
-        rows = conn.execute(
-            "SELECT s.id, s.embedded_at, e.vector FROM sounds s JOIN embeddings e "
-            "ON e.sound_id = s.id WHERE s.status = 'done'"
-        ).fetchall()
-    except sqlite3.OperationalError:  # the schema is not created yet
-        return {}
-    finally:
-        conn.close()
-    return {r[0]: (r[1], r[2]) for r in rows}
-
-
-def _start_ingest(root: Path, library: Path, workers: int) -> subprocess.Popen:
-    env = dict(
-        os.environ,
-        SOUNDSCOUT_INGEST__COMMIT_EVERY="4",
-        SOUNDSCOUT_ENCODER__NAME="tiny",
-        SOUNDSCOUT_ENCODER__BATCH_SIZE="4",
-    )
-    cmd = [
-        sys.executable,
-        "-m",
-        "soundscout.cli.main",
-        "-L",
-        str(library),
-        "index",
-        str(root),
-        "--workers",
-        str(workers),
-        "--no-progress",
-    ]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-
 def _kill_after(root: Path, library: Path, workers: int, done_at_least: int) -> None:
     """Start an ingest and SIGKILL it once ``done_at_least`` files are committed."""
     db = library / "catalog.sqlite"
-    proc = _start_ingest(root, library, workers)
+    proc = start_index(library, root, "--workers", str(workers))
     deadline = time.monotonic() + 120
     try:
-        while len(_done_rows(db)) < done_at_least:
+        while len(done_rows(db)) < done_at_least:
             assert proc.poll() is None, "ingest ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.005)
@@ -91,7 +51,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path, workers: int) -> N
     for kill in range(3):  # three kills at random points, each run resuming the last
         target = len(finished) + rng.randint(5, 40)
         _kill_after(root, library, workers, target)
-        now = _done_rows(db)
+        now = done_rows(db)
         assert len(now) < N_FILES, f"kill {kill} must land mid-run"
         for sound_id, row in finished.items():
             assert now[sound_id] == row, "a finished file was re-embedded or lost"
@@ -108,7 +68,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path, workers: int) -> N
         assert report.ok == N_FILES - len(finished)
         assert report.unchanged == len(finished)
         assert report.resumed == N_FILES - len(finished)
-        after = _done_rows(db)
+        after = done_rows(db)
         assert len(after) == N_FILES
         for sound_id, (embedded_at, vector) in finished.items():
             assert after[sound_id][0] == embedded_at, "a finished file was re-embedded"

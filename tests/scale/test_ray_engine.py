@@ -6,9 +6,6 @@ import builtins
 import contextlib
 import os
 import signal
-import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +22,7 @@ from soundscout.ingest.runner import run_ingest
 from soundscout.search.service import SearchService
 from tests.audiogen import make_library, tone, write_audio, write_corrupt
 from tests.conftest import make_settings
+from tests.ingest_process import done_rows, start_index
 
 BAD = {
     "bad/truncated.wav": ("truncated_wav", "truncated or corrupt WAV header"),
@@ -156,22 +154,6 @@ def test_clamp3_actors_match_the_local_engine(ray_local: Any, tmp_path: Path) ->
         np.testing.assert_allclose(vector, vec_local[path], atol=1e-5)
 
 
-def _done(db: Path) -> dict[int, tuple[float, bytes]]:
-    if not db.exists():
-        return {}
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    try:
-        rows = conn.execute(
-            "SELECT s.id, s.embedded_at, e.vector FROM sounds s JOIN embeddings e "
-            "ON e.sound_id = s.id WHERE s.status = 'done'"
-        ).fetchall()
-    except sqlite3.OperationalError:  # the schema is not created yet
-        return {}
-    finally:
-        conn.close()
-    return {r[0]: (r[1], r[2]) for r in rows}
-
-
 N_KILL_FILES = 300
 
 
@@ -182,32 +164,12 @@ def test_sigkill_driver_then_resume(ray_local: Any, tmp_path: Path) -> None:
     for i in range(N_KILL_FILES):
         wave = tone(80 + 13 * i, 3.0, kind=("sine", "square", "chirp")[i % 3])
         write_audio(root / f"d{i % 5}" / f"s{i:03d}.wav", wave, 22050)
-    env = dict(
-        os.environ,
-        SOUNDSCOUT_INGEST__COMMIT_EVERY="4",
-        SOUNDSCOUT_ENCODER__NAME="tiny",
-        SOUNDSCOUT_ENCODER__BATCH_SIZE="4",
-        RAY_ADDRESS="",  # the child starts its own local instance
-    )
-    cmd = [
-        sys.executable,
-        "-m",
-        "soundscout.cli.main",
-        "-L",
-        str(library),
-        "index",
-        str(root),
-        "--engine",
-        "ray",
-        "--no-progress",
-    ]
-    proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-    )
+    # RAY_ADDRESS="": the child starts its own local Ray instance.
+    proc = start_index(library, root, "--engine", "ray", new_session=True, RAY_ADDRESS="")
     db = library / "catalog.sqlite"
     deadline = time.monotonic() + 150
     try:
-        while len(_done(db)) < 8:
+        while len(done_rows(db)) < 8:
             assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
             assert time.monotonic() < deadline, "the Ray run committed nothing in time"
             time.sleep(0.02)
@@ -217,7 +179,7 @@ def test_sigkill_driver_then_resume(ray_local: Any, tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
         _kill_group(proc.pid)  # what the dead driver's local Ray left behind, if anything
-    finished = _done(db)
+    finished = done_rows(db)
     assert 8 <= len(finished) < N_KILL_FILES, "the kill must land mid-run"
 
     service = SearchService(make_settings(library))
@@ -226,7 +188,7 @@ def test_sigkill_driver_then_resume(ray_local: Any, tmp_path: Path) -> None:
         report = service.index_folder(root, progress=False, engine="ray")
         assert report.ok == N_KILL_FILES - len(finished) and report.failed == 0
         assert report.resumed == N_KILL_FILES - len(finished)
-        after = _done(db)
+        after = done_rows(db)
         assert len(after) == N_KILL_FILES
         for sound_id, (embedded_at, vector) in finished.items():
             assert after[sound_id] == (embedded_at, vector), "a finished file was re-embedded"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,6 +10,7 @@ import pytest
 from soundscout.search.service import SearchService
 from tests.audiogen import tone, write_audio
 from tests.conftest import make_settings
+from tests.ingest_process import start_index
 
 
 @pytest.mark.slow
@@ -26,24 +24,7 @@ def test_search_during_ingest_in_another_process(tmp_path: Path) -> None:
     service = SearchService(make_settings(library))
     service.index_folder(first, progress=False)
 
-    env = dict(os.environ, SOUNDSCOUT_ENCODER__NAME="tiny", SOUNDSCOUT_INGEST__COMMIT_EVERY="8")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "soundscout.cli.main",
-            "-L",
-            str(library),
-            "index",
-            str(second),
-            "--workers",
-            "0",
-            "--no-progress",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    proc = start_index(library, second, "--workers", "0", SOUNDSCOUT_INGEST__COMMIT_EVERY="8")
     latencies, counts = [], set()
     try:
         deadline = time.monotonic() + 120

@@ -1,0 +1,47 @@
+"""Run `soundscout index` in a child process and look at its catalog from outside."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+
+def start_index(
+    library: Path, root: Path, *args: str, new_session: bool = False, **env: str
+) -> subprocess.Popen:
+    """Start `soundscout -L library index root ARGS` on the tiny encoder, small batches;
+    ``env`` adds environment variables, ``new_session`` puts it in its own process group."""
+    defaults = {
+        "SOUNDSCOUT_ENCODER__NAME": "tiny",
+        "SOUNDSCOUT_INGEST__COMMIT_EVERY": "4",
+        "SOUNDSCOUT_ENCODER__BATCH_SIZE": "4",
+    }
+    environ = {**os.environ, **defaults, **env}
+    cmd = [sys.executable, "-m", "soundscout.cli.main", "-L", str(library), "index", str(root)]
+    return subprocess.Popen(
+        [*cmd, "--no-progress", *args],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=new_session,
+    )
+
+
+def done_rows(db: Path) -> dict[int, tuple[float, bytes]]:
+    """id → (embedded_at, vector bytes) of the done sounds, read-only, from another process."""
+    if not db.exists():
+        return {}
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        rows = conn.execute(
+            "SELECT s.id, s.embedded_at, e.vector FROM sounds s JOIN embeddings e "
+            "ON e.sound_id = s.id WHERE s.status = 'done'"
+        ).fetchall()
+    except sqlite3.OperationalError:  # the schema is not created yet
+        return {}
+    finally:
+        conn.close()
+    return {r[0]: (r[1], r[2]) for r in rows}
