@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 
 from soundscout.encoders import create_encoder
 from soundscout.encoders.builtin import WEIGHTS_DIR
@@ -119,8 +117,8 @@ _SET = {  # category -> (query a user would type, GM program or None for drums, 
 }
 
 
-def _render_set(tmp: Path) -> tuple[list[np.ndarray], list[str]]:
-    from training.render import Note, cut, write_midi
+def _render_set() -> tuple[list[np.ndarray], list[str]]:
+    from training.render import Note, cut, render
 
     notes, labels, t = [], [], 0.5
     for cat, (_, program, key) in _SET.items():
@@ -132,36 +130,18 @@ def _render_set(tmp: Path) -> tuple[list[np.ndarray], list[str]]:
                 notes.append(Note("program", program, base + pitch - 50, vel, 0.8, t, 2.5))
             labels.append(cat)
             t += notes[-1].slot
-    midi, wav = tmp / "set.mid", tmp / "set.wav"
-    write_midi(notes, midi)
-    cmd = [
-        "fluidsynth",
-        "-ni",
-        "-q",
-        "-R",
-        "0",
-        "-C",
-        "0",
-        "-r",
-        str(SR),
-        "-F",
-        str(wav),
-        str(SOUNDFONT),
-        str(midi),
-    ]
-    subprocess.run(cmd, check=True, capture_output=True)
-    audio = sf.read(wav, dtype="float32", always_2d=True)[0].mean(axis=1)
+    audio = render(SOUNDFONT, notes, SR)
     return [cut(audio, n, SR) for n in notes], labels
 
 
 @pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
+def rendered():
     if shutil.which("fluidsynth") is None or not SOUNDFONT.exists():
         pytest.skip(
             "needs fluidsynth and fluid-soundfont-gm "
             "(apt-get install fluidsynth fluid-soundfont-gm)"
         )
-    return _render_set(tmp_path_factory.mktemp("render"))
+    return _render_set()
 
 
 def test_category_queries_retrieve_their_category(encoder, rendered):
