@@ -91,6 +91,8 @@ def _print_report(report: IngestReport) -> None:
         f"in {report.seconds:.1f} s ({report.files_per_second:.1f} files/s)",
         highlight=False,
     )
+    if report.resumed:
+        console.print(f"  resumed {report.resumed} files left pending by an interrupted run")
     for path, reason in report.failures[:10]:
         console.print(f"  [red]failed[/] {path}: {reason}", highlight=False)
     if report.failed > 10:
