@@ -23,13 +23,11 @@ from soundscout.encoders.base import Encoder, l2_normalize
 from soundscout.encoders.registry import create_encoder
 from soundscout.errors import (
     EmptyLibraryError,
-    IndexMismatchError,
     InvalidQueryError,
-    LibraryError,
     NotFoundError,
 )
 from soundscout.index.faiss_index import IndexParams, VectorIndex
-from soundscout.index.manifest import Manifest
+from soundscout.index.keeper import IndexKeeper
 from soundscout.ingest.ray_engine import EncoderSpec, RayOptions
 from soundscout.ingest.runner import IngestReport, run_ingest
 from soundscout.search.query import Filters, SearchHit, check_alpha, check_k, valid_id
@@ -60,9 +58,10 @@ class SearchService:
         self.index_dir = self.library_dir / INDEX_DIRNAME
         self.catalog = Catalog(self.library_dir)
         self._encoder = encoder
-        self._index: VectorIndex | None = None
-        self._index_revision = -1
         self._lock = threading.RLock()
+        self._keeper = IndexKeeper(
+            self.catalog, lambda: self.encoder, self.index_dir, self.index_params
+        )
         self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def close(self) -> None:
@@ -116,98 +115,11 @@ class SearchService:
 
     def rebuild(self) -> VectorIndex:
         """Rebuild the index from the catalog from scratch and save it."""
-        with self._lock:
-            index, revision = self._build_from_catalog()
-            self._set_index(index, revision, save=True)
-            return index
+        return self._keeper.rebuild()
 
     def sync_index(self, save: bool = False) -> VectorIndex:
         """The index, up to date with the catalog (loading, catching up or rebuilding)."""
-        with self._lock:
-            revision = self.catalog.revision
-            if self._index is not None and self._index_revision == revision:
-                return self._index
-            self._check_catalog_encoder()
-            if self._index is None:
-                self._load_saved()
-            if self._index is not None and self._index_revision == revision:
-                return self._index
-            if self._index is not None and self._index_revision <= revision:
-                index = self._catch_up(self._index, self._index_revision, copy=not save)
-            else:
-                index, revision = self._build_from_catalog()
-            self._set_index(index, revision, save=save)
-            return index
-
-    def _check_catalog_encoder(self) -> None:
-        versions = self.catalog.encoder_versions()
-        mine = self.encoder.version
-        if versions and mine not in versions:
-            others = ", ".join(sorted(versions))
-            raise IndexMismatchError(
-                f"The library was embedded with {others}, not with the configured encoder "
-                f"{self.encoder.name} ({mine}).",
-                hint=f"Run `soundscout index PATH --encoder {self.encoder.name}` to re-embed "
-                "the library, or configure the encoder it was built with.",
-            )
-
-    def _load_saved(self) -> None:
-        manifest = VectorIndex.saved_manifest(self.index_dir)
-        if manifest is None:
-            return
-        enc = self.encoder
-        manifest.check_compatible(enc.name, enc.version, enc.dim)
-        loaded = VectorIndex.load(self.index_dir)
-        if loaded is not None:
-            self._index, self._index_revision = loaded[0], loaded[1].catalog_revision
-
-    def _catch_up(self, index: VectorIndex, since: int, copy: bool) -> VectorIndex:
-        if copy:  # readers may be searching the current object; update a copy and swap
-            index = VectorIndex(
-                faiss.clone_index(index._index), index.index_type, dict(index.params)
-            )
-        changed, removed = self.catalog.changes_since(since)
-        index.remove(np.concatenate([changed, removed]))
-        for ids, vectors in self.catalog.iter_embeddings(self.encoder.version, min_rev=since):
-            index.add(ids, vectors)
-        grown_flat = not index.is_ivf and index.count >= self.index_params.ann_threshold
-        # IVF lists trained on far fewer vectors than it now holds lose recall: retrain.
-        outgrown_ivf = index.is_ivf and index.count > 4 * index.params.get(
-            "train_count", index.count
-        )
-        if grown_flat or outgrown_ivf:
-            return self._build_from_catalog()[0]
-        return index
-
-    def _build_from_catalog(self) -> tuple[VectorIndex, int]:
-        revision = self.catalog.revision
-        parts = list(self.catalog.iter_embeddings(self.encoder.version))
-        dim = self.encoder.dim
-        ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-        vectors = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, dim), "f4")
-        return VectorIndex.build(dim, ids, vectors, self.index_params), revision
-
-    def _set_index(self, index: VectorIndex, revision: int, save: bool) -> None:
-        self._index, self._index_revision = index, revision
-        if save:
-            enc = self.encoder
-            manifest = Manifest(
-                enc.name,
-                enc.version,
-                enc.dim,
-                index.count,
-                revision,
-                index.index_type,
-                dict(index.params),
-            )
-            try:
-                index.save(self.index_dir, manifest)
-            except (OSError, RuntimeError) as exc:  # faiss reports I/O errors as RuntimeError
-                raise LibraryError(
-                    f"Cannot save the index in {self.index_dir}: {exc}",
-                    hint="Free disk space or fix permissions; the catalog is intact and "
-                    "`soundscout rebuild` recreates the index.",
-                ) from exc
+        return self._keeper.sync(save=save)
 
     # -- queries ---------------------------------------------------------------
     def embed_text(self, text: str) -> np.ndarray:

@@ -1,0 +1,138 @@
+"""Keep a vector index in step with the catalog: load it, catch it up, rebuild and save it.
+
+The catalog is the source of truth; each saved index records the catalog revision it was
+built at, and every change since then can be read back from the catalog.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from soundscout.catalog.catalog import Catalog
+from soundscout.encoders.base import Encoder
+from soundscout.errors import IndexMismatchError, LibraryError
+from soundscout.index.faiss_index import IndexParams, VectorIndex
+from soundscout.index.manifest import Manifest
+
+
+class IndexKeeper:
+    """The index of one library for one encoder, up to date on demand."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        encoder: Callable[[], Encoder],
+        index_dir: Path,
+        params: IndexParams,
+    ) -> None:
+        self.catalog, self.index_dir, self.params = catalog, index_dir, params
+        self._encoder = encoder  # called lazily: creating a model is expensive
+        self._index: VectorIndex | None = None
+        self._revision = -1
+        self._lock = threading.RLock()
+
+    def sync(self, save: bool = False) -> VectorIndex:
+        """The index, up to date with the catalog (loading, catching up or rebuilding).
+
+        With ``save`` the result is written (the ingest side); without it an update is
+        made on a copy and swapped in, so concurrent searches keep a consistent index.
+        """
+        with self._lock:
+            revision = self.catalog.revision
+            if self._index is not None and self._revision == revision:
+                return self._index
+            self._check_catalog_encoder()
+            if self._index is None:
+                self._load_saved()
+            if self._index is not None and self._revision == revision:
+                return self._index
+            if self._index is not None and self._revision <= revision:
+                index = self._catch_up(self._index, self._revision, copy=not save)
+            else:
+                index, revision = self._build()
+            self._set(index, revision, save=save)
+            return index
+
+    def rebuild(self) -> VectorIndex:
+        """Rebuild from the catalog from scratch and save."""
+        with self._lock:
+            index, revision = self._build()
+            self._set(index, revision, save=True)
+            return index
+
+    def _check_catalog_encoder(self) -> None:
+        versions = self.catalog.encoder_versions()
+        encoder = self._encoder()
+        if versions and encoder.version not in versions:
+            others = ", ".join(sorted(versions))
+            raise IndexMismatchError(
+                f"The library was embedded with {others}, not with the configured encoder "
+                f"{encoder.name} ({encoder.version}).",
+                hint=f"Run `soundscout index PATH --encoder {encoder.name}` to re-embed "
+                "the library, or configure the encoder it was built with.",
+            )
+
+    def _load_saved(self) -> None:
+        manifest = VectorIndex.saved_manifest(self.index_dir)
+        if manifest is None:
+            return
+        encoder = self._encoder()
+        manifest.check_compatible(encoder.name, encoder.version, encoder.dim)
+        loaded = VectorIndex.load(self.index_dir)
+        if loaded is not None:
+            self._index, self._revision = loaded[0], loaded[1].catalog_revision
+
+    def _catch_up(self, index: VectorIndex, since: int, copy: bool) -> VectorIndex:
+        if copy:  # readers may be searching the current object; update a copy and swap
+            index = VectorIndex(
+                faiss.clone_index(index._index), index.index_type, dict(index.params)
+            )
+        changed, removed = self.catalog.changes_since(since)
+        index.remove(np.concatenate([changed, removed]))
+        for ids, vectors in self.catalog.iter_embeddings(self._encoder().version, min_rev=since):
+            index.add(ids, vectors)
+        grown_flat = not index.is_ivf and index.count >= self.params.ann_threshold
+        # IVF lists trained on far fewer vectors than the index now holds lose recall.
+        outgrown_ivf = index.is_ivf and index.count > 4 * index.params.get(
+            "train_count", index.count
+        )
+        if grown_flat or outgrown_ivf:
+            return self._build()[0]
+        return index
+
+    def _build(self) -> tuple[VectorIndex, int]:
+        revision = self.catalog.revision
+        encoder = self._encoder()
+        parts = list(self.catalog.iter_embeddings(encoder.version))
+        dim = encoder.dim
+        ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+        vectors = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, dim), "f4")
+        return VectorIndex.build(dim, ids, vectors, self.params), revision
+
+    def _set(self, index: VectorIndex, revision: int, save: bool) -> None:
+        self._index, self._revision = index, revision
+        if not save:
+            return
+        encoder = self._encoder()
+        manifest = Manifest(
+            encoder.name,
+            encoder.version,
+            encoder.dim,
+            index.count,
+            revision,
+            index.index_type,
+            dict(index.params),
+        )
+        try:
+            index.save(self.index_dir, manifest)
+        except (OSError, RuntimeError) as exc:  # faiss reports I/O errors as RuntimeError
+            raise LibraryError(
+                f"Cannot save the index in {self.index_dir}: {exc}",
+                hint="Free disk space or fix permissions; the catalog is intact and "
+                "`soundscout rebuild` recreates the index.",
+            ) from exc
