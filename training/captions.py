@@ -61,6 +61,8 @@ ABBREV = {
     "pickup": "pick up",
     "gib": "gore splat",
     "gibs": "gore splat",
+    "singlesteps": "footstep",
+    "con": "construction",
 }
 #: Folder and file words that carry no meaning about the sound.
 GENERIC = {
@@ -146,6 +148,9 @@ GENERIC = {
     "coms",
     "player",
     "announcer",
+    "actor",
+    "civ",
+    "morph",
 }
 #: Words that, alone, say nothing (a file named only like this is dropped).
 EMPTY_WORDS = GENERIC | {"a", "b", "c", "d", "e", "f", "g", "x", "y", "z", "one", "two", "alt"}
@@ -223,6 +228,8 @@ def path_caption(path: str, package: str = "") -> str | None:
     context = _dedupe(folders[-2:])
     if any(w in ("music", "bgm") for w in words_of(inner)):
         return "background music" + (f", {' '.join(file_words)}" if file_words else "")
+    if "voice" in folders or "voices" in folders:
+        return _voice_caption(file_words)
     if not file_words:
         return " ".join(context) if len(context) >= 1 and context[-1] not in EMPTY_WORDS else None
     if "footstep" in context or "footstep" in file_words:
@@ -230,6 +237,13 @@ def path_caption(path: str, package: str = "") -> str | None:
         return f"footstep on {' '.join(rest)}" if rest else "footstep"
     extra = [w for w in context if w not in file_words]
     return " ".join(_dedupe(extra + file_words))
+
+
+def _voice_caption(file_words: list[str]) -> str:
+    """Files in a voice folder: who speaks, then the words of the line."""
+    who = "a man's" if "male" in file_words else "a woman's" if "female" in file_words else "a"
+    said = [w for w in file_words if w not in ("male", "female", "voice")]
+    return f"{who} voice: {' '.join(said)}" if said else f"{who} voice"
 
 
 def _cat_caption(description: str) -> str | None:
@@ -270,7 +284,7 @@ SFX_CATEGORIES: dict[str, str] = {
     "footsteps": r"\b(footstep|walk\w*|run)\b",
     "gunshot": r"\b(gun|shot|shoot|pistol|rifle|shotgun|minigun|bullet|bazooka|uzi|cannon)",
     "laser": r"\b(laser|blaster|phaser|plasma|zap)",
-    "engine": r"\b(engine|motor|car|truck|idle|tractor|vehicle)\b",
+    "engine": r"\b(engine|motor|car|truck|tractor|vehicle)\b",
     "water": r"\b(water|splash|drip|bubble\w*|swim|drown\w*|wave|ocean|river|rain)",
     "door": r"\b(door|gate)s?\b",
     "scream": r"\b(scream|pain|ouch|death|die|dies|hurt|groan|yell|cry|aaaah)",
@@ -295,6 +309,9 @@ SFX_CATEGORIES: dict[str, str] = {
 
 def sfx_category(caption: str) -> str | None:
     """The first evaluation category whose pattern matches the caption, if any."""
+    if " voice: " in caption:  # a voice line: speech, unless it is a scream or a grunt
+        said = sfx_category(caption.split(" voice: ", 1)[1])
+        return said if said in ("scream", "jump") else "speech"
     for name, pattern in SFX_CATEGORIES.items():
         if re.search(pattern, caption):
             return name

@@ -16,7 +16,8 @@ DEBS = WORK / "debs"
 PKGS = WORK / "pkgs"
 RENDER = WORK / "render"
 FEATS = WORK / "feats"
-RUNS = WORK / "runs"
+#: One folder per experiment when ``SOUNDSCOUT_TRAIN_RUN`` names it (parallel runs).
+RUNS = WORK / "runs" / os.environ.get("SOUNDSCOUT_TRAIN_RUN", "")
 WEIGHTS_OUT = REPO / "src" / "soundscout" / "encoders" / "pretrained" / "builtin"
 
 #: System soundfont used for training (installed with fluidsynth).
@@ -65,6 +66,10 @@ SFX_PACKAGES = [
     "etw-data",
     "chuck-data",
     "csoundqt-examples",
+    # The two large packages the issue names as worth the download (2.2 GB of .debs):
+    # 0ad-data (~1,100 ogg inside public.zip) and redeclipse-data (~320 ogg).
+    "0ad-data",
+    "redeclipse-data",
 ]
 VOICE_PACKAGES = ["asterisk-core-sounds-en-wav", "ktuberling-data"]
 

@@ -105,7 +105,15 @@ def run() -> None:
     bench = config.RUNS / "bench.json"
     metrics["training"] = {
         k: state[k]
-        for k in ("train_seconds", "epochs", "batch_size", "lr", "aa_weight", "cat_weight")
+        for k in (
+            "train_seconds",
+            "epochs",
+            "batch_size",
+            "lr",
+            "aa_weight",
+            "cat_weight",
+            "same_cat_p",
+        )
         if k in state
     }
     metrics["training"]["final_log"] = state["log"][-1] if state["log"] else None

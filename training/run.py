@@ -17,6 +17,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m training.run", description=__doc__)
     parser.add_argument("stages", nargs="+", choices=[*STAGES, "all"])
     parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--aa-weight", type=float, default=0.5, help="audio-audio loss weight")
+    parser.add_argument(
+        "--cat-weight", type=float, default=0.3, help="same-category target in the audio-audio loss"
+    )
+    parser.add_argument(
+        "--same-cat-p", type=float, default=0.5, help="share of batch partners drawn by category"
+    )
     args = parser.parse_args(argv)
     todo = STAGES if "all" in args.stages else [s for s in STAGES if s in args.stages]
     for stage in todo:
@@ -32,7 +39,12 @@ def main(argv: list[str] | None = None) -> None:
         elif stage == "train":
             from training import train
 
-            train.run(epochs=args.epochs)
+            train.run(
+                epochs=args.epochs,
+                aa_weight=args.aa_weight,
+                cat_weight=args.cat_weight,
+                same_cat_p=args.same_cat_p,
+            )
         elif stage == "evaluate":
             from training import evaluate
 

@@ -70,6 +70,45 @@ def make_batch(idx, mels, cfg, rng):
     return views
 
 
+def pair_pools(keys: torch.Tensor, cats: torch.Tensor) -> tuple[dict, dict]:
+    """Indices by canonical caption and by category, for drawing partners."""
+    by_key: dict[int, list[int]] = {}
+    by_cat: dict[int, list[int]] = {}
+    for i, (k, c) in enumerate(zip(keys.tolist(), cats.tolist(), strict=True)):
+        by_key.setdefault(k, []).append(i)
+        if c >= 0:
+            by_cat.setdefault(c, []).append(i)
+    return by_key, by_cat
+
+
+def draw_batch(
+    nprng: np.random.Generator,
+    weights: np.ndarray,
+    batch_size: int,
+    pools: tuple[dict, dict],
+    keys: torch.Tensor,
+    cats: torch.Tensor,
+    same_cat_p: float = 0.5,
+) -> np.ndarray:
+    """Half the batch drawn by source weight, half their partners: another sound with
+    the same canonical caption (another pitch, soundfont or take) or, with probability
+    ``same_cat_p``, of the same category. Partners make the audio-audio term learn what
+    different recordings of one kind of sound share, not only augmentation invariance."""
+    by_key, by_cat = pools
+    anchors = nprng.choice(len(weights), size=batch_size // 2, replace=False, p=weights)
+    partners = []
+    for i in anchors.tolist():
+        pool = by_key[int(keys[i])]
+        c = int(cats[i])
+        if c >= 0 and (len(pool) < 2 or nprng.random() < same_cat_p):
+            pool = by_cat[c]
+        j = i
+        while len(pool) > 1 and j == i:
+            j = pool[int(nprng.integers(len(pool)))]
+        partners.append(j)
+    return np.concatenate([anchors, np.array(partners, dtype=anchors.dtype)])
+
+
 def soft_ce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy against target rows normalised to sum 1."""
     t = targets / targets.sum(dim=1, keepdim=True)
@@ -82,6 +121,7 @@ def run(
     lr: float = 2e-3,
     aa_weight: float = 0.5,
     cat_weight: float = 0.3,
+    same_cat_p: float = 0.5,
 ) -> dict:
     """Train and save ``runs/latest.pt`` (state dict + config + training log)."""
     torch.manual_seed(config.SEED)
@@ -109,12 +149,13 @@ def run(
     total = epochs * steps_per_epoch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total, pct_start=0.08)
     nprng = np.random.default_rng(config.SEED)
+    pools = pair_pools(keys, cats)
     log, t0, step = [], time.time(), 0
     print(f"train items {len(items)} {counts}; params {count_parameters(model)}; steps {total}")
     for epoch in range(epochs):
         model.train()
         for _ in range(steps_per_epoch):
-            idx = nprng.choice(len(items), size=batch_size, replace=False, p=weights)
+            idx = draw_batch(nprng, weights, batch_size, pools, keys, cats, same_cat_p)
             (xa, na), (xb, nb) = make_batch(idx, mels, cfg, rng)
             caps = [rng.choice(items[i]["captions"]) for i in idx]
             t = torch.from_numpy(np.stack([text[c] for c in caps]))
@@ -170,6 +211,7 @@ def run(
         "lr": lr,
         "aa_weight": aa_weight,
         "cat_weight": cat_weight,
+        "same_cat_p": same_cat_p,
     }
     torch.save(result, config.RUNS / "latest.pt")
     return result

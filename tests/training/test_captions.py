@@ -47,6 +47,16 @@ def test_music_folders():
     assert path_caption("/data/music/forest_theme.ogg", "x").startswith("background music")
 
 
+def test_voice_folders_say_who_speaks():
+    zipped = "/public.zip:audio/voice/latin/civ/civ_male_gather_together_1.ogg"
+    assert path_caption(zipped, "0ad-data") == "a man's voice: gather together"
+    caption = path_caption("/sounds/voice/niceshot.ogg", "redeclipse-data")
+    assert caption == "a voice: nice shot"
+    assert sfx_category(caption) == "speech"  # not "gunshot", despite the word "shot"
+    scream = path_caption("/sound/default/voices/death2.ogg", "warmux-data")
+    assert scream == "a voice: death" and sfx_category(scream) == "scream"
+
+
 def test_cat_descriptions_become_captions():
     cap = path_caption(
         '/opensfx.cat:"Steam engine going in tunnel". Original "x.wav" by "y".', "openttd-opensfx"
@@ -69,6 +79,7 @@ def test_vary_gives_distinct_wordings():
         ("farm sheep", "farm animal"),
         ("metal hit ground", "impact"),
         ("cow", "farm animal"),
+        ("fauna animal horse idle", "farm animal"),
     ],
 )
 def test_sfx_categories(caption, category):
