@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--same-cat-p", type=float, default=0.5, help="share of batch partners drawn by category"
     )
+    parser.add_argument(
+        "--recolour", action="store_true", help="random log-mel EQ and band shifts per view"
+    )
     args = parser.parse_args(argv)
     todo = STAGES if "all" in args.stages else [s for s in STAGES if s in args.stages]
     for stage in todo:
@@ -44,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
                 aa_weight=args.aa_weight,
                 cat_weight=args.cat_weight,
                 same_cat_p=args.same_cat_p,
+                recolour=args.recolour,
             )
         elif stage == "evaluate":
             from training import evaluate

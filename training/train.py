@@ -54,7 +54,31 @@ def spec_augment(x: torch.Tensor, rng: random.Random, n: int) -> torch.Tensor:
     return x
 
 
-def make_batch(idx, mels, cfg, rng):
+def colour(x: torch.Tensor, rng: random.Random, n: int) -> torch.Tensor:
+    """Another recording chain, in the log-mel domain: a smooth random EQ curve
+    (three cosines over the mel axis, up to about +-5 dB each) and, sometimes, a shift
+    of one or two mel bands (a small pitch and formant shift). Cheap, so every view
+    of every step gets a new one, on top of the cached augmented copies."""
+    x = x.clone()
+    bands = x.shape[0]
+    if rng.random() < 0.7:
+        pos = torch.arange(bands, dtype=torch.float32) + 0.5
+        curve = sum(
+            rng.uniform(-0.25, 0.25) * torch.cos(math.pi * k * pos / bands + rng.uniform(0, 6.3))
+            for k in (1, 2, 3)
+        )
+        x[:, :n] = (x[:, :n] + curve[:, None]).clamp_min(PAD_VALUE)
+    if rng.random() < 0.4:
+        shift = rng.choice([-2, -1, 1, 2])
+        x = torch.roll(x, shifts=shift, dims=0)
+        if shift > 0:
+            x[:shift] = PAD_VALUE
+        else:
+            x[shift:] = PAD_VALUE
+    return x
+
+
+def make_batch(idx, mels, cfg, rng, recolour: bool = False):
     """Two views per item, padded to a shared bucket size."""
     views = []
     for _ in range(2):
@@ -62,6 +86,8 @@ def make_batch(idx, mels, cfg, rng):
         for i in idx:
             variants = mels[i]
             x, n = crop(variants[rng.randrange(len(variants))], cfg, rng)
+            if recolour:
+                x = colour(x, rng, n)
             xs.append(spec_augment(x, rng, n))
             ns.append(n)
         size = bucket_size(max(ns), cfg)
@@ -122,6 +148,7 @@ def run(
     aa_weight: float = 0.5,
     cat_weight: float = 0.3,
     same_cat_p: float = 0.5,
+    recolour: bool = False,
 ) -> dict:
     """Train and save ``runs/latest.pt`` (state dict + config + training log)."""
     torch.manual_seed(config.SEED)
@@ -156,7 +183,7 @@ def run(
         model.train()
         for _ in range(steps_per_epoch):
             idx = draw_batch(nprng, weights, batch_size, pools, keys, cats, same_cat_p)
-            (xa, na), (xb, nb) = make_batch(idx, mels, cfg, rng)
+            (xa, na), (xb, nb) = make_batch(idx, mels, cfg, rng, recolour)
             caps = [rng.choice(items[i]["captions"]) for i in idx]
             t = torch.from_numpy(np.stack([text[c] for c in caps]))
             k = keys[idx]
@@ -212,6 +239,7 @@ def run(
         "aa_weight": aa_weight,
         "cat_weight": cat_weight,
         "same_cat_p": same_cat_p,
+        "recolour": recolour,
     }
     torch.save(result, config.RUNS / "latest.pt")
     return result

@@ -189,6 +189,10 @@ class AudioTower(nn.Module):
         )
 
     def forward(self, mels: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return self.head(self.pooled(mels, lengths))
+
+    def pooled(self, mels: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Masked mean and max of the last conv features over time: (batch, 2 * channels)."""
         x = self.blocks(self.stem(mels.unsqueeze(1)))  # (b, c, f', t')
         x = x.mean(dim=2)  # over frequency: (b, c, t')
         t = x.shape[-1]
@@ -196,7 +200,7 @@ class AudioTower(nn.Module):
         mask = torch.arange(t, device=x.device)[None, :] < valid[:, None]
         mean = (x * mask[:, None]).sum(-1) / valid[:, None].to(x.dtype)
         peak = x.masked_fill(~mask[:, None], -math.inf).amax(-1)
-        return self.head(torch.cat([mean, peak], dim=1))
+        return torch.cat([mean, peak], dim=1)
 
 
 def count_parameters(module: nn.Module) -> int:
