@@ -15,7 +15,7 @@ from safetensors.torch import save_file
 from training import config
 from training.data import load_pools
 
-VERSION = "builtin-1.0.0"
+VERSION = "builtin-1.1.0"
 
 
 def _deb_version(package: str) -> str:
@@ -113,6 +113,8 @@ def run() -> None:
             "aa_weight",
             "cat_weight",
             "same_cat_p",
+            "recolour",
+            "crop_frames",
         )
         if k in state
     }
