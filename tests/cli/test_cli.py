@@ -122,3 +122,16 @@ def test_console_script_is_installed() -> None:
     exe = shutil.which("soundscout") or str(Path(sys.executable).parent / "soundscout")
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.startswith("soundscout ")
+
+
+def test_usage_errors_print_usage_not_a_traceback(tmp_path: Path) -> None:
+    exe = shutil.which("soundscout") or str(Path(sys.executable).parent / "soundscout")
+    for args, words in (
+        (["search", "kick", "--no-such-option"], "No such option"),
+        (["search", "kick", "-k", "many"], "Invalid value for '-k'"),
+        (["no-such-command"], "No such command"),
+    ):
+        proc = subprocess.run([exe, *args], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert words in proc.stderr and "Usage:" in proc.stderr
+        assert "Traceback" not in proc.stderr
