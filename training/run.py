@@ -16,22 +16,25 @@ def main(argv: list[str] | None = None) -> None:
     """Run the named stages in order."""
     parser = argparse.ArgumentParser(prog="python -m training.run", description=__doc__)
     parser.add_argument("stages", nargs="+", choices=[*STAGES, "all"])
-    parser.add_argument("--epochs", type=int, default=16)
-    parser.add_argument("--aa-weight", type=float, default=1.0, help="audio-audio loss weight")
+    # Training options default to train.run()'s own defaults (the shipped run): an
+    # option left out is not passed on.
+    keep = {"default": argparse.SUPPRESS}
+    parser.add_argument("--epochs", type=int, **keep)
+    parser.add_argument("--aa-weight", type=float, help="audio-audio loss weight", **keep)
     parser.add_argument(
-        "--cat-weight", type=float, default=1.0, help="same-category target in the audio-audio loss"
+        "--cat-weight", type=float, help="same-category target in the audio-audio loss", **keep
     )
     parser.add_argument(
-        "--same-cat-p", type=float, default=0.5, help="share of batch partners drawn by category"
+        "--same-cat-p", type=float, help="share of batch partners drawn by category", **keep
     )
     parser.add_argument(
         "--recolour",
         action=argparse.BooleanOptionalAction,
-        default=True,
         help="random log-mel EQ and band shifts per view",
+        **keep,
     )
     parser.add_argument(
-        "--crop-frames", type=int, default=200, help="longest training crop (200 = 2 s)"
+        "--crop-frames", type=int, help="longest training crop in 10 ms frames", **keep
     )
     args = parser.parse_args(argv)
     todo = STAGES if "all" in args.stages else [s for s in STAGES if s in args.stages]
@@ -48,14 +51,8 @@ def main(argv: list[str] | None = None) -> None:
         elif stage == "train":
             from training import train
 
-            train.run(
-                epochs=args.epochs,
-                aa_weight=args.aa_weight,
-                cat_weight=args.cat_weight,
-                same_cat_p=args.same_cat_p,
-                recolour=args.recolour,
-                crop_frames=args.crop_frames,
-            )
+            given = vars(args)
+            train.run(**{k: v for k, v in given.items() if k != "stages"})
         elif stage == "evaluate":
             from training import evaluate
 
