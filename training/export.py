@@ -115,6 +115,11 @@ def run() -> None:
             "same_cat_p",
             "recolour",
             "crop_frames",
+            "bf16",
+            "channels",
+            "text_sim_weight",
+            "seed",
+            "mix_p",
         )
         if k in state
     }

@@ -153,10 +153,20 @@ def source_items(source: str, seed: int) -> Iterable[tuple[dict, np.ndarray]]:
     yield from sfx_items(source, seed)
 
 
-def build_shard(source: str, variants: int = 3) -> Path:
-    """Compute and save the shard of one source (skipped when it exists)."""
+def variants_of(source: str) -> int:
+    """Cached log-mel versions per sound: the clean one plus augmented copies. Recorded
+    sounds (SFX, voice) get more copies than rendered notes and synthesis, which already
+    come in many pitches, velocities and parameter draws."""
+    recorded = source in config.SFX_PACKAGES or source in config.VOICE_PACKAGES
+    return config.RECORDED_VARIANTS if recorded else config.RENDERED_VARIANTS
+
+
+def build_shard(source: str) -> Path:
+    """Compute and save the shard of one source (skipped when it exists with as many
+    variants per sound as the recipe asks for)."""
     out = config.FEATS / f"{source}.pt"
-    if out.exists():
+    variants = variants_of(source)
+    if out.exists() and _shard_variants(out) == variants:
         return out
     config.FEATS.mkdir(parents=True, exist_ok=True)
     seed = config.SEED + sum(map(ord, source))
@@ -172,9 +182,15 @@ def build_shard(source: str, variants: int = 3) -> Path:
         )
         items.append(meta)
         mels.append(feat(wave))
-    torch.save({"items": items, "mels": mels, "licence": source_licence(source)}, out)
+    shard = {"items": items, "mels": mels, "licence": source_licence(source), "variants": variants}
+    torch.save(shard, out)
     print(f"{source}: {len(items)} items")
     return out
+
+
+def _shard_variants(path: Path) -> int:
+    shard = torch.load(path, weights_only=False)
+    return shard.get("variants") or (len(shard["mels"][0]) if shard["mels"] else 0)
 
 
 def source_licence(source: str) -> str:

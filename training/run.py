@@ -36,6 +36,29 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--crop-frames", type=int, help="longest training crop in 10 ms frames", **keep
     )
+    parser.add_argument(
+        "--bf16",
+        action=argparse.BooleanOptionalAction,
+        help="bfloat16 autocast and channels-last convolutions (about 2.5x faster on CPU)",
+        **keep,
+    )
+    parser.add_argument(
+        "--channels",
+        type=lambda text: tuple(int(c) for c in text.split(",")),
+        help="conv widths, e.g. 24,48,96,192,384 (default: configs/builtin.json)",
+        **keep,
+    )
+    parser.add_argument("--batch-size", type=int, **keep)
+    parser.add_argument(
+        "--text-sim-weight",
+        type=float,
+        help="audio-audio target for sounds with similar captions (0: off)",
+        **keep,
+    )
+    parser.add_argument(
+        "--mix-p", type=float, help="share of views with another sound mixed in quietly", **keep
+    )
+    parser.add_argument("--seed", type=int, help="training seed (default: the recipe's)", **keep)
     args = parser.parse_args(argv)
     todo = STAGES if "all" in args.stages else [s for s in STAGES if s in args.stages]
     for stage in todo:

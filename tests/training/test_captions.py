@@ -57,6 +57,23 @@ def test_voice_folders_say_who_speaks():
     assert scream == "a voice: death" and sfx_category(scream) == "scream"
 
 
+def test_engine_folders_and_unit_replies():
+    root = "/usr/share/games/megaglest/techs/megapack"
+    attack = path_caption(f"{root}/commondata/sounds/swordman_attack2.wav", "megaglest-data")
+    assert attack == "sword man attack"
+    death = path_caption(
+        f"{root}/factions/egypt/units/mummy/sounds/mummy_die4.wav", "megaglest-data"
+    )
+    assert death == "egypt mummy die" and sfx_category(death) == "scream"
+    # A unit's spoken reply to an order is not an interface click: left out.
+    assert path_caption(f"{root}/commondata/sounds/golem_ack1.wav", "megaglest-data") is None
+    assert path_caption(f"{root}/commondata/sounds/swordman_select2.wav", "megaglest-data") is None
+    wolf = "/usr/share/games/wesnoth/1.16/data/core/sounds/wolf-growl-4.ogg"
+    assert path_caption(wolf, "wesnoth-1.16-data") == "wolf growl"
+    # Elsewhere "select" stays an interface word.
+    assert sfx_category(path_caption("/sounds/menu_select.wav", "x")) == "interface"
+
+
 def test_cat_descriptions_become_captions():
     cap = path_caption(
         '/opensfx.cat:"Steam engine going in tunnel". Original "x.wav" by "y".', "openttd-opensfx"
