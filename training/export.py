@@ -13,7 +13,8 @@ import torch
 from safetensors.torch import save_file
 
 from training import config
-from training.data import load_pools
+from training.data import Pool, group_of, load_pools
+from training.overlap import NEAR_COPY, near_copies
 
 VERSION = "builtin-1.1.0"
 
@@ -31,9 +32,8 @@ def _deb_version(package: str) -> str:
         return "unknown"
 
 
-def write_manifest(licences: dict[str, str]) -> dict[str, dict]:
+def write_manifest(licences: dict[str, str], train: Pool, held: Pool) -> dict[str, dict]:
     """``manifest.csv.gz`` (every training and validation file) and per-package summary."""
-    train, held, _ = load_pools()
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(
@@ -85,6 +85,25 @@ def write_manifest(licences: dict[str, str]) -> dict[str, dict]:
     return summary
 
 
+def overlap_report(train: Pool, held: Pool) -> dict:
+    """Near-copies of held-out SFX among the recorded training sounds (see overlap.py)."""
+    recorded = [(it, m) for it, m in zip(train.items, train.mels, strict=True)]
+    recorded = [(it, m) for it, m in recorded if group_of(it) in ("sfx", "voice")]
+    heldout = [
+        (it, m)
+        for it, m in zip(held.items, held.mels, strict=True)
+        if it["package"] in config.HOLDOUT_SFX
+    ]
+    found = near_copies(recorded, heldout)
+    print(f"near-copies of held-out SFX among {len(recorded)} training sounds: {found or 'none'}")
+    return {
+        "threshold": NEAR_COPY,
+        "training_sounds": len(recorded),
+        "heldout_sounds": len(heldout),
+        "near_copies": found,
+    }
+
+
 def run() -> None:
     """Write the shipped files from ``runs/latest.pt`` and ``runs/metrics.json``."""
     state = torch.load(config.RUNS / "latest.pt", weights_only=False)
@@ -100,7 +119,8 @@ def run() -> None:
 
     licences = {s: source_licence(s) for s in all_sources()}
     licences["soundscout-synth"] = licences["synth"]
-    packages = write_manifest(licences)
+    train, held, _ = load_pools()
+    packages = write_manifest(licences, train, held)
     metrics = json.loads((config.RUNS / "metrics.json").read_text())
     bench = config.RUNS / "bench.json"
     metrics["training"] = {
@@ -120,12 +140,15 @@ def run() -> None:
             "text_sim_weight",
             "seed",
             "mix_p",
+            "aa_temp",
+            "group_shares",
         )
         if k in state
     }
     metrics["training"]["final_log"] = state["log"][-1] if state["log"] else None
     metrics["packages"] = packages
     metrics["holdout"] = sorted(config.HOLDOUT)
+    metrics["overlap"] = overlap_report(train, held)
     if bench.exists():
         metrics["throughput"] = json.loads(bench.read_text())
     metrics["version"] = VERSION

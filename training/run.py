@@ -58,6 +58,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--mix-p", type=float, help="share of views with another sound mixed in quietly", **keep
     )
+    parser.add_argument("--aa-temp", type=float, help="temperature of the audio-audio term", **keep)
+    parser.add_argument(
+        "--sfx-share", type=float, help="share of each batch drawn from SFX packages", **keep
+    )
     parser.add_argument("--seed", type=int, help="training seed (default: the recipe's)", **keep)
     args = parser.parse_args(argv)
     todo = STAGES if "all" in args.stages else [s for s in STAGES if s in args.stages]

@@ -192,6 +192,8 @@ def run(
     text_sim_weight: float = 0.0,
     seed: int = config.SEED,
     mix_p: float = 0.0,
+    aa_temp: float = 0.1,
+    sfx_share: float | None = None,
 ) -> dict:
     """Train and save ``runs/latest.pt`` (state dict + config + training log).
 
@@ -218,7 +220,11 @@ def run(
     cats = torch.tensor([cat_ids.get(it.get("category"), -1) for it in items])
     groups = [group_of(it) for it in items]
     counts = {g: groups.count(g) for g in set(groups)}
-    weights = np.array([GROUP_WEIGHTS[g] / counts[g] for g in groups])
+    shares = dict(GROUP_WEIGHTS)
+    if sfx_share is not None:  # taken from (or given to) the soundfont renders
+        shares["soundfont"] += shares["sfx"] - sfx_share
+        shares["sfx"] = sfx_share
+    weights = np.array([shares[g] / counts[g] for g in groups])
     weights /= weights.sum()
     cfg = load_config("builtin")
     if channels:
@@ -263,7 +269,9 @@ def run(
                 sum(soft_ce(s * zv @ t.T, same) + soft_ce(s * t @ zv.T, same) for zv in (za, zb))
                 / 4
             )
-            aa = (soft_ce(zb @ za.T / 0.1, aa_target) + soft_ce(za @ zb.T / 0.1, aa_target)) / 2
+            aa = (
+                soft_ce(zb @ za.T / aa_temp, aa_target) + soft_ce(za @ zb.T / aa_temp, aa_target)
+            ) / 2
             loss = lit + aa_weight * aa
             opt.zero_grad()
             loss.backward()
@@ -301,6 +309,8 @@ def run(
         "text_sim_weight": text_sim_weight,
         "seed": seed,
         "mix_p": mix_p,
+        "aa_temp": aa_temp,
+        "group_shares": shares,
     }
     torch.save(result, config.RUNS / "latest.pt")
     return result
