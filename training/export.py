@@ -16,7 +16,7 @@ from training import config
 from training.data import Pool, group_of, load_pools
 from training.overlap import NEAR_COPY, near_copies
 
-VERSION = "builtin-1.1.0"
+VERSION = "builtin-1.2.0"
 
 
 def _deb_version(package: str) -> str:

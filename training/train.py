@@ -42,9 +42,7 @@ TRAIN_CROP = 200
 TEXT_SIM_LOW = 0.5
 
 
-def crop(
-    mel: torch.Tensor, cfg, rng: random.Random, size: int = TRAIN_CROP
-) -> tuple[torch.Tensor, int]:
+def crop(mel: torch.Tensor, rng: random.Random, size: int = TRAIN_CROP) -> tuple[torch.Tensor, int]:
     """A random training window of a cached log-mel (the inference windowing, randomised)."""
     n = mel.shape[-1]
     if n > size:
@@ -116,7 +114,7 @@ def make_batch(
         crops = []
         for i in idx:
             variants = mels[i]
-            x, n = crop(variants[rng.randrange(len(variants))], cfg, rng, crop_frames)
+            x, n = crop(variants[rng.randrange(len(variants))], rng, crop_frames)
             if recolour:
                 x = colour(x, rng, n)
             crops.append((x, n))
@@ -189,7 +187,7 @@ def run(
     crop_frames: int = TRAIN_CROP,
     bf16: bool = True,
     channels: tuple[int, ...] | None = None,
-    text_sim_weight: float = 0.0,
+    text_sim_weight: float = 1.0,
     seed: int = config.SEED,
     mix_p: float = 0.0,
     aa_temp: float = 0.1,
