@@ -141,6 +141,7 @@ def run() -> None:
             "seed",
             "mix_p",
             "aa_temp",
+            "cross_package",
             "group_shares",
         )
         if k in state

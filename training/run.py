@@ -62,6 +62,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--sfx-share", type=float, help="share of each batch drawn from SFX packages", **keep
     )
+    parser.add_argument(
+        "--cross-package",
+        action=argparse.BooleanOptionalAction,
+        help="draw category partners from other packages",
+        **keep,
+    )
     parser.add_argument("--seed", type=int, help="training seed (default: the recipe's)", **keep)
     args = parser.parse_args(argv)
     todo = STAGES if "all" in args.stages else [s for s in STAGES if s in args.stages]

@@ -150,11 +150,14 @@ def draw_batch(
     keys: torch.Tensor,
     cats: torch.Tensor,
     same_cat_p: float = 0.5,
+    packages: list[str] | None = None,
 ) -> np.ndarray:
     """Half the batch drawn by source weight, half their partners: another sound with
     the same canonical caption (another pitch, soundfont or take) or, with probability
     ``same_cat_p``, of the same category. Partners make the audio-audio term learn what
-    different recordings of one kind of sound share, not only augmentation invariance."""
+    different recordings of one kind of sound share, not only augmentation invariance.
+    With ``packages``, a category partner comes from another package where the category
+    has one, so that the recording chain of a package is no shortcut to its partner."""
     by_key, by_cat = pools
     anchors = nprng.choice(len(weights), size=batch_size // 2, replace=False, p=weights)
     partners = []
@@ -163,6 +166,8 @@ def draw_batch(
         c = int(cats[i])
         if c >= 0 and (len(pool) < 2 or nprng.random() < same_cat_p):
             pool = by_cat[c]
+            if packages is not None:
+                pool = [j for j in pool if packages[j] != packages[i]] or pool
         j = i
         while len(pool) > 1 and j == i:
             j = pool[int(nprng.integers(len(pool)))]
@@ -192,6 +197,7 @@ def run(
     mix_p: float = 0.0,
     aa_temp: float = 0.1,
     sfx_share: float | None = None,
+    cross_package: bool = False,
 ) -> dict:
     """Train and save ``runs/latest.pt`` (state dict + config + training log).
 
@@ -199,7 +205,8 @@ def run(
     convolutions (weights and optimiser stay float32); ``channels`` overrides the conv
     widths of ``configs/builtin.json``; ``text_sim_weight`` makes sounds with similar
     captions partial positives of the audio-audio term; ``mix_p`` mixes another sound
-    quietly under that share of views.
+    quietly under that share of views; ``cross_package`` draws category partners from
+    other packages.
     """
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -237,12 +244,15 @@ def run(
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total, pct_start=0.08)
     nprng = np.random.default_rng(seed)
     pools = pair_pools(keys, cats)
+    partner_packages = [it["package"] for it in items] if cross_package else None
     log, t0, step = [], time.time(), 0
     print(f"train items {len(items)} {counts}; params {count_parameters(model)}; steps {total}")
     for epoch in range(epochs):
         model.train()
         for _ in range(steps_per_epoch):
-            idx = draw_batch(nprng, weights, batch_size, pools, keys, cats, same_cat_p)
+            idx = draw_batch(
+                nprng, weights, batch_size, pools, keys, cats, same_cat_p, partner_packages
+            )
             (xa, na), (xb, nb) = make_batch(idx, mels, cfg, rng, recolour, crop_frames, mix_p)
             caps = [rng.choice(items[i]["captions"]) for i in idx]
             t = torch.from_numpy(np.stack([text[c] for c in caps]))
@@ -308,6 +318,7 @@ def run(
         "seed": seed,
         "mix_p": mix_p,
         "aa_temp": aa_temp,
+        "cross_package": cross_package,
         "group_shares": shares,
     }
     torch.save(result, config.RUNS / "latest.pt")
