@@ -87,8 +87,11 @@ def write_manifest(licences: dict[str, str], train: Pool, held: Pool) -> dict[st
 
 def overlap_report(train: Pool, held: Pool) -> dict:
     """Near-copies of held-out SFX among the recorded training sounds (see overlap.py)."""
-    recorded = [(it, m) for it, m in zip(train.items, train.mels, strict=True)]
-    recorded = [(it, m) for it, m in recorded if group_of(it) in ("sfx", "voice")]
+    recorded = [
+        (it, m)
+        for it, m in zip(train.items, train.mels, strict=True)
+        if group_of(it) in ("sfx", "voice")
+    ]
     heldout = [
         (it, m)
         for it, m in zip(held.items, held.mels, strict=True)

@@ -189,7 +189,8 @@ def build_shard(source: str) -> Path:
 
 
 def _shard_variants(path: Path) -> int:
-    shard = torch.load(path, weights_only=False)
+    """Variants per sound of a cached shard (memory-mapped: the tensors are not read)."""
+    shard = torch.load(path, weights_only=False, mmap=True)
     return shard.get("variants") or (len(shard["mels"][0]) if shard["mels"] else 0)
 
 

@@ -37,9 +37,11 @@ from training.data import GROUP_WEIGHTS, caption_embeddings, group_of, load_pool
 #: much but measured worse: held-out soundfont audio->audio P@10 0.717 vs 0.762.)
 TRAIN_CROP = 200
 #: Caption similarity (MiniLM cosine) from which two sounds count as partly alike in the
-#: audio-audio term: 0.5 -> 0, 0.8 and above -> 1 ("dog barking" / "a dog growls" 0.69,
-#: "metal clank" / "metal hit" 0.66; unrelated captions are mostly below 0.4).
+#: audio-audio term, and the span over which the target rises to 1: 0.5 -> 0, 0.8 and
+#: above -> 1 ("dog barking" / "a dog growls" 0.69, "metal clank" / "metal hit" 0.66;
+#: unrelated captions are mostly below 0.4).
 TEXT_SIM_LOW = 0.5
+TEXT_SIM_SPAN = 0.3
 
 
 def crop(mel: torch.Tensor, rng: random.Random, size: int = TRAIN_CROP) -> tuple[torch.Tensor, int]:
@@ -263,7 +265,7 @@ def run(
             aa_target = same + cat_weight * same_cat * (1 - same)
             if text_sim_weight > 0:
                 tc = canon_text[k]
-                near = ((tc @ tc.T - TEXT_SIM_LOW) / (1 - TEXT_SIM_LOW - 0.2)).clamp(0, 1)
+                near = ((tc @ tc.T - TEXT_SIM_LOW) / TEXT_SIM_SPAN).clamp(0, 1)
                 aa_target = torch.maximum(aa_target, text_sim_weight * near)
             width = max(xa.shape[-1], xb.shape[-1])
             pad = [F.pad(v, (0, width - v.shape[-1]), value=PAD_VALUE) for v in (xa, xb)]

@@ -1,0 +1,24 @@
+"""The recipe's command line (training/run.py) hands train.run() only the given options."""
+
+from __future__ import annotations
+
+import inspect
+
+from training import run, train
+
+
+def test_every_option_is_a_parameter_of_train_run():
+    params = set(inspect.signature(train.run).parameters)
+    for flag, _, _ in run.TRAIN_OPTIONS:
+        assert flag.lstrip("-").replace("-", "_") in params, flag
+
+
+def test_only_given_options_reach_train_run(monkeypatch):
+    calls = []
+    monkeypatch.setattr(train, "run", lambda **kw: calls.append(kw))
+    run.main(["train"])
+    run.main(["train", "--channels", "24,48", "--no-recolour", "--seed", "7", "--cross-package"])
+    assert calls == [
+        {},
+        {"channels": (24, 48), "recolour": False, "seed": 7, "cross_package": True},
+    ]
