@@ -28,6 +28,8 @@ TRAIN_OPTIONS = [
     ("--bf16", bool, "bfloat16 autocast and channels-last convolutions (about 2.5x faster on CPU)"),
     ("--channels", _widths, "conv widths, e.g. 24,48,96,192,384 (default: configs/builtin.json)"),
     ("--text-sim-weight", float, "audio-audio target for sounds with similar captions (0: off)"),
+    ("--text-sim-low", float, "caption similarity from which sounds count as partly alike"),
+    ("--text-sim-veto", bool, "no caption-similarity target between two different categories"),
     ("--mix-p", float, "share of views with another sound mixed in quietly"),
     ("--aa-temp", float, "temperature of the audio-audio term"),
     ("--sfx-share", float, "share of each batch drawn from SFX packages"),

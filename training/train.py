@@ -195,6 +195,8 @@ def run(
     bf16: bool = True,
     channels: tuple[int, ...] | None = None,
     text_sim_weight: float = 1.0,
+    text_sim_low: float = TEXT_SIM_LOW,
+    text_sim_veto: bool = False,
     seed: int = config.SEED,
     mix_p: float = 0.0,
     aa_temp: float = 0.1,
@@ -265,7 +267,10 @@ def run(
             aa_target = same + cat_weight * same_cat * (1 - same)
             if text_sim_weight > 0:
                 tc = canon_text[k]
-                near = ((tc @ tc.T - TEXT_SIM_LOW) / TEXT_SIM_SPAN).clamp(0, 1)
+                near = ((tc @ tc.T - text_sim_low) / TEXT_SIM_SPAN).clamp(0, 1)
+                if text_sim_veto:  # sounds of two different categories are not alike
+                    other_cat = (c[:, None] != c[None, :]) & (c[:, None] >= 0) & (c[None, :] >= 0)
+                    near = near.masked_fill(other_cat, 0.0)
                 aa_target = torch.maximum(aa_target, text_sim_weight * near)
             width = max(xa.shape[-1], xb.shape[-1])
             pad = [F.pad(v, (0, width - v.shape[-1]), value=PAD_VALUE) for v in (xa, xb)]
@@ -317,6 +322,8 @@ def run(
         "bf16": bf16,
         "channels": list(cfg.channels),
         "text_sim_weight": text_sim_weight,
+        "text_sim_low": text_sim_low,
+        "text_sim_veto": text_sim_veto,
         "seed": seed,
         "mix_p": mix_p,
         "aa_temp": aa_temp,
