@@ -28,7 +28,7 @@ def _scan(catalog: Catalog, *names: str) -> list[int]:
 def test_schema_is_migrated_in_wal_mode(catalog: Catalog) -> None:
     conn = sqlite3.connect(catalog.path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
     conn.close()
     assert catalog.integrity_ok() and catalog.revision == 0
 
@@ -82,6 +82,24 @@ def test_folder_filter_escapes_like_wildcards(catalog: Catalog) -> None:
     )
     assert list(catalog.filter_ids(Filters(folder="100%_real"))) == [ids[0]]
     assert list(catalog.filter_ids(Filters(folder="/lib/100xyreal/"))) == [ids[1]]
+
+
+def test_folder_filter_is_a_prefix_under_any_root_ignoring_ascii_case(catalog: Catalog) -> None:
+    ids = _scan(catalog, "Pads/a.wav", "pads/deep/b.wav", "pads2/c.wav", "x/pads/d.wav")
+    catalog.apply_scan("/", [FileEntry("/pads/e.wav", 1, 1)], [], [], [])
+    catalog.apply_scan("/other", [FileEntry("/other/PADS/f.wav", 1, 1)], [], [], [])
+    ids += [catalog.find_by_path(p).id for p in ("/pads/e.wav", "/other/PADS/f.wav")]
+    catalog.commit_outcomes(
+        [Outcome(i, format="wav", duration=1.0, vector=np.ones(2, np.float32)) for i in ids],
+        "v",
+    )
+    assert catalog.roots() == ["/", "/lib", "/other"]
+    pads = {ids[0], ids[1], ids[4], ids[5]}
+    assert set(catalog.filter_ids(Filters(folder="pads"))) == pads
+    assert set(catalog.filter_ids(Filters(folder="/PADS/"))) == pads
+    assert set(catalog.filter_ids(Filters(folder="/lib/pads"))) == {ids[0], ids[1]}
+    assert set(catalog.filter_ids(Filters(folder="pads/Deep", min_duration=0.5))) == {ids[1]}
+    assert set(catalog.filter_ids(Filters(folder="x/pads"))) == {ids[3]}
 
 
 def test_fingerprints_under_match_rows_under(catalog: Catalog) -> None:

@@ -28,7 +28,10 @@ class FiltersIn(_Strict):
     min_duration: float | None = Field(None, ge=0, description="Seconds.")
     max_duration: float | None = Field(None, ge=0, description="Seconds.")
     formats: list[str] = Field(default_factory=list, description='e.g. ["wav", "flac"].')
-    folder: str | None = Field(None, description="A folder relative to an indexed root.")
+    folder: str | None = Field(
+        None,
+        description="Under this folder (relative to an indexed root or absolute; any ASCII case).",
+    )
     min_sample_rate: int | None = Field(None, ge=0, le=MAX_SAMPLE_RATE)
     max_sample_rate: int | None = Field(None, ge=0, le=MAX_SAMPLE_RATE)
 
