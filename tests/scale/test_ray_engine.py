@@ -55,7 +55,7 @@ def _state(row: SoundRow) -> tuple[Any, ...]:
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(300)  # a hang guard; ~1 min idle, 3+ min on a saturated 2-core machine
 def test_same_vectors_and_catalog_as_local(ray_local: Any, tmp_path: Path) -> None:
     folder = _folder(tmp_path / "sounds")
     local = SearchService(make_settings(tmp_path / "local"))
@@ -86,7 +86,7 @@ def test_same_vectors_and_catalog_as_local(ray_local: Any, tmp_path: Path) -> No
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(180)
+@pytest.mark.timeout(300)  # a hang guard; ~1 min idle, 3+ min on a saturated 2-core machine
 def test_incremental_reindex_on_ray(ray_local: Any, tmp_path: Path) -> None:
     folder = _folder(tmp_path / "sounds")
     service = SearchService(make_settings(tmp_path / "library"))
