@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import inspect
 import io
 import json
 import subprocess
@@ -15,6 +16,7 @@ from safetensors.torch import save_file
 from training import config
 from training.data import Pool, group_of, load_pools
 from training.overlap import NEAR_COPY, near_copies
+from training.train import run as train_run
 
 VERSION = "builtin-1.2.0"
 
@@ -85,6 +87,14 @@ def write_manifest(licences: dict[str, str], train: Pool, held: Pool) -> dict[st
     return summary
 
 
+def training_record(state: dict) -> dict:
+    """A run's settings for ``metrics.json``: each parameter of ``train.run()`` the run
+    saved (so a new option lands without a list to keep in step), its SFX/soundfont/voice
+    shares and its training time."""
+    keys = ["train_seconds", *inspect.signature(train_run).parameters, "group_shares"]
+    return {k: state[k] for k in keys if k in state}
+
+
 def overlap_report(train: Pool, held: Pool) -> dict:
     """Near-copies of held-out SFX among the recorded training sounds (see overlap.py)."""
     recorded = [
@@ -126,29 +136,7 @@ def run() -> None:
     packages = write_manifest(licences, train, held)
     metrics = json.loads((config.RUNS / "metrics.json").read_text())
     bench = config.RUNS / "bench.json"
-    metrics["training"] = {
-        k: state[k]
-        for k in (
-            "train_seconds",
-            "epochs",
-            "batch_size",
-            "lr",
-            "aa_weight",
-            "cat_weight",
-            "same_cat_p",
-            "recolour",
-            "crop_frames",
-            "bf16",
-            "channels",
-            "text_sim_weight",
-            "seed",
-            "mix_p",
-            "aa_temp",
-            "cross_package",
-            "group_shares",
-        )
-        if k in state
-    }
+    metrics["training"] = training_record(state)
     metrics["training"]["final_log"] = state["log"][-1] if state["log"] else None
     metrics["packages"] = packages
     metrics["holdout"] = sorted(config.HOLDOUT)

@@ -74,7 +74,7 @@ def test_failed_transaction_leaves_nothing(catalog: Catalog) -> None:
     assert catalog.get(a).status == "pending" and catalog.revision == revision
 
 
-def test_folder_filter_escapes_like_wildcards(catalog: Catalog) -> None:
+def test_folder_filter_takes_wildcard_characters_literally(catalog: Catalog) -> None:
     ids = _scan(catalog, "100%_real/a.wav", "100xyreal/b.wav")
     catalog.commit_outcomes(
         [Outcome(i, format="wav", duration=1.0, vector=np.ones(2, np.float32)) for i in ids],

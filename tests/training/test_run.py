@@ -22,3 +22,14 @@ def test_only_given_options_reach_train_run(monkeypatch):
         {},
         {"channels": (24, 48), "recolour": False, "seed": 7, "cross_package": True},
     ]
+
+
+def test_metrics_record_every_saved_setting_of_train_run():
+    from training.export import training_record
+
+    params = list(inspect.signature(train.run).parameters)
+    saved = {p: i for i, p in enumerate(params)} | {"train_seconds": 1.0, "group_shares": {}}
+    saved |= {"state": {}, "config": {}, "log": [], "ema_state": {}}
+    assert training_record(saved) == {
+        k: saved[k] for k in ["train_seconds", *params, "group_shares"]
+    }
