@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from soundscout.encoders.builtin_net import load_config
+
 SEED = 1234
-SAMPLE_RATE = 16000
+#: Audio-tower config the recipe trains (``src/soundscout/encoders/configs/<NET>.json``);
+#: its front-end (sample rate, mel bands) is what the feature cache holds.
+NET = os.environ.get("SOUNDSCOUT_TRAIN_NET", "builtin")
+SAMPLE_RATE = load_config(NET).sample_rate
 #: Seconds of each file kept in the feature cache (long files: the first ones).
 MAX_SECONDS = 8.0
 #: Log-mel versions cached per sound (the clean one + augmented copies): recorded sounds
@@ -19,7 +24,8 @@ WORK = Path(os.environ.get("SOUNDSCOUT_TRAIN_DIR", "/work/builtin-data"))
 DEBS = WORK / "debs"
 PKGS = WORK / "pkgs"
 RENDER = WORK / "render"
-FEATS = WORK / "feats"
+#: Feature cache of the front-end of ``NET`` (one folder per front-end config).
+FEATS = WORK / ("feats" if NET == "builtin" else f"feats-{NET}")
 #: One folder per experiment when ``SOUNDSCOUT_TRAIN_RUN`` names it (parallel runs).
 RUNS = WORK / "runs" / os.environ.get("SOUNDSCOUT_TRAIN_RUN", "")
 WEIGHTS_OUT = REPO / "src" / "soundscout" / "encoders" / "pretrained" / "builtin"

@@ -55,7 +55,7 @@ def augment(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         ir[0] = 1.0 / rng.uniform(0.2, 1.0)
         x = signal.fftconvolve(x, ir / np.abs(ir).sum() * 4)[: x.size + n // 2]
     if rng.random() < 0.4:  # band limit: down to 8-22 kHz and back
-        low = int(rng.choice([8000, 11025]))
+        low = int(rng.choice([r for r in (8000, 11025, 16000, 22050) if r < SR]))
         x = resample(resample(x.astype(np.float32), SR, low), low, SR).astype(np.float64)
     if rng.random() < 0.5:  # additive noise at 10-40 dB SNR
         p = np.mean(x**2) + 1e-12
@@ -69,7 +69,7 @@ class Featurizer:
     """Log-mel variants of a waveform, with the package's front-end."""
 
     def __init__(self, variants: int, seed: int) -> None:
-        self.cfg = load_config("builtin")
+        self.cfg = load_config(config.NET)
         self.logmel = LogMel(self.cfg)
         self.variants = variants
         self.rng = np.random.default_rng(seed)
@@ -89,7 +89,8 @@ def sha1(data: bytes) -> str:
 
 
 def content_hash(wave: np.ndarray) -> str:
-    """Hash of the decoded audio (16-bit, 16 kHz): equal sounds in different files match."""
+    """Hash of the decoded audio (16-bit, at the front-end's rate): equal sounds in
+    different files match."""
     return sha1((np.clip(wave, -1, 1) * 32767).astype(np.int16).tobytes())
 
 
@@ -166,7 +167,7 @@ def build_shard(source: str) -> Path:
     variants per sound as the recipe asks for)."""
     out = config.FEATS / f"{source}.pt"
     variants = variants_of(source)
-    if out.exists() and _shard_variants(out) == variants:
+    if out.exists() and _shard_settings(out) == (variants, frontend()):
         return out
     config.FEATS.mkdir(parents=True, exist_ok=True)
     seed = config.SEED + sum(map(ord, source))
@@ -182,16 +183,41 @@ def build_shard(source: str) -> Path:
         )
         items.append(meta)
         mels.append(feat(wave))
-    shard = {"items": items, "mels": mels, "licence": source_licence(source), "variants": variants}
+    shard = {
+        "items": items,
+        "mels": mels,
+        "licence": source_licence(source),
+        "variants": variants,
+        "frontend": frontend(),
+    }
     torch.save(shard, out)
     print(f"{source}: {len(items)} items")
     return out
 
 
-def _shard_variants(path: Path) -> int:
-    """Variants per sound of a cached shard (memory-mapped: the tensors are not read)."""
+#: Front-end of shards written before the front-end was recorded in them.
+_LEGACY_FRONTEND = {
+    "sample_rate": 16000,
+    "n_fft": 1024,
+    "hop_length": 160,
+    "n_mels": 64,
+    "f_min": 20.0,
+    "f_max": 8000.0,
+}
+
+
+def frontend() -> dict:
+    """The log-mel settings of the recipe's audio tower: a cached shard must match them."""
+    cfg = load_config(config.NET).to_dict()
+    return {k: cfg[k] for k in _LEGACY_FRONTEND}
+
+
+def _shard_settings(path: Path) -> tuple[int, dict]:
+    """Variants per sound and front-end of a cached shard (memory-mapped: the tensors
+    are not read)."""
     shard = torch.load(path, weights_only=False, mmap=True)
-    return shard.get("variants") or (len(shard["mels"][0]) if shard["mels"] else 0)
+    variants = shard.get("variants") or (len(shard["mels"][0]) if shard["mels"] else 0)
+    return variants, shard.get("frontend", _LEGACY_FRONTEND)
 
 
 def source_licence(source: str) -> str:

@@ -34,6 +34,8 @@ TRAIN_OPTIONS = [
     ("--aa-temp", float, "temperature of the audio-audio term"),
     ("--sfx-share", float, "share of each batch drawn from SFX packages"),
     ("--cross-package", bool, "draw category partners from other packages"),
+    ("--time-downsamples", int, "conv stages that halve time (default: all)"),
+    ("--pool-std", bool, "pool the standard deviation over time too"),
     ("--seed", int, "training seed (default: the recipe's)"),
 ]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-SR = 16000
+from training.config import SAMPLE_RATE as SR
 
 
 def _t(seconds: float) -> np.ndarray:

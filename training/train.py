@@ -202,6 +202,8 @@ def run(
     aa_temp: float = 0.1,
     sfx_share: float | None = None,
     cross_package: bool = False,
+    time_downsamples: int | None = None,
+    pool_std: bool = False,
 ) -> dict:
     """Train and save ``runs/latest.pt`` (state dict + config + training log).
 
@@ -210,7 +212,8 @@ def run(
     widths of ``configs/builtin.json``; ``text_sim_weight`` makes sounds with similar
     captions partial positives of the audio-audio term; ``mix_p`` mixes another sound
     quietly under that share of views; ``cross_package`` draws category partners from
-    other packages.
+    other packages; ``time_downsamples`` and ``pool_std`` change the tower's time
+    resolution and pooling (``NetConfig``).
     """
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -235,9 +238,10 @@ def run(
         shares["sfx"] = sfx_share
     weights = np.array([shares[g] / counts[g] for g in groups])
     weights /= weights.sum()
-    cfg = load_config("builtin")
+    cfg = load_config(config.NET)
     if channels:
         cfg = dataclasses.replace(cfg, channels=tuple(channels))
+    cfg = dataclasses.replace(cfg, time_downsamples=time_downsamples, pool_std=pool_std)
     model = AudioTower(cfg)
     if bf16:
         model = model.to(memory_format=torch.channels_last)

@@ -101,6 +101,31 @@ def test_tiny_config_builds():
     assert out.shape == (2, cfg.embed_dim)
 
 
+def test_tower_options_time_resolution_and_std_pooling():
+    import dataclasses
+
+    import torch
+
+    cfg = dataclasses.replace(load_config("builtin-tiny"), time_downsamples=2, pool_std=True)
+    model = AudioTower(cfg).eval()
+    mels = torch.randn(2, cfg.n_mels, 100)
+    lengths = torch.tensor([100, 37])
+    with torch.no_grad():
+        x = model.blocks(model.stem(mels.unsqueeze(1))).mean(dim=2)
+        pooled = model.pooled(mels, lengths)
+    assert model.n_down == 2 and x.shape[-1] == 25  # time halved twice, not five times
+    c = cfg.channels[-1]
+    assert pooled.shape == (2, 3 * c)
+    for row, n in enumerate([25, 10]):  # ceil(37 / 4) valid steps for the short one
+        valid = x[row, :, :n]
+        torch.testing.assert_close(pooled[row, :c], valid.mean(-1))
+        torch.testing.assert_close(pooled[row, c : 2 * c], valid.amax(-1))
+        torch.testing.assert_close(
+            pooled[row, 2 * c :], (valid.var(-1, unbiased=False) + 1e-6).sqrt()
+        )
+    assert model(mels, lengths).shape == (2, cfg.embed_dim)
+
+
 # --- meaning: category queries on a small set rendered with fluidsynth --------------
 
 _SET = {  # category -> (query a user would type, GM program or None for drums, key)

@@ -51,6 +51,11 @@ class NetConfig:
     channels: tuple[int, ...] = (16, 32, 64, 128, 256)
     hidden_dim: int = 512
     embed_dim: int = 384
+    #: Stages (the stem first) that halve time; later ones halve frequency only.
+    #: ``None``: every stage.
+    time_downsamples: int | None = None
+    #: Pool the masked standard deviation over time too (besides mean and max).
+    pool_std: bool = False
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -150,16 +155,18 @@ def cut_windows(frames: torch.Tensor, cfg: NetConfig) -> tuple[torch.Tensor, tor
 
 
 class _Block(nn.Module):
-    """Residual conv block; the first conv downsamples by 2 in frequency and time."""
+    """Residual conv block; the first conv downsamples by 2 in frequency (and in time
+    when ``halve_time``)."""
 
-    def __init__(self, c_in: int, c_out: int) -> None:
+    def __init__(self, c_in: int, c_out: int, halve_time: bool = True) -> None:
         super().__init__()
-        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=2, padding=1, bias=False)
+        stride = (2, 2) if halve_time else (2, 1)
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(c_out)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(c_out)
         self.skip = nn.Sequential(
-            nn.Conv2d(c_in, c_out, 1, stride=2, bias=False), nn.BatchNorm2d(c_out)
+            nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out)
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -178,12 +185,17 @@ class AudioTower(nn.Module):
             nn.Conv2d(1, c0, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(c0), nn.ReLU()
         )
         chans = list(cfg.channels)
+        # The stem halves time too: stage i (the stem is 0) halves it while i < n_down.
+        self.n_down = len(chans) if cfg.time_downsamples is None else cfg.time_downsamples
         self.blocks = nn.Sequential(
-            *[_Block(a, b) for a, b in zip(chans[:-1], chans[1:], strict=False)]
+            *[
+                _Block(a, b, halve_time=i + 1 < self.n_down)
+                for i, (a, b) in enumerate(zip(chans[:-1], chans[1:], strict=False))
+            ]
         )
-        self.n_down = len(chans)  # the stem halves too
+        n_stats = 3 if cfg.pool_std else 2
         self.head = nn.Sequential(
-            nn.Linear(2 * chans[-1], cfg.hidden_dim),
+            nn.Linear(n_stats * chans[-1], cfg.hidden_dim),
             nn.ReLU(),
             nn.Linear(cfg.hidden_dim, cfg.embed_dim),
         )
@@ -192,7 +204,8 @@ class AudioTower(nn.Module):
         return self.head(self.pooled(mels, lengths))
 
     def pooled(self, mels: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Masked mean and max of the last conv features over time: (batch, 2 * channels)."""
+        """Masked mean and max (and std with ``pool_std``) of the last conv features over
+        time: (batch, 2 or 3 * channels)."""
         x = self.blocks(self.stem(mels.unsqueeze(1)))  # (b, c, f', t')
         x = x.mean(dim=2)  # over frequency: (b, c, t')
         t = x.shape[-1]
@@ -200,7 +213,10 @@ class AudioTower(nn.Module):
         mask = torch.arange(t, device=x.device)[None, :] < valid[:, None]
         mean = (x * mask[:, None]).sum(-1) / valid[:, None].to(x.dtype)
         peak = x.masked_fill(~mask[:, None], -math.inf).amax(-1)
-        return torch.cat([mean, peak], dim=1)
+        if not self.cfg.pool_std:
+            return torch.cat([mean, peak], dim=1)
+        var = (((x - mean[..., None]) * mask[:, None]) ** 2).sum(-1) / valid[:, None].to(x.dtype)
+        return torch.cat([mean, peak, (var + 1e-6).sqrt()], dim=1)
 
 
 def count_parameters(module: nn.Module) -> int:
