@@ -238,10 +238,10 @@ def run(
         shares["sfx"] = sfx_share
     weights = np.array([shares[g] / counts[g] for g in groups])
     weights /= weights.sum()
-    cfg = load_config(config.NET)
+    tower = {"time_downsamples": time_downsamples, "pool_std": pool_std}
     if channels:
-        cfg = dataclasses.replace(cfg, channels=tuple(channels))
-    cfg = dataclasses.replace(cfg, time_downsamples=time_downsamples, pool_std=pool_std)
+        tower["channels"] = tuple(channels)
+    cfg = dataclasses.replace(load_config(config.NET), **tower)
     model = AudioTower(cfg)
     if bf16:
         model = model.to(memory_format=torch.channels_last)

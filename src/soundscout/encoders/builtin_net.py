@@ -211,11 +211,12 @@ class AudioTower(nn.Module):
         t = x.shape[-1]
         valid = torch.clamp((lengths + 2**self.n_down - 1) // 2**self.n_down, 1, t)
         mask = torch.arange(t, device=x.device)[None, :] < valid[:, None]
-        mean = (x * mask[:, None]).sum(-1) / valid[:, None].to(x.dtype)
+        count = valid[:, None].to(x.dtype)
+        mean = (x * mask[:, None]).sum(-1) / count
         peak = x.masked_fill(~mask[:, None], -math.inf).amax(-1)
         if not self.cfg.pool_std:
             return torch.cat([mean, peak], dim=1)
-        var = (((x - mean[..., None]) * mask[:, None]) ** 2).sum(-1) / valid[:, None].to(x.dtype)
+        var = (((x - mean[..., None]) * mask[:, None]) ** 2).sum(-1) / count
         return torch.cat([mean, peak, (var + 1e-6).sqrt()], dim=1)
 
 
