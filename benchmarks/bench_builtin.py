@@ -5,13 +5,17 @@ noise bursts) to a temporary folder, then times ``encode_audio(paths)`` — deco
 resampling to 16 kHz, log-mel, CNN and pooling — and prints files/s as JSON.
 
     python benchmarks/bench_builtin.py --files 400 --threads 1
+    PYTHONPATH=. python benchmarks/bench_builtin.py --weights shipped \
+        --weights /work/builtin-data/runs/exp1 --rounds 2   # an experiment beside it
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import platform
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -43,41 +47,92 @@ def make_one_shots(folder: Path, n: int, seed: int = 0) -> list[Path]:
     return paths
 
 
+def load_encoder(weights: str | None, threads: int):
+    """The shipped builtin encoder, or one with other weights: a ``model.safetensors`` in
+    the shipped format, or a training run's ``latest.pt`` (or its folder), converted the
+    way ``training/export.py`` does."""
+    from soundscout.encoders import create_encoder
+    from soundscout.encoders.builtin import BuiltinEncoder
+
+    if weights is None:
+        return create_encoder("builtin", device="cpu", threads=threads)
+    path = Path(weights)
+    if path.is_dir():
+        path = path / "latest.pt"
+    if path.suffix == ".pt":
+        import torch
+
+        from training.export import save_weights
+
+        folder = tempfile.mkdtemp()
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        converted = Path(folder) / "model.safetensors"
+        save_weights(torch.load(path, weights_only=False), converted, f"run:{path.parent.name}")
+        path = converted
+    return BuiltinEncoder(path, device="cpu", threads=threads)
+
+
+def time_encoder(encoder, paths: list[str], batch_size: int) -> tuple[float, int]:
+    """Seconds to encode ``paths`` in one call, and the vector dimension."""
+    t0 = time.perf_counter()
+    vectors = encoder.encode_audio(paths, batch_size=batch_size)
+    return time.perf_counter() - t0, int(vectors.shape[1])
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--files", type=int, default=400)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument(
+        "--weights",
+        action="append",
+        help="other audio-tower weights to time (a model.safetensors, or a training run's "
+        "latest.pt or folder; needs PYTHONPATH=.); repeat it to compare, 'shipped' names "
+        "the shipped weights",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="timed passes per encoder, interleaved"
+    )
     args = parser.parse_args()
 
-    from soundscout.encoders import create_encoder
-
+    names = args.weights or ["shipped"]
+    encoders = {}
     t0 = time.perf_counter()
-    encoder = create_encoder("builtin", device="cpu", threads=args.threads)
-    load_s = time.perf_counter() - t0
+    for name in names:
+        encoders[name] = load_encoder(None if name == "shipped" else name, args.threads)
+    load_s = (time.perf_counter() - t0) / len(names)
+    runs: dict[str, dict] = {name: {"files_per_second": []} for name in names}
     with tempfile.TemporaryDirectory() as tmp:
-        paths = make_one_shots(Path(tmp), args.files)
-        encoder.encode_audio([str(p) for p in paths[:16]])  # warm-up
-        t0 = time.perf_counter()
-        vectors = encoder.encode_audio([str(p) for p in paths], batch_size=args.batch_size)
-        elapsed = time.perf_counter() - t0
-        one = str(paths[1])
-        t1 = time.perf_counter()
-        for _ in range(20):
-            encoder.encode_audio(one)
-        single_ms = (time.perf_counter() - t1) / 20 * 1000
-    result = {
+        paths = [str(p) for p in make_one_shots(Path(tmp), args.files)]
+        for encoder in encoders.values():
+            encoder.encode_audio(paths[:16])  # warm-up
+        for _ in range(args.rounds):
+            for name, encoder in encoders.items():
+                seconds, dim = time_encoder(encoder, paths, args.batch_size)
+                runs[name]["files_per_second"].append(round(len(paths) / seconds, 1))
+                runs[name]["dim"] = dim
+        for name, encoder in encoders.items():
+            t1 = time.perf_counter()
+            for _ in range(20):
+                encoder.encode_audio(paths[1])
+            runs[name]["single_file_ms"] = round((time.perf_counter() - t1) / 20 * 1000, 2)
+            runs[name]["encoder_version"] = encoder.version
+    common = {
         "files": len(paths),
-        "seconds": round(elapsed, 3),
-        "files_per_second": round(len(paths) / elapsed, 1),
-        "single_file_ms": round(single_ms, 2),
         "model_load_seconds": round(load_s, 2),
         "threads": args.threads,
         "batch_size": args.batch_size,
-        "dim": int(vectors.shape[1]),
         "cpu": platform.processor() or platform.machine(),
-        "encoder_version": encoder.version,
     }
+    if len(runs) == 1:
+        (only,) = runs.values()
+        fps = only.pop("files_per_second")
+        result = {"files_per_second": fps[0] if len(fps) == 1 else fps, **only, **common}
+    else:
+        result = {**common, "encoders": runs}
     print(json.dumps(result, indent=1))
 
 

@@ -8,6 +8,7 @@ import inspect
 import io
 import json
 import subprocess
+from pathlib import Path
 from urllib.parse import unquote
 
 import torch
@@ -117,17 +118,23 @@ def overlap_report(train: Pool, held: Pool) -> dict:
     }
 
 
-def run() -> None:
-    """Write the shipped files from ``runs/latest.pt`` and ``runs/metrics.json``."""
-    state = torch.load(config.RUNS / "latest.pt", weights_only=False)
+def save_weights(state: dict, path: Path, version: str) -> None:
+    """A run's audio tower as the shipped format: fp16 safetensors, config and version in
+    its metadata (what ``create_encoder("builtin")`` and ``BuiltinEncoder`` load)."""
     tensors = {
         k: (v.half() if v.is_floating_point() else v).contiguous()
         for k, v in state["state"].items()
     }
+    meta = {"config": json.dumps(state["config"]), "version": version}
+    save_file(tensors, str(path), metadata=meta)
+
+
+def run() -> None:
+    """Write the shipped files from ``runs/latest.pt`` and ``runs/metrics.json``."""
+    state = torch.load(config.RUNS / "latest.pt", weights_only=False)
     out = config.WEIGHTS_OUT
     out.mkdir(parents=True, exist_ok=True)
-    meta = {"config": json.dumps(state["config"]), "version": VERSION}
-    save_file(tensors, str(out / "model.safetensors"), metadata=meta)
+    save_weights(state, out / "model.safetensors", VERSION)
     from training.features import all_sources, source_licence
 
     licences = {s: source_licence(s) for s in all_sources()}
