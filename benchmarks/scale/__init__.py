@@ -1,0 +1,1 @@
+"""The pieces of ``benchmarks/bench_scale.py``: one module per benchmark section."""

@@ -1,0 +1,95 @@
+"""A text query end to end on the builtin model's text tower."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .ann import install_built, load_built
+from .common import WORK, emit
+
+
+class MiniLMText:
+    """The builtin encoder's text tower (all-MiniLM-L6-v2) behind the Encoder contract."""
+
+    def __new__(cls) -> Any:
+        from soundscout.encoders.base import Encoder
+        from soundscout.encoders.builtin import load_text_tower
+
+        class _Text(Encoder):
+            name, version, dim, sample_rate = "builtin-text", "bench-384", 384, 16000
+            model = load_text_tower("cpu")
+
+            def _embed_waveforms(self, waveforms: list[np.ndarray]) -> np.ndarray:
+                raise NotImplementedError
+
+            def _embed_texts(self, texts: list[str]) -> np.ndarray:
+                return self.model.encode(texts, convert_to_numpy=True)
+
+        return _Text()
+
+
+def text_library(rows: int, kind: str) -> Path:
+    """A library of ``rows`` catalogued sounds (no files) with a 384-d index."""
+    from soundscout.catalog.catalog import Catalog, FileEntry
+    from soundscout.search.service import INDEX_DIRNAME
+
+    library = WORK / f"text-lib-{rows}"
+    if (library / INDEX_DIRNAME / "CURRENT").exists():
+        return library
+    catalog = Catalog(library)
+    entries = [FileEntry(f"/lib/t{i % 10}/s{i:07d}.wav", 1, 1) for i in range(rows)]
+    catalog.apply_scan("/lib", entries, [], [], [])
+    with catalog.transaction() as conn:
+        conn.execute(
+            "UPDATE sounds SET status = 'done', encoder_version = 'bench-384', "
+            "duration = (id % 600), format = 'wav', sample_rate = 44100, channels = 1"
+        )
+        catalog._next_revision(conn)
+    index = load_built(kind, "clustered", 384, rows)
+    install_built(library, catalog, index, "builtin-text", "bench-384", 384)
+    catalog.close()
+    return library
+
+
+def text_section(rows: int, kind: str) -> None:
+    """The ``text`` step: text encoding and search latency, default and one torch thread."""
+    import torch
+
+    from soundscout.config import load_config
+    from soundscout.search.service import SearchService
+
+    library = text_library(rows, kind)
+    settings = load_config(overrides={"library.path": str(library)}, environ={}).settings
+    encoder = MiniLMText()
+    service = SearchService(settings, encoder=encoder)
+    service.search(text="warm up")
+    words = ["kick", "snare", "rain", "door", "creak", "synth", "pad", "dog", "glass", "wind"]
+    default_threads = torch.get_num_threads()
+    for threads in (default_threads, 1):
+        torch.set_num_threads(threads)
+        texts = [f"{words[i % 10]} {words[(i // 10) % 10]} take {i} t{threads}" for i in range(200)]
+        enc = sorted(_ms(lambda t=t: encoder.encode_text(t + " x")) for t in texts)
+        e2e = sorted(_ms(lambda t=t: service.search(text=t, k=10)) for t in texts)
+        emit(
+            {
+                "section": "text",
+                "n": rows,
+                "kind": kind,
+                "torch_threads": threads,
+                "encode_p50_ms": round(enc[100], 2),
+                "e2e_p50_ms": round(e2e[100], 2),
+                "e2e_p99_ms": round(e2e[197], 2),
+            }
+        )
+    service.close()
+
+
+def _ms(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
