@@ -48,18 +48,15 @@ def make_one_shots(folder: Path, n: int, seed: int = 0) -> list[Path]:
 
 
 def load_encoder(weights: str | None, threads: int):
-    """The shipped builtin encoder, or one with other weights: a ``model.safetensors`` in
-    the shipped format, or a training run's ``latest.pt`` (or its folder), converted the
-    way ``training/export.py`` does."""
+    """The builtin encoder with the shipped weights (``None``), a ``model.safetensors`` (or
+    its folder), or a training run's ``latest.pt`` (or its folder) converted the way
+    ``training/export.py`` does."""
     from soundscout.encoders import create_encoder
-    from soundscout.encoders.builtin import BuiltinEncoder
 
-    if weights is None:
-        return create_encoder("builtin", device="cpu", threads=threads)
-    path = Path(weights)
-    if path.is_dir():
+    path = Path(weights) if weights is not None else None
+    if path is not None and path.is_dir() and (path / "latest.pt").exists():
         path = path / "latest.pt"
-    if path.suffix == ".pt":
+    if path is not None and path.suffix == ".pt":
         import torch
 
         from training.export import save_weights
@@ -69,14 +66,7 @@ def load_encoder(weights: str | None, threads: int):
         converted = Path(folder) / "model.safetensors"
         save_weights(torch.load(path, weights_only=False), converted, f"run:{path.parent.name}")
         path = converted
-    return BuiltinEncoder(path, device="cpu", threads=threads)
-
-
-def time_encoder(encoder, paths: list[str], batch_size: int) -> tuple[float, int]:
-    """Seconds to encode ``paths`` in one call, and the vector dimension."""
-    t0 = time.perf_counter()
-    vectors = encoder.encode_audio(paths, batch_size=batch_size)
-    return time.perf_counter() - t0, int(vectors.shape[1])
+    return create_encoder("builtin", device="cpu", weights=path, threads=threads)
 
 
 def main() -> None:
@@ -111,15 +101,16 @@ def main() -> None:
             encoder.encode_audio(paths[:16])  # warm-up
         for _ in range(args.rounds):
             for name, encoder in encoders.items():
-                seconds, dim = time_encoder(encoder, paths, args.batch_size)
+                t1 = time.perf_counter()
+                encoder.encode_audio(paths, batch_size=args.batch_size)
+                seconds = time.perf_counter() - t1
                 runs[name]["files_per_second"].append(round(len(paths) / seconds, 1))
-                runs[name]["dim"] = dim
         for name, encoder in encoders.items():
             t1 = time.perf_counter()
             for _ in range(20):
                 encoder.encode_audio(paths[1])
             runs[name]["single_file_ms"] = round((time.perf_counter() - t1) / 20 * 1000, 2)
-            runs[name]["encoder_version"] = encoder.version
+            runs[name].update(dim=encoder.dim, encoder_version=encoder.version)
     common = {
         "files": len(paths),
         "model_load_seconds": round(load_s, 2),

@@ -141,8 +141,9 @@ def run_case(kind: str, dist: str, dim: int, n: int) -> None:
     index, measured = _measured_build(kind, dim, vectors)
     del vectors
     if kind.startswith("ivf") and kind != "ivf_pq":
-        saved_index(kind, dist, dim, n).parent.mkdir(parents=True, exist_ok=True)
-        faiss.write_index(index._index, str(saved_index(kind, dist, dim, n)))
+        path = saved_index(kind, dist, dim, n)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        faiss.write_index(index._index, str(path))
     base = dict(section="ann", kind=kind, dist=dist, dim=dim, n=n, **measured)
     lat_queries = queries[: NQ_LATENCY if n < 10**6 or kind != "flat" else 60]
     _score_settings(kind, index, queries, truth, lat_queries, base)

@@ -15,18 +15,27 @@ from .common import K, data_dir, emit, latencies, load_base, recall
 FRACTIONS = (0.01, 0.10, 0.50)
 
 
+def _selected(
+    index: Any, q: np.ndarray, selector: Any, allowed: np.ndarray, nprobe_of: Callable
+) -> Any:
+    """Search with a faiss id selector; IVF probes ``nprobe_of(tuned nprobe, fraction)``."""
+    import faiss
+
+    if index.is_ivf:
+        fraction = max(len(allowed) / index.count, 1e-6)
+        nprobe = min(index.params["nlist"], nprobe_of(index.params["nprobe"], fraction))
+        params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
+    else:
+        params = faiss.SearchParameters(sel=selector)
+    return index._index.search(q, K, params=params)
+
+
 def _prefilter(index: Any, q: np.ndarray, allowed: np.ndarray) -> Any:
     """Soundscout 0.1's way: an id-batch selector, nprobe scaled by 1/sqrt(fraction)."""
     import faiss
 
     selector = faiss.IDSelectorBatch(allowed)
-    if index.is_ivf:
-        fraction = max(len(allowed) / index.count, 1e-6)
-        nprobe = min(index.params["nlist"], int(index.params["nprobe"] / math.sqrt(fraction)))
-        params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
-    else:
-        params = faiss.SearchParameters(sel=selector)
-    return index._index.search(q, K, params=params)
+    return _selected(index, q, selector, allowed, lambda p, f: int(p / math.sqrt(f)))
 
 
 def _production(index: Any, q: np.ndarray, allowed: np.ndarray) -> Any:
@@ -46,16 +55,8 @@ def _bitmap_selector(allowed: np.ndarray) -> tuple[Any, np.ndarray]:
 def _bitmap_search(
     index: Any, q: np.ndarray, allowed: np.ndarray, scale: Callable[[float], float]
 ) -> Any:
-    import faiss
-
     selector, _packed = _bitmap_selector(allowed)  # _packed must outlive the search
-    if index.is_ivf:
-        fraction = max(len(allowed) / index.count, 1e-6)
-        nprobe = min(index.params["nlist"], math.ceil(index.params["nprobe"] * scale(fraction)))
-        params = faiss.SearchParametersIVF(sel=selector, nprobe=nprobe)
-    else:
-        params = faiss.SearchParameters(sel=selector)
-    return index._index.search(q, K, params=params)
+    return _selected(index, q, selector, allowed, lambda p, f: math.ceil(p * scale(f)))
 
 
 def _prefilter_bitmap(index: Any, q: np.ndarray, allowed: np.ndarray) -> Any:
