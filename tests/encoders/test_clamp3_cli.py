@@ -11,7 +11,7 @@ pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from soundscout.cli.models import app  # noqa: E402
-from soundscout.encoders import weights as W  # noqa: E402
+from soundscout.encoders import hub  # noqa: E402
 from tests.encoders.test_clamp3_weights import SPEC, fake_hub, load  # noqa: E402
 
 runner = CliRunner()
@@ -37,8 +37,8 @@ def test_download_fetches_verifies_and_converts(
 ) -> None:
     calls: list[str] = []
     fetch, info = fake_hub(tiny_weights, calls)
-    monkeypatch.setattr(W, "hub_fetch", fetch)
-    monkeypatch.setattr(W, "hub_remote_info", info)
+    monkeypatch.setattr(hub, "hub_fetch", fetch)
+    monkeypatch.setattr(hub, "hub_remote_info", info)
     result = runner.invoke(app, ["download", "clamp3", "--dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "non-commercial" in result.output and "clamp3 is ready" in result.output

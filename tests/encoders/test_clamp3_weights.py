@@ -12,6 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from soundscout.encoders import checkpoints, hub  # noqa: E402
 from soundscout.encoders import weights as W  # noqa: E402
 from soundscout.encoders.mert import (  # noqa: E402
     check_mert_config,
@@ -106,10 +107,10 @@ def test_unusable_mert_configs_are_refused() -> None:
 
 
 def test_slim_conversion_keeps_vectors_and_version(fresh_tiny_weights: Path, tiny_clamp3) -> None:
-    slim = W.convert_model(SPEC, fresh_tiny_weights)
+    slim = checkpoints.convert_model(SPEC, fresh_tiny_weights)
     assert slim is not None and slim.name == "clamp3-saas-slim.safetensors"
     assert not (fresh_tiny_weights / SPEC.file("clamp3_weights").relpath).exists()
-    keys = W.load_tensors(slim).keys()
+    keys = checkpoints.load_tensors(slim).keys()
     assert {k.split(".")[0] for k in keys} == {
         "text_model",
         "text_proj",
@@ -134,10 +135,10 @@ def test_version_names_the_weights(tmp_path: Path, tiny_clamp3) -> None:
 def fake_hub(source: Path, calls: list[str], corrupt: str | None = None):
     """fetch/remote_info that copy from a local folder, as the hub would serve it."""
 
-    def remote_info(item: W.WeightFile) -> W.RemoteFile:
+    def remote_info(item: W.WeightFile) -> hub.RemoteFile:
         path = source / item.relpath
         sha = "0" * 64 if item.role == corrupt else W.sha256_of(path)
-        return W.RemoteFile(size=path.stat().st_size, sha256=sha)
+        return hub.RemoteFile(size=path.stat().st_size, sha256=sha)
 
     def fetch(item: W.WeightFile, root: Path) -> Path:
         calls.append(item.role)
@@ -152,21 +153,21 @@ def fake_hub(source: Path, calls: list[str], corrupt: str | None = None):
 def test_download_verifies_records_and_resumes(tiny_weights: Path, tmp_path: Path) -> None:
     calls: list[str] = []
     fetch, info = fake_hub(tiny_weights, calls)
-    paths = W.download_files(SPEC, tmp_path, fetch=fetch, remote_info=info)
+    paths = hub.download_files(SPEC, tmp_path, fetch=fetch, remote_info=info)
     assert sorted(paths) == sorted(f.role for f in SPEC.files)
     manifest = json.loads((tmp_path / W.MANIFEST_NAME).read_text())["files"]
     mert = SPEC.file("mert_weights").relpath
     assert manifest[mert]["sha256"] == W.sha256_of(tiny_weights / mert)
     calls.clear()
     (tmp_path / SPEC.file("tokenizer").relpath).unlink()
-    W.download_files(SPEC, tmp_path, fetch=fetch, remote_info=info)
+    hub.download_files(SPEC, tmp_path, fetch=fetch, remote_info=info)
     assert calls == ["tokenizer"]  # files already there are not fetched again
 
 
 def test_download_rejects_a_corrupt_file(tiny_weights: Path, tmp_path: Path) -> None:
     fetch, info = fake_hub(tiny_weights, [], corrupt="clamp3_weights")
     with pytest.raises(EncoderUnavailableError, match="sha256"):
-        W.download_files(SPEC, tmp_path, fetch=fetch, remote_info=info)
+        hub.download_files(SPEC, tmp_path, fetch=fetch, remote_info=info)
     assert not (tmp_path / SPEC.file("clamp3_weights").relpath).exists()
 
 

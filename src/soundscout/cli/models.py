@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from soundscout.encoders import checkpoints, hub
 from soundscout.encoders import weights as W
 from soundscout.encoders.registry import available_encoders
 from soundscout.errors import EncoderUnavailableError
@@ -73,9 +74,9 @@ def download(
     root = W.model_dir(name, directory)
     typer.echo(f"Downloading {name} into {root}. Check the licences before use:")
     _licences(spec)
-    paths = W.download_files(spec, root, force=force)
+    paths = hub.download_files(spec, root, force=force)
     if convert:
-        slim = W.convert_model(spec, root, keep_original=keep_original)
+        slim = checkpoints.convert_model(spec, root, keep_original=keep_original)
         if slim is not None:
             paths[spec.convert.role] = slim  # type: ignore[union-attr]
     for role, path in paths.items():

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from soundscout.encoders import checkpoints
 from soundscout.encoders import weights as W
 from soundscout.encoders.base import Encoder, l2_normalize
 from soundscout.errors import EncoderUnavailableError
@@ -70,9 +71,11 @@ def load_towers(arch: dict[str, Any], path: Path, conv: W.Conversion) -> torch.n
     Every other key must match the towers exactly.
     """
     towers = build_towers(arch)
-    tensors = W.load_tensors(path)
-    state = W.select_state(tensors.get("model", tensors), conv.keep_prefixes, conv.drop)
-    W.check_keys(towers.state_dict().keys(), state.keys(), f"The CLaMP 3 checkpoint {path.name}")
+    tensors = checkpoints.load_tensors(path)
+    state = checkpoints.select_state(tensors.get("model", tensors), conv.keep_prefixes, conv.drop)
+    checkpoints.check_keys(
+        towers.state_dict().keys(), state.keys(), f"The CLaMP 3 checkpoint {path.name}"
+    )
     towers.load_state_dict(state, strict=True)
     return towers
 
@@ -252,7 +255,7 @@ def create_clamp3_encoder(
     if "mert_config" in files:
         check_mert_config(json.loads(files["mert_config"].read_text()), arch["mert"])
     dev = resolve_device(device)
-    mert = build_mert(arch["mert"], W.load_tensors(files["mert_weights"]))
+    mert = build_mert(arch["mert"], checkpoints.load_tensors(files["mert_weights"]))
     mert.to(dev)  # type: ignore[arg-type]  # transformers types .to() narrowly
     assert spec.convert is not None  # clamp3.json always names its conversion
     towers = load_towers(arch, files["clamp3_weights"], spec.convert).to(dev)

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from transformers import HubertConfig, HubertModel
 
-from soundscout.encoders.weights import check_keys
+from soundscout.encoders.checkpoints import check_keys
 from soundscout.errors import EncoderUnavailableError
 
 #: Legacy ``torch.nn.utils.weight_norm`` names and their parametrization names.
