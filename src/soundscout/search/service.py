@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import stat
 import threading
 import time
 from collections import OrderedDict
@@ -22,6 +23,7 @@ from soundscout.config import Settings
 from soundscout.encoders.base import Encoder, l2_normalize
 from soundscout.encoders.registry import create_encoder
 from soundscout.errors import (
+    DecodeError,
     EmptyLibraryError,
     InvalidQueryError,
     NotFoundError,
@@ -224,12 +226,36 @@ class SearchService:
         return row
 
     def audio_file(self, sound_id: int) -> Path:
-        """The file of a catalogued sound, for streaming (only catalogued files)."""
+        """The file of an indexed sound, for streaming, if it is still what was indexed.
+
+        Only sounds that decoded as audio are served, and only while the file's size and
+        modification time match the catalog, so a failed entry (a link to a text file,
+        say) or a file swapped since indexing is never streamed.
+        """
         row = self.sound(sound_id)
+        if row.status == "failed":
+            raise DecodeError(
+                f"Sound {sound_id} failed to index, so it is not served: {row.error}",
+                hint="Run `soundscout status` to see failed files and their reasons.",
+            )
+        if row.status != "done":
+            raise NotFoundError(
+                f"Sound {sound_id} is not indexed yet, so it is not served.",
+                hint="Run `soundscout index` on its folder, then try again.",
+            )
         path = Path(row.path)
-        if not path.is_file():
+        try:
+            st = path.stat()
+        except OSError:
+            st = None
+        if st is None or not stat.S_ISREG(st.st_mode):
             raise NotFoundError(
                 f"The file of sound {sound_id} is gone: {row.path}",
+                hint="Run `soundscout index` on its folder to update the catalog.",
+            )
+        if (st.st_size, st.st_mtime_ns) != (row.size, row.mtime_ns):
+            raise NotFoundError(
+                f"The file of sound {sound_id} has changed since it was indexed: {row.path}",
                 hint="Run `soundscout index` on its folder to update the catalog.",
             )
         return path

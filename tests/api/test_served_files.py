@@ -1,0 +1,72 @@
+"""Only sounds that indexed as audio, and are still what was indexed, are streamed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from soundscout.search.service import SearchService
+from tests.api.conftest import api_settings, assert_error
+from tests.api.live import LiveServer
+from tests.audiogen import tone, write_audio
+
+SECRET = b"root:x:0:0:not a sound, outside the library\n"
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, dict]]:
+    """A library with links out of it and a file rewritten after indexing, and a server."""
+    root = tmp_path_factory.mktemp("served")
+    sounds, outside = root / "sounds", root / "outside"
+    outside.mkdir()
+    (outside / "secret.wav").write_bytes(SECRET)
+    write_audio(outside / "elsewhere.wav", tone(330, 0.5), 22050)
+    write_audio(sounds / "plain.wav", tone(440, 0.5), 22050)
+    write_audio(sounds / "edited.wav", tone(550, 0.5), 22050)
+    os.symlink(outside / "secret.wav", sounds / "secret.wav")
+    os.symlink(outside / "elsewhere.wav", sounds / "linked.wav")
+    settings = api_settings(root / "library")
+    service = SearchService(settings)
+    try:
+        service.index_folder(sounds, progress=False)
+        rows = service.catalog.rows_under(str(sounds))
+    finally:
+        service.close()
+    write_audio(sounds / "edited.wav", tone(550, 0.8), 22050)  # a longer file, same path
+    ids = {Path(p).name: row.id for p, row in rows.items()}
+    live = LiveServer(settings).start()
+    with httpx.Client(base_url=live.url, timeout=60) as client:
+        yield client, {"ids": ids, "sounds": sounds, "outside": outside}
+    live.stop()
+
+
+def test_a_failed_link_to_a_file_outside_is_not_streamed(served: tuple) -> None:
+    client, lib = served
+    sound_id = lib["ids"]["secret.wav"]
+    assert client.get(f"/api/sounds/{sound_id}").json()["status"] == "failed"
+    for route in ("audio", "peaks"):
+        response = client.get(f"/api/sounds/{sound_id}/{route}")
+        assert b"root:" not in response.content
+        assert "failed to index" in assert_error(response, 422, "decode_error")
+
+
+def test_a_file_changed_since_indexing_is_not_streamed(served: tuple) -> None:
+    client, lib = served
+    response = client.get(f"/api/sounds/{lib['ids']['edited.wav']}/audio")
+    message = assert_error(response, 404, "not_found")
+    assert "changed since it was indexed" in message
+    assert "soundscout index" in response.json()["error"]["hint"]
+
+
+def test_indexed_files_are_streamed_also_through_links(served: tuple) -> None:
+    client, lib = served
+    plain = client.get(f"/api/sounds/{lib['ids']['plain.wav']}/audio")
+    assert plain.status_code == 200
+    assert plain.content == (lib["sounds"] / "plain.wav").read_bytes()
+    linked = client.get(f"/api/sounds/{lib['ids']['linked.wav']}/audio")
+    assert linked.status_code == 200  # links are followed when indexing, so they play
+    assert linked.content == (lib["outside"] / "elsewhere.wav").read_bytes()
