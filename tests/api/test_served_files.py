@@ -14,6 +14,7 @@ from tests.api.conftest import api_settings, assert_error
 from tests.api.live import LiveServer
 from tests.audiogen import tone, write_audio
 
+ODD_NAME = 'odd\r"name\\.wav'  # a carriage return, a quote and a backslash
 SECRET = b"root:x:0:0:not a sound, outside the library\n"
 
 
@@ -27,6 +28,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Cli
     write_audio(outside / "elsewhere.wav", tone(330, 0.5), 22050)
     write_audio(sounds / "plain.wav", tone(440, 0.5), 22050)
     write_audio(sounds / "edited.wav", tone(550, 0.5), 22050)
+    write_audio(sounds / ODD_NAME, tone(660, 0.5), 22050)
     os.symlink(outside / "secret.wav", sounds / "secret.wav")
     os.symlink(outside / "elsewhere.wav", sounds / "linked.wav")
     settings = api_settings(root / "library")
@@ -70,3 +72,13 @@ def test_indexed_files_are_streamed_also_through_links(served: tuple) -> None:
     linked = client.get(f"/api/sounds/{lib['ids']['linked.wav']}/audio")
     assert linked.status_code == 200  # links are followed when indexing, so they play
     assert linked.content == (lib["outside"] / "elsewhere.wav").read_bytes()
+
+
+def test_control_characters_in_a_file_name_are_kept_out_of_the_header(served: tuple) -> None:
+    client, lib = served
+    sound_id = lib["ids"][ODD_NAME]
+    response = client.get(f"/api/sounds/{sound_id}/audio")
+    assert response.status_code == 200
+    disposition = response.headers["content-disposition"]
+    assert 'filename="odd__name_.wav"' in disposition
+    assert "filename*=UTF-8''odd%0D%22name%5C.wav" in disposition

@@ -7,6 +7,7 @@ the RFC allows); a range starting past the end is a 416 in the shared error shap
 from __future__ import annotations
 
 import mimetypes
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -17,6 +18,9 @@ from soundscout.api.errors import error_response
 from soundscout.errors import NotFoundError
 
 CHUNK_BYTES = 64 * 1024
+
+_DIGITS = re.compile(r"[0-9]+")  # ASCII only: str.isdigit() also takes "²"
+_UNSAFE_IN_QUOTES = re.compile(r'[\x00-\x1f\x7f"\\?]')
 
 MEDIA_TYPES = {
     "wav": "audio/wav",
@@ -57,7 +61,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if unit.strip().lower() != "bytes" or "," in spec:
         return None
     first, dash, last = (part.strip() for part in spec.partition("-"))
-    if not dash or not (first or last) or not all(p.isdigit() for p in (first, last) if p):
+    if not dash or not (first or last) or not all(_DIGITS.fullmatch(p) for p in (first, last) if p):
         return None
     if not first:  # suffix range: the last N bytes
         if int(last) == 0 or size == 0:
@@ -73,7 +77,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
 
 def content_disposition(filename: str, download: bool) -> str:
     """``inline``/``attachment`` with an ASCII fallback and the UTF-8 name (RFC 6266)."""
-    fallback = filename.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
+    fallback = _UNSAFE_IN_QUOTES.sub("_", filename.encode("ascii", "replace").decode())
     kind = "attachment" if download else "inline"
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
