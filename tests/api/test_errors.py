@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from soundscout.api.limits import MAX_JSON_BODY_BYTES
 from soundscout.search.service import SearchService
 from tests.api.conftest import api_settings, assert_error
 from tests.api.live import Library, LiveServer
@@ -69,3 +70,63 @@ def test_a_passed_in_service_stays_open(library: Library) -> None:
         live.stop()
     assert service.search(text="x", k=1).hits  # the caller still owns it
     service.close()
+
+
+def test_a_huge_json_body_is_refused_before_it_is_read(client: httpx.Client) -> None:
+    body = b'{"text": "' + b"a" * (MAX_JSON_BODY_BYTES + 1) + b'"}'
+    headers = {"content-type": "application/json"}
+    response = client.post("/api/search", content=body, headers=headers)
+    assert "larger than" in assert_error(response, 413, "payload_too_large")
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted while it arrives
+        yield b'{"text": "'
+        for _ in range(MAX_JSON_BODY_BYTES // 65536 + 2):
+            yield b"a" * 65536
+        yield b'"}'
+
+    chunked = client.post("/api/search", content=chunks(), headers=headers)
+    assert "larger than" in assert_error(chunked, 413, "payload_too_large")
+    small = client.post("/api/search", json={"text": "a" * 2000, "k": 1})
+    assert small.status_code == 200
+
+
+def test_a_long_format_list_is_a_422(client: httpx.Client) -> None:
+    response = client.post(
+        "/api/search", json={"text": "x", "filters": {"formats": ["wav"] * 100_000}}
+    )
+    assert response.status_code == 200  # duplicates collapse to one format
+    many = [f"f{i}" for i in range(100)]
+    response = client.post("/api/search", json={"text": "x", "filters": {"formats": many}})
+    assert "At most 64 formats" in assert_error(response, 422, "invalid_query")
+    response = client.get("/api/search", params={"q": "x", "format": many})
+    assert "At most 64 formats" in assert_error(response, 422, "invalid_query")
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "unknown", "hint"),
+    [
+        ("GET", "/api/search?q=x&formats=wav", "'formats'", "format"),  # a typo of format
+        ("GET", "/api/search?text=kick", "'text'", "q,"),
+        ("POST", "/api/search?k=1&format=flac", "'format', 'k'", "request body"),
+        ("GET", "/api/stats?verbose=1", "'verbose'", "reads no query parameters (see"),
+        ("GET", "/api/sounds/1/peaks?count=9", "'count'", "n;"),
+    ],
+)
+def test_unknown_query_parameters_are_refused(
+    client: httpx.Client, method: str, url: str, unknown: str, hint: str
+) -> None:
+    json = {"text": "kick"} if method == "POST" else None
+    response = client.request(method, url, json=json)
+    message = assert_error(response, 422, "invalid_query")
+    assert f"Unknown query parameter {unknown}" in message
+    assert hint in response.json()["error"]["hint"]
+
+
+def test_upload_route_refuses_query_parameters(client: httpx.Client, library: Library) -> None:
+    data = library.path(library.named("pads")[0]).read_bytes()
+    files = {"file": ("pad.wav", data, "audio/wav")}
+    response = client.post("/api/search/audio?k=1", files=files)
+    assert "Unknown query parameter 'k'" in assert_error(response, 422, "invalid_query")
+    assert (
+        len(client.post("/api/search/audio", files=files, data={"k": "1"}).json()["results"]) == 1
+    )

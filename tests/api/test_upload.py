@@ -137,4 +137,4 @@ def test_upload_region_fields(client: httpx.Client, library: Library) -> None:
     part = _upload(client, data, {"k": "3", "start": "0", "end": "0.2"})
     assert part.status_code == 200, part.text
     assert [h["score"] for h in part.json()["results"]] != [h["score"] for h in whole]
-    assert "outside" in assert_error(_upload(client, data, {"start": "30"}), 422)
+    assert "starts after the end" in assert_error(_upload(client, data, {"start": "30"}), 422)

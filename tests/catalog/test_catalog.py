@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from soundscout.catalog.catalog import Catalog, FileEntry, Outcome
-from soundscout.errors import LibraryError
-from soundscout.search.query import Filters
+from soundscout.errors import InvalidQueryError, LibraryError
+from soundscout.search.query import MAX_FORMATS, Filters
 
 
 @pytest.fixture
@@ -100,6 +100,26 @@ def test_folder_filter_is_a_prefix_under_any_root_ignoring_ascii_case(catalog: C
     assert set(catalog.filter_ids(Filters(folder="/lib/pads"))) == {ids[0], ids[1]}
     assert set(catalog.filter_ids(Filters(folder="pads/Deep", min_duration=0.5))) == {ids[1]}
     assert set(catalog.filter_ids(Filters(folder="x/pads"))) == {ids[3]}
+    for everything in ("/", "//", " / "):  # the filesystem root holds the whole library
+        assert set(catalog.filter_ids(Filters(folder=everything))) == set(ids)
+
+
+def test_format_filter_dedupes_and_is_bounded(catalog: Catalog) -> None:
+    ids = _scan(catalog, "a.wav", "b.flac")
+    catalog.commit_outcomes(
+        [
+            Outcome(i, format=f, duration=1.0, vector=np.ones(2, np.float32))
+            for i, f in zip(ids, ("wav", "flac"), strict=True)
+        ],
+        "v",
+    )
+    many = Filters(formats=("WAV", ".wav", " wav ") * 100_000)
+    assert many.formats == ("wav",)
+    assert list(catalog.filter_ids(many)) == [ids[0]]
+    allowed = tuple(f"f{i}" for i in range(MAX_FORMATS - 1)) + ("flac",)
+    assert list(catalog.filter_ids(Filters(formats=allowed))) == [ids[1]]
+    with pytest.raises(InvalidQueryError, match=f"At most {MAX_FORMATS} formats"):
+        Filters(formats=(*allowed, "wav"))
 
 
 def test_fingerprints_under_match_rows_under(catalog: Catalog) -> None:

@@ -155,8 +155,10 @@ def test_region_of_a_reference_sound(indexed: SearchService, tmp_path: Path) -> 
     ref = _id(indexed, "pads")
     own = indexed.search(sound_id=ref, region=Region(0.2, 0.8), k=3).hits
     assert ref not in [h.id for h in own] and _folders(own)[0] == "pads"
-    with pytest.raises(InvalidQueryError, match="outside"):
+    with pytest.raises(InvalidQueryError, match=r"starts after the end of the sound \(2.00 s long"):
         indexed.search(audio_path=both, region=Region(5.0, 6.0))
+    with pytest.raises(InvalidQueryError, match="shorter than one sample"):  # not "outside"
+        indexed.search(audio_path=both, region=Region(0.0, 1e-6))
     with pytest.raises(InvalidQueryError, match="after start"):
         Region(2.0, 1.0)
     with pytest.raises(InvalidQueryError, match="needs a reference"):

@@ -15,8 +15,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from soundscout import __version__
-from soundscout.api.deps import require_api_key
+from soundscout.api.deps import reject_unknown_query, require_api_key
 from soundscout.api.errors import install_error_handlers
+from soundscout.api.limits import BodyLimitMiddleware
 from soundscout.api.peaks import PeakCache
 from soundscout.api.routes import search, sounds, system
 from soundscout.config import Settings
@@ -82,6 +83,7 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Fast
     app.state.settings = settings
     app.state.peaks = PeakCache()
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware)
     _add_api(app)
     _add_docs(app)
     _add_page(app)
@@ -90,7 +92,7 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Fast
 
 def _add_api(app: FastAPI) -> None:
     auth = [Depends(require_api_key)]
-    api = APIRouter(prefix="/api")
+    api = APIRouter(prefix="/api", dependencies=[Depends(reject_unknown_query)])
     api.include_router(system.public_router)
     api.include_router(system.router, dependencies=auth)
     api.include_router(search.router, dependencies=auth)

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 
 from soundscout.errors import InvalidQueryError
 
+#: Most distinct formats one filter may allow (each is an SQL parameter).
+MAX_FORMATS = 64
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -21,10 +24,15 @@ class Filters:
     def __post_init__(self) -> None:
         _check_range("duration", self.min_duration, self.max_duration)
         _check_range("sample_rate", self.min_sample_rate, self.max_sample_rate)
-        cleaned = tuple(f.lower().lstrip(".") for f in self.formats if f and f.strip())
+        cleaned = tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in self.formats if f))
+        cleaned = tuple(f for f in cleaned if f)
+        if len(cleaned) > MAX_FORMATS:
+            raise InvalidQueryError(
+                f"At most {MAX_FORMATS} formats can be allowed at once (got {len(cleaned)})."
+            )
         object.__setattr__(self, "formats", cleaned)
-        if self.folder is not None and not self.folder.strip():
-            object.__setattr__(self, "folder", None)
+        if self.folder is not None and not self.folder.strip().strip("/"):
+            object.__setattr__(self, "folder", None)  # "" or "/": the whole library
 
     @property
     def active(self) -> bool:

@@ -37,12 +37,19 @@ class Region:
         a = int(round(self.start * sample_rate))
         b = len(waveform) if self.end is None else int(round(self.end * sample_rate))
         piece = waveform[a:b]
-        if piece.size == 0:
+        if piece.size:
+            return piece
+        until = "the end" if self.end is None else f"{self.end:g} s"
+        if a >= len(waveform):  # decoding stops at ``end``, so the sound really is this short
             raise InvalidQueryError(
-                f"The region {self.start}–{self.end} s lies outside the sound "
+                f"The region from {self.start:g} s to {until} starts after the end of the sound "
                 f"({len(waveform) / sample_rate:.2f} s long)."
             )
-        return piece
+        raise InvalidQueryError(
+            f"The region from {self.start:g} s to {until} is shorter than one sample "
+            f"at {sample_rate} Hz.",
+            hint="Choose a longer region.",
+        )
 
 
 @dataclass(frozen=True)
