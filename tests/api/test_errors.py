@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from soundscout.api.limits import MAX_JSON_BODY_BYTES
+from soundscout.api.middleware import MAX_JSON_BODY_BYTES
 from soundscout.search.service import SearchService
 from tests.api.conftest import api_settings, assert_error
 from tests.api.live import Library, LiveServer
@@ -130,3 +130,31 @@ def test_upload_route_refuses_query_parameters(client: httpx.Client, library: Li
     assert (
         len(client.post("/api/search/audio", files=files, data={"k": "1"}).json()["results"]) == 1
     )
+
+
+@pytest.mark.parametrize("url", ["/api/health", "/api/stats", "/api/sounds/1", "/api/search?q=x"])
+def test_head_on_get_routes(client: httpx.Client, url: str) -> None:
+    got = client.get(url)
+    head = client.head(url)
+    assert head.status_code == got.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert client.head("/api/sounds/999999").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "needle"),
+    [
+        (b'{"text":', "application/json", 422, "not valid JSON at character 8"),
+        (b'{"text": "\xff"}', "application/json", 400, "could not be read as JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "application/json", 400, "nested too deeply"),
+        (b'{"text": "kick"}', "text/plain", 422, "Content-Type: application/json"),
+        (b"[1, 2]", "application/json", 422, "A JSON object as the request body"),
+        (b"", "application/json", 422, "A JSON object as the request body is required."),
+    ],
+)
+def test_bodies_that_are_not_a_json_object(
+    client: httpx.Client, body: bytes, content_type: str, status: int, needle: str
+) -> None:
+    response = client.post("/api/search", content=body, headers={"content-type": content_type})
+    assert needle in assert_error(response, status)

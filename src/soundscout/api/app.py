@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from soundscout import __version__
 from soundscout.api.deps import reject_unknown_query, require_api_key
 from soundscout.api.errors import install_error_handlers
-from soundscout.api.limits import BodyLimitMiddleware
+from soundscout.api.middleware import BodyLimitMiddleware, HeadAsGetMiddleware
 from soundscout.api.peaks import PeakCache
 from soundscout.api.routes import search, sounds, system
 from soundscout.config import Settings
@@ -84,6 +84,7 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Fast
     app.state.peaks = PeakCache()
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(HeadAsGetMiddleware)
     _add_api(app)
     _add_docs(app)
     _add_page(app)

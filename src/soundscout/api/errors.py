@@ -31,6 +31,9 @@ _HTTP_CODES = {
     416: "range_not_satisfiable",
 }
 _LOCATIONS = {"query": "query parameter", "path": "path parameter", "body": "field"}
+_JSON_OBJECT = "A JSON object as the request body"
+#: What FastAPI says when a body cannot be decoded at all (bad UTF-8, nesting too deep).
+_UNPARSABLE_BODY = "There was an error parsing the body"
 
 
 def error_response(
@@ -49,12 +52,29 @@ def describe_validation(errors: Sequence[Any]) -> str:
     """A readable sentence naming each bad field of a pydantic/FastAPI validation error."""
     parts = []
     for err in errors:
+        whole_body = _whole_body_problem(err)
+        if whole_body:
+            return whole_body
         loc = [str(p) for p in err.get("loc", ())]
         where = _LOCATIONS.get(loc[0], "") if loc else ""
         field = ".".join(loc[1:] if where else loc) or "request"
         label = f"{where} '{field}'" if where else f"'{field}'"
         parts.append(f"{label}: {err.get('msg', 'invalid value')}")
     return "Invalid request: " + "; ".join(parts)
+
+
+def _whole_body_problem(err: Any) -> str | None:
+    """A sentence for a body that is not JSON, or not a JSON object, at all."""
+    loc = tuple(err.get("loc", ()))
+    if err.get("type") == "json_invalid":
+        where = f" at character {loc[1]}" if len(loc) > 1 else ""
+        reason = (err.get("ctx") or {}).get("error", "JSON decode error")
+        return f"The request body is not valid JSON{where}: {reason}."
+    if loc == ("body",):
+        if err.get("type") == "missing":
+            return f"{_JSON_OBJECT} is required."
+        return f"{_JSON_OBJECT} is required, sent with Content-Type: application/json."
+    return None
 
 
 async def _soundscout_error(request: Request, exc: Exception) -> JSONResponse:
@@ -75,6 +95,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, "http_error")
     message = str(exc.detail) if exc.detail else "HTTP error"
     hint = None
+    if exc.status_code == 400 and message == _UNPARSABLE_BODY:
+        message = "The request body could not be read as JSON (bad UTF-8, or nested too deeply)."
+        hint = "Send a JSON object, UTF-8 encoded, with Content-Type: application/json."
     if exc.status_code == 404 and message == "Not Found":
         message = f"Not found: {request.method} {request.url.path}"
         hint = "See the API documentation at /docs."

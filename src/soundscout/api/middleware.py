@@ -1,7 +1,7 @@
-"""A size limit on request bodies, so that a huge JSON body is refused before it is read.
+"""ASGI middleware of the API: a request-body size limit, and HEAD for the GET routes.
 
-Uploads (``POST /api/search/audio``) are exempt: they stream through their own, larger
-limit (``server.max_upload_bytes``, see ``api/upload.py``).
+Uploads (``POST /api/search/audio``) are exempt from the body limit: they stream through
+their own, larger limit (``server.max_upload_bytes``, see ``api/upload.py``).
 """
 
 from __future__ import annotations
@@ -50,3 +50,31 @@ class BodyLimitMiddleware:
             return msg
 
         await self.app(scope, limited_receive, send)
+
+
+class HeadAsGetMiddleware:
+    """Answer HEAD on the ``/api`` GET routes: the GET response's status and headers, no body.
+
+    The audio route handles HEAD itself (it skips reading the file).
+    """
+
+    def __init__(self, app: ASGIApp, prefix: str = "/api/") -> None:
+        self.app, self.prefix = app, prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "HEAD"
+            or not path.startswith(self.prefix)
+            or path.endswith("/audio")
+        ):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
