@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from soundscout.cli.context import state
 from soundscout.ingest.ray_engine import RayOptions
@@ -38,7 +39,7 @@ def index(
         str,
         typer.Option(
             help="Where decoding and embedding run: local (this machine) or ray (a Ray "
-            "cluster; pip install 'soundscout[ray]')."
+            "cluster; pip install 'soundscout\\[ray]')."
         ),
     ] = "local",
     address: Annotated[
@@ -84,7 +85,7 @@ def index(
 
 def _print_report(report: IngestReport) -> None:
     console.print(
-        f"[bold]{report.root}[/]: {report.scanned} files scanned — "
+        f"[bold]{escape(report.root)}[/]: {report.scanned} files scanned — "
         f"[green]{report.ok} indexed[/], [red]{report.failed} failed[/], "
         f"{report.unchanged} unchanged, {report.moved} moved, {report.deleted} removed, "
         f"{report.skipped_failed} skipped (failed before; --retry-failed to retry) "
@@ -94,7 +95,7 @@ def _print_report(report: IngestReport) -> None:
     if report.resumed:
         console.print(f"  resumed {report.resumed} files left pending by an interrupted run")
     for path, reason in report.failures[:10]:
-        console.print(f"  [red]failed[/] {path}: {reason}", highlight=False)
+        console.print(f"  [red]failed[/] {escape(path)}: {escape(reason)}", highlight=False)
     if report.failed > 10:
         console.print(f"  … and {report.failed - 10} more (see `soundscout status --failures`)")
 
@@ -117,8 +118,8 @@ def status(
         return
     sounds = stats["sounds"]
     index = stats["index"]
-    console.print(f"Library: {stats['library']}", highlight=False)
-    console.print(f"Folders: {', '.join(stats['roots']) or '(none yet)'}", highlight=False)
+    console.print(f"Library: {escape(stats['library'])}", highlight=False)
+    console.print(f"Folders: {escape(', '.join(stats['roots'])) or '(none yet)'}", highlight=False)
     console.print(f"Encoder: {stats['encoder']['name']}")
     console.print(
         f"Sounds:  [green]{sounds['done']} ok[/], [red]{sounds['failed']} failed[/], "
@@ -134,7 +135,9 @@ def status(
             highlight=False,
         )
     for row in failed:
-        console.print(f"  [red]failed[/] {row.path}: {row.error}", highlight=False)
+        console.print(
+            f"  [red]failed[/] {escape(row.path)}: {escape(row.error or '')}", highlight=False
+        )
 
 
 def rebuild(ctx: typer.Context) -> None:
@@ -159,7 +162,10 @@ def export(
         info = service.export(out)
     finally:
         service.close()
-    console.print(f"Exported {info['count']} sounds (dim {info['dim']}) to {out}", highlight=False)
+    console.print(
+        f"Exported {info['count']} sounds (dim {info['dim']}) to {escape(str(out))}",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from soundscout import __version__
 from soundscout.cli import library_cmds, search_cmds, server_cmds
@@ -36,6 +37,7 @@ if models_app is not None:
     app.add_typer(models_app, name="models", help="List and download model weights.")
 
 err_console = Console(stderr=True)
+INTERRUPTED = 130  # 128 + SIGINT, the shell's code for Ctrl-C
 
 
 def _version(value: bool) -> None:
@@ -88,17 +90,20 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning Soundscout errors into message + hint and exit 1."""
     verbose = any(arg in ("-v", "--verbose") for arg in (argv or sys.argv[1:]))
     try:
-        app(args=argv, standalone_mode=False)
+        # Typer returns (not raises) a command's exit code here, 130 for Ctrl-C.
+        result = app(args=argv, standalone_mode=False)
+        if result == INTERRUPTED:
+            raise KeyboardInterrupt
     except SoundscoutError as exc:
         if verbose:
             traceback.print_exc()
-        err_console.print(f"[bold red]Error:[/] {exc.message}", highlight=False)
+        err_console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
-            err_console.print(f"[yellow]Hint:[/] {exc.hint}", highlight=False)
+            err_console.print(f"[yellow]Hint:[/] {escape(exc.hint)}", highlight=False)
         return 1
     except KeyboardInterrupt:
         err_console.print("Interrupted. Finished work is saved; run the command again to resume.")
-        return 130
+        return INTERRUPTED
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -111,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             show()
             return code
         raise
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

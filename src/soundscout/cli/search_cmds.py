@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from soundscout.cli.context import state
 from soundscout.search.query import Filters
@@ -102,7 +103,7 @@ def search(
             f"{hit.score:.3f}",
             duration,
             hit.format or "?",
-            _short(hit.path),
+            Text(_short(hit.path)),  # a path, never markup ("snare [soft].wav")
         )
     console.print(table)
 

@@ -1,0 +1,61 @@
+"""What the command line prints: paths exactly as they are, exit codes scripts can trust."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from soundscout.search.service import SearchService
+from tests.audiogen import tone, write_audio, write_corrupt
+from tests.cli.test_cli import env, run  # noqa: F401  (env is a fixture)
+
+BRACKETED = ("Drums/snare [soft].wav", "Odd [/clap].wav", "bad [red]take.wav")
+
+
+@pytest.fixture
+def bracket_library(env, capsys, tmp_path: Path) -> tuple[Path, Path]:  # noqa: F811
+    """Sound files whose names look like console markup, one of them unreadable."""
+    folder = tmp_path / "sounds [v2]"
+    write_audio(folder / BRACKETED[0], tone(200, 0.5), 22050)
+    write_audio(folder / BRACKETED[1], tone(900, 0.5, kind="noise"), 22050)
+    write_corrupt(folder / BRACKETED[2], "text_as_mp3")
+    library = tmp_path / "lib"
+    code, out, _ = run(capsys, library, "index", str(folder), "--workers", "0", "--no-progress")
+    assert code == 0 and "2 indexed" in out
+    assert f"{folder}: " in out and f"failed {folder / BRACKETED[2]}: " in out.replace("\n", "")
+    return library, folder
+
+
+def test_paths_that_look_like_markup_are_printed_as_they_are(
+    capsys, bracket_library: tuple[Path, Path]
+) -> None:
+    library, folder = bracket_library
+    code, out, err = run(capsys, library, "search", "snare", "-k", "5")
+    assert code == 0, err
+    flat = out.replace("\n", " ").replace("│", " ")
+    assert "snare [soft].wav" in flat and "[/clap].wav" in flat
+    code, out, err = run(capsys, library, "status")
+    assert code == 0, err
+    assert f"{folder / BRACKETED[2]}:" in out.replace("\n", "")
+    assert f"Folders: {folder}" in out.replace("\n", "")
+
+
+def test_error_messages_with_markup_like_paths(env, capsys, tmp_path: Path) -> None:  # noqa: F811
+    missing = tmp_path / "no [/such] folder"
+    code, _, err = run(capsys, tmp_path / "lib", "index", str(missing))
+    assert code == 1 and f"Not a folder: {missing}" in err.replace("\n", "")
+
+
+def test_ctrl_c_exits_130_with_a_message(
+    capsys, bracket_library: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    library, _ = bracket_library
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SearchService, "search", interrupted)
+    code, out, err = run(capsys, library, "search", "snare")
+    assert code == 130 and out == ""
+    assert "Interrupted" in err and "run the command again" in err
