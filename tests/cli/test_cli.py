@@ -81,7 +81,8 @@ def test_index_search_status_export(env, capsys, tmp_path: Path, sound_folder: P
 
 def test_errors_print_message_and_hint(env, capsys, tmp_path: Path) -> None:
     code, _, err = run(capsys, tmp_path / "empty", "search", "kick")
-    assert code == 1 and "No sounds are indexed yet" in err and "soundscout index" in err
+    assert code == 1 and "No library at" in err and "soundscout index" in err
+    assert not (tmp_path / "empty").exists()  # a mistyped -L creates nothing
     code, _, err = run(capsys, tmp_path / "empty", "index", str(tmp_path / "missing"))
     assert code == 1 and "Not a folder" in err
     code, _, err = run(capsys, tmp_path / "empty", "search", "x", "--alpha", "2", "--id", "1")

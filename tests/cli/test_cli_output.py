@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,33 @@ def test_ctrl_c_exits_130_with_a_message(
     code, out, err = run(capsys, library, "search", "snare")
     assert code == 130 and out == ""
     assert "Interrupted" in err and "run the command again" in err
+
+
+def test_switching_encoders_with_index_and_the_library_remembering_it(
+    capsys, tmp_path: Path, sound_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOUNDSCOUT_ENCODER__NAME", raising=False)
+    monkeypatch.delenv("SOUNDSCOUT_CONFIG", raising=False)
+    library = tmp_path / "lib"
+    index = ("index", str(sound_folder), "--workers", "0", "--no-progress")
+    code, out, err = run(capsys, library, *index)
+    assert code == 0 and "12 indexed" in out, err
+    code, out, err = run(capsys, library, *index, "--encoder", "tiny")  # re-embed with another
+    assert code == 0, err
+    code, out, err = run(capsys, library, "status", "--json")
+    stats = json.loads(out)
+    assert stats["encoder"]["name"] == "tiny" and stats["index"]["encoder"] == "tiny"
+    assert stats["index"]["count"] == 12 and not stats["index"]["stale"]
+    code, out, err = run(capsys, library, "search", "kick", "--json")  # no --encoder needed
+    assert code == 0 and len(json.loads(out)["results"]) == 12, err
+    code, out, _ = run(capsys, library, "config", "show", "--sources")
+    assert "encoder.name = 'tiny'  # library" in out
+
+    monkeypatch.setenv("SOUNDSCOUT_ENCODER__NAME", "builtin")  # explicitly another encoder
+    code, _, err = run(capsys, library, "rebuild")
+    assert code == 1 and "embedded with tiny" in err and "--encoder builtin" in err
+    code, _, err = run(capsys, library, "search", "kick")
+    assert code == 1 and "embedded with tiny" in err
+    monkeypatch.delenv("SOUNDSCOUT_ENCODER__NAME")
+    code, out, err = run(capsys, library, "search", "kick", "--json")  # the index survived
+    assert code == 0 and len(json.loads(out)["results"]) == 12, err

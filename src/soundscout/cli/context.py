@@ -9,8 +9,12 @@ from typing import Any
 
 import typer
 
+from soundscout.catalog.catalog import CATALOG_FILENAME
 from soundscout.config import LoadedConfig, load_config
-from soundscout.search.service import SearchService
+from soundscout.errors import LibraryError
+from soundscout.search.service import SearchService, indexed_encoder
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -32,11 +36,38 @@ class CliState:
         if not self.verbose:
             level = getattr(logging, loaded.settings.logging.level)
             logging.getLogger("soundscout").setLevel(level)
-        return loaded
+        return _with_library_encoder(loaded)
 
-    def service(self, **overrides: Any) -> SearchService:
-        """The search service over the configured library."""
-        return SearchService(self.load(**overrides).settings)
+    def service(self, require_library: bool = False, **overrides: Any) -> SearchService:
+        """The search service over the configured library.
+
+        With ``require_library`` a library folder without a catalog is an error rather than
+        a new, empty library (read-only commands on a mistyped ``-L``).
+        """
+        settings = self.load(**overrides).settings
+        if require_library and not (settings.library_path / CATALOG_FILENAME).is_file():
+            raise LibraryError(
+                f"No library at {settings.library_path}: nothing has been indexed there.",
+                hint="Run `soundscout index PATH` to create it, or check --library/-L "
+                "(or library.path in the configuration).",
+            )
+        return SearchService(settings)
+
+
+def _with_library_encoder(loaded: LoadedConfig) -> LoadedConfig:
+    """Use the encoder the library was indexed with unless one is configured explicitly."""
+    settings = loaded.settings
+    if loaded.sources.get("encoder.name", "default") != "default":
+        return loaded
+    used = indexed_encoder(settings.library_path)
+    if used is None or used == settings.encoder.name:
+        return loaded
+    log.info("using encoder %s, which this library was indexed with", used)
+    encoder = settings.encoder.model_copy(update={"name": used})
+    return LoadedConfig(
+        settings=settings.model_copy(update={"encoder": encoder}),
+        sources={**loaded.sources, "encoder.name": "library"},
+    )
 
 
 def state(ctx: typer.Context) -> CliState:

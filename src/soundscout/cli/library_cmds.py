@@ -106,7 +106,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show files ok / failed (with reasons) / pending, the encoder and the index state."""
-    service = state(ctx).service()
+    service = state(ctx).service(require_library=True)
     try:
         stats = service.stats()
         failed = service.catalog.failures(limit=failures)
@@ -142,7 +142,7 @@ def status(
 
 def rebuild(ctx: typer.Context) -> None:
     """Rebuild the vector index from the catalog."""
-    service = state(ctx).service()
+    service = state(ctx).service(require_library=True)
     try:
         index = service.rebuild()
     finally:
@@ -157,7 +157,7 @@ def export(
     ],
 ) -> None:
     """Export embeddings.npy + paths.json + index.faiss (row i of each is sound i)."""
-    service = state(ctx).service()
+    service = state(ctx).service(require_library=True)
     try:
         info = service.export(out)
     finally:

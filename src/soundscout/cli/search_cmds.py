@@ -56,7 +56,7 @@ def search(
         min_duration, max_duration, tuple(fmt or ()), folder, min_sample_rate, max_sample_rate
     )
     region = Region(start or 0.0, end) if start is not None or end is not None else None
-    service = state(ctx).service()
+    service = state(ctx).service(require_library=True)
     try:
         result = service.search(
             region=region,

@@ -6,6 +6,7 @@ built at, and every change since then can be read back from the catalog.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,8 @@ from soundscout.encoders.base import Encoder
 from soundscout.errors import IndexMismatchError, LibraryError
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.manifest import Manifest
+
+log = logging.getLogger(__name__)
 
 
 class IndexKeeper:
@@ -59,8 +62,9 @@ class IndexKeeper:
             return index
 
     def rebuild(self) -> VectorIndex:
-        """Rebuild from the catalog from scratch and save."""
+        """Rebuild from the catalog from scratch and save (refused for another encoder)."""
         with self._lock:
+            self._check_catalog_encoder()
             index, revision = self._build()
             self._set(index, revision, save=True)
             return index
@@ -82,6 +86,18 @@ class IndexKeeper:
         if manifest is None:
             return
         encoder = self._encoder()
+        built_for = (manifest.encoder_name, manifest.encoder_version, manifest.dim)
+        if built_for != (encoder.name, encoder.version, encoder.dim):
+            # The catalog holds this encoder's vectors (checked first): the saved index is
+            # left over from the encoder the library used before, so build a new one.
+            log.info(
+                "the saved index is for %s (%s); building one for %s (%s)",
+                manifest.encoder_name,
+                manifest.encoder_version,
+                encoder.name,
+                encoder.version,
+            )
+            return
         manifest.check_compatible(encoder.name, encoder.version, encoder.dim)
         loaded = VectorIndex.load(self.index_dir)
         if loaded is not None:

@@ -51,6 +51,15 @@ class SearchResult:
     took_ms: float
 
 
+def indexed_encoder(library_dir: Path) -> str | None:
+    """The encoder a library's saved index was built with (None before the first index)."""
+    try:
+        manifest = VectorIndex.saved_manifest(library_dir / INDEX_DIRNAME)
+    except (OSError, ValueError, TypeError):  # unreadable: the service reports it later
+        return None
+    return manifest.encoder_name if manifest is not None else None
+
+
 class SearchService:
     """Catalog + encoder + index; see the module docstring."""
 
