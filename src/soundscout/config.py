@@ -107,7 +107,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError(f"Config file not found: {path}") from exc
+        raise ConfigError(
+            f"Config file not found: {path}",
+            hint="Check the path given with --config/-c or in SOUNDSCOUT_CONFIG.",
+        ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"Config file {path} is not valid YAML: {exc}") from exc
     if data is None:

@@ -29,7 +29,11 @@ class ConfigError(SoundscoutError):
 
     status_code = 500
     code = "config_error"
-    default_hint = "Run `soundscout config show --sources` to see where each value comes from."
+    default_hint = (
+        "Fix the value where the message says it comes from (a config file, a SOUNDSCOUT_* "
+        "environment variable or an option); then `soundscout config show --sources` lists "
+        "every value and its source."
+    )
 
 
 class DecodeError(SoundscoutError):

@@ -165,7 +165,9 @@ def test_unknown_reference_id_is_404(client: httpx.Client) -> None:
 
 def test_failed_sound_cannot_be_a_reference(client: httpx.Client, library: Library) -> None:
     broken = library.ids["broken/truncated.wav"]
-    assert "no embedding" in assert_error(client.get(f"/api/search?sound_id={broken}"), 422)
+    response = client.get(f"/api/search?sound_id={broken}")
+    assert "no embedding: it failed to index (truncated" in assert_error(response, 422)
+    assert "--retry-failed" in response.json()["error"]["hint"]
 
 
 def test_region_of_a_reference(client: httpx.Client, library: Library) -> None:

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from soundscout.search.service import SearchService
@@ -90,3 +97,53 @@ def test_switching_encoders_with_index_and_the_library_remembering_it(
     monkeypatch.delenv("SOUNDSCOUT_ENCODER__NAME")
     code, out, err = run(capsys, library, "search", "kick", "--json")  # the index survived
     assert code == 0 and len(json.loads(out)["results"]) == 12, err
+
+
+def _soundscout() -> str:
+    return shutil.which("soundscout") or str(Path(sys.executable).parent / "soundscout")
+
+
+def test_serve_reports_the_port_it_really_listens_on(
+    capsys, bracket_library: tuple[Path, Path]
+) -> None:
+    library, _ = bracket_library
+    proc = subprocess.Popen(
+        [_soundscout(), "-L", str(library), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        match = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert match and match.group(1) != "0", line
+        port = int(match.group(1))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None
+                time.sleep(0.1)
+        assert health.json()["ok"] is True
+        # A second server on the same port: a clear error, not a traceback.
+        code, out, err = run(capsys, library, "serve", "--port", str(port))
+        assert code == 1 and out == ""
+        assert f"Cannot listen on 127.0.0.1:{port}" in err and "--port" in err
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Traceback" not in stderr  # Ctrl-C: a clean stop
+
+
+def test_clear_errors_for_wrong_targets(
+    capsys, tmp_path: Path, bracket_library: tuple[Path, Path]
+) -> None:
+    library, folder = bracket_library
+    a_file = tmp_path / "a file"
+    a_file.write_text("x")
+    code, _, err = run(capsys, library, "export", str(a_file))
+    assert code == 1 and "Cannot export into" in err and "Traceback" not in err
+    code, _, err = run(capsys, library, "search", "--audio", str(folder / "Drums"))
+    assert code == 1 and "is a folder, not a sound file" in err.replace("\n", "")

@@ -97,7 +97,10 @@ def _print_report(report: IngestReport) -> None:
     for path, reason in report.failures[:10]:
         console.print(f"  [red]failed[/] {escape(path)}: {escape(reason)}", highlight=False)
     if report.failed > 10:
-        console.print(f"  … and {report.failed - 10} more (see `soundscout status --failures`)")
+        console.print(
+            f"  … and {report.failed - 10} more "
+            f"(`soundscout status --failures {report.failed}` lists them all)"
+        )
 
 
 def status(

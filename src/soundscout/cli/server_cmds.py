@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
 from typing import Annotated
 
 import typer
@@ -46,13 +47,35 @@ def serve(
 
     from soundscout.api.app import create_app
 
-    typer.echo(f"Soundscout on http://{server.host}:{server.port}/  (API docs at /docs)")
-    uvicorn.run(
-        create_app(settings),
-        host=server.host,
-        port=server.port,
-        log_level=settings.logging.level.lower(),
-    )
+    sock = listen(server.host, server.port)  # before anything is printed: the real port
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"Soundscout on http://{shown}:{port}/  (API docs at /docs)")
+    config = uvicorn.Config(create_app(settings), log_level=settings.logging.level.lower())
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A bound, listening TCP socket, or a clear error (port taken, unknown host)."""
+    sock = None
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host.strip("[]"), port, type=socket.SOCK_STREAM
+        )[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        if sock is not None:
+            sock.close()
+        raise ConfigError(
+            f"Cannot listen on {host}:{port}: {exc.strerror or exc}.",
+            hint="Choose another port with --port (0 picks a free one), or stop the program "
+            "using this one.",
+        ) from exc
+    sock.set_inheritable(True)
+    return sock
 
 
 def register(app: typer.Typer) -> None:

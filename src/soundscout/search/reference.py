@@ -74,10 +74,17 @@ class ReferenceResolver:
         if region is not None:
             return self._encode_file(row.path, region, {row.id})
         vector = self.catalog.embedding(sound_id)
+        if row.status == "failed":
+            raise InvalidQueryError(
+                f"Sound {sound_id} has no embedding: it failed to index ({row.error}).",
+                hint="Fix or replace the file, then run `soundscout index` on its folder "
+                "(changed files are retried; --retry-failed retries them all).",
+            )
         if row.status != "done" or vector is None or row.encoder_version != self.encoder.version:
             raise InvalidQueryError(
-                f"Sound {sound_id} has no embedding (status: {row.status}).",
-                hint="Only indexed sounds can be used as a reference; run `soundscout index`.",
+                f"Sound {sound_id} has no embedding for {self.encoder.name} yet "
+                f"(status: {row.status}).",
+                hint="Run `soundscout index` on its folder to embed it.",
             )
         return Reference(vector, frozenset({row.id}))
 
@@ -118,6 +125,11 @@ class ReferenceResolver:
         return Reference(self.encoder.encode_audio(waveform), exclude)
 
     def _encode_file(self, path: str, region: Region | None, exclude: set[int]) -> Reference:
+        if os.path.isdir(path):
+            raise InvalidQueryError(
+                f"The reference {path} is a folder, not a sound file.",
+                hint="Give one audio file as the reference.",
+            )
         if not os.path.isfile(path):
             raise NotFoundError(f"Reference file not found: {path}")
         limit = self.settings.ingest.max_file_seconds

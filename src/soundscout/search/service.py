@@ -26,6 +26,7 @@ from soundscout.errors import (
     DecodeError,
     EmptyLibraryError,
     InvalidQueryError,
+    LibraryError,
     NotFoundError,
 )
 from soundscout.index.faiss_index import IndexParams, VectorIndex
@@ -306,10 +307,17 @@ class SearchService:
 
     def export(self, out_dir: Path) -> dict[str, int]:
         """Write ``embeddings.npy``, ``paths.json`` and ``index.faiss`` (row i = path i)."""
-        out_dir.mkdir(parents=True, exist_ok=True)
         parts = list(self.catalog.iter_embeddings(self.encoder.version))
         if not parts:
             raise EmptyLibraryError("Nothing to export: no sounds are indexed yet.")
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LibraryError(
+                f"Cannot export into {out_dir}: {exc.strerror or exc}.",
+                hint="Give a folder that can be created (or an empty existing one), "
+                "not a file.",
+            ) from exc
         ids = np.concatenate([p[0] for p in parts])
         vectors = l2_normalize(np.concatenate([p[1] for p in parts]))
         rows = self.catalog.get_many(ids)
