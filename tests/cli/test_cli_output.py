@@ -147,3 +147,17 @@ def test_clear_errors_for_wrong_targets(
     assert code == 1 and "Cannot export into" in err and "Traceback" not in err
     code, _, err = run(capsys, library, "search", "--audio", str(folder / "Drums"))
     assert code == 1 and "is a folder, not a sound file" in err.replace("\n", "")
+
+
+def test_alpha_without_a_hybrid_query_is_flagged(
+    capsys, bracket_library: tuple[Path, Path]
+) -> None:
+    library, folder = bracket_library
+    code, out, err = run(capsys, library, "search", "snare", "--alpha", "1", "--json")
+    assert code == 0 and json.loads(out)["mode"] == "text"
+    assert "--alpha weighs a text and a reference sound together" in err
+    reference = str(folder / BRACKETED[0])
+    code, out, err = run(
+        capsys, library, "search", "snare", "-a", reference, "--alpha", "1", "--json"
+    )
+    assert code == 0 and json.loads(out)["mode"] == "hybrid" and "--alpha" not in err

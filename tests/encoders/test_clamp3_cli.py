@@ -51,6 +51,23 @@ def test_download_fetches_verifies_and_converts(
     assert again.exit_code == 0 and calls == []
 
 
-def test_download_of_a_model_without_files_fails(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["download", "tiny", "--dir", str(tmp_path)])
+def test_download_of_a_model_without_files_says_so(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["download", "builtin", "--dir", str(tmp_path)])
+    assert result.exit_code == 0 and "nothing to download" in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_download_of_an_unknown_model_names_the_known_ones(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["download", "nope", "--dir", str(tmp_path)])
     assert result.exit_code != 0
+    assert "no model called 'nope'" in str(result.exception)
+    assert "builtin, clamp3" in result.exception.hint  # type: ignore[union-attr]
+
+
+def test_list_marks_optional_files(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["list", "--dir", str(tmp_path)])
+    assert result.exit_code == 0
+    clamp3 = [line for line in result.output.splitlines() if line.startswith("  ")]
+    missing = sum(line.endswith("MISSING") for line in clamp3)
+    assert f"({missing} files missing)" in result.output
+    assert any(line.endswith("not present (optional)") for line in clamp3)

@@ -48,8 +48,9 @@ def list_models(directory: Path | None = DIR_OPTION) -> None:
         typer.echo(f"{entry.name}: {state} in {root} - {entry.description}")
         for item in spec.files:
             path = W.find_file(item, root)
+            absent = "MISSING" if item.required else "not present (optional)"
             shown = (
-                f"{path.relative_to(root)} ({_size(path)})" if path else f"{item.relpath} MISSING"
+                f"{path.relative_to(root)} ({_size(path)})" if path else f"{item.relpath} {absent}"
             )
             typer.echo(f"  {item.role}: {shown}")
         _licences(spec)
@@ -68,9 +69,16 @@ def download(
     force: bool = typer.Option(False, "--force", help="Fetch files again even if present."),
 ) -> None:
     """Fetch a model's files (resumable, size- and sha256-checked) into the cache dir."""
+    known = [entry.name for entry in available_encoders()]
+    if name not in known:
+        raise EncoderUnavailableError(
+            f"There is no model called {name!r}.",
+            hint=f"Models: {', '.join(known)} (`soundscout models list`).",
+        )
     spec = _spec(name)
     if spec is None or not spec.files:
-        raise EncoderUnavailableError(f"{name!r} has no files to download.")
+        typer.echo(f"{name} has nothing to download: it is ready to use as it is.")
+        return
     root = W.model_dir(name, directory)
     typer.echo(f"Downloading {name} into {root}. Check the licences before use:")
     _licences(spec)

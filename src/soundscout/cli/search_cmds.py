@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict
 from pathlib import Path
@@ -18,6 +19,7 @@ from soundscout.search.query import Filters
 from soundscout.search.reference import Region
 
 console = Console()
+log = logging.getLogger(__name__)
 
 
 def search(
@@ -56,6 +58,9 @@ def search(
         min_duration, max_duration, tuple(fmt or ()), folder, min_sample_rate, max_sample_rate
     )
     region = Region(start or 0.0, end) if start is not None or end is not None else None
+    hybrid = bool(query and query.strip()) and (audio is not None or sound_id is not None)
+    if alpha is not None and not hybrid:
+        log.warning("--alpha weighs a text and a reference sound together; ignored here")
     service = state(ctx).service(require_library=True)
     try:
         result = service.search(

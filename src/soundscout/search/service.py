@@ -315,8 +315,7 @@ class SearchService:
         except OSError as exc:
             raise LibraryError(
                 f"Cannot export into {out_dir}: {exc.strerror or exc}.",
-                hint="Give a folder that can be created (or an empty existing one), "
-                "not a file.",
+                hint="Give a folder that can be created (or an empty existing one), not a file.",
             ) from exc
         ids = np.concatenate([p[0] for p in parts])
         vectors = l2_normalize(np.concatenate([p[1] for p in parts]))
