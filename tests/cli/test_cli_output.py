@@ -161,3 +161,17 @@ def test_alpha_without_a_hybrid_query_is_flagged(
         capsys, library, "search", "snare", "-a", reference, "--alpha", "1", "--json"
     )
     assert code == 0 and json.loads(out)["mode"] == "hybrid" and "--alpha" not in err
+
+
+def test_a_copy_of_a_catalogued_sound_leaves_the_original_out(
+    capsys, tmp_path: Path, bracket_library: tuple[Path, Path]
+) -> None:
+    library, folder = bracket_library
+    original = folder / BRACKETED[0]
+    copy = tmp_path / "elsewhere" / "copy.wav"
+    copy.parent.mkdir()
+    shutil.copy(original, copy)
+    for reference in (copy, original):
+        code, out, err = run(capsys, library, "search", "--audio", str(reference), "--json")
+        paths = [r["path"] for r in json.loads(out)["results"]]
+        assert code == 0 and paths and str(original) not in paths, err

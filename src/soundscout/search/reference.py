@@ -16,6 +16,7 @@ from soundscout.catalog.catalog import Catalog, SoundRow
 from soundscout.config import Settings
 from soundscout.encoders.base import Encoder
 from soundscout.errors import InvalidQueryError, NotFoundError, PayloadTooLargeError
+from soundscout.ingest.scan import content_hash
 from soundscout.search.query import valid_id
 
 
@@ -89,15 +90,25 @@ class ReferenceResolver:
         return Reference(vector, frozenset({row.id}))
 
     def by_path(self, path: str | Path, region: Region | None = None) -> Reference:
-        """A file on disk; a catalogued, unchanged file reuses its stored vector."""
+        """A file on disk; a catalogued, unchanged file reuses its stored vector.
+
+        The file itself and every catalogued copy of it (same content hash, as for an
+        upload) are left out of the results.
+        """
         absolute = os.path.abspath(os.path.expanduser(str(path)))
         row = self.catalog.find_by_path(absolute)
         exclude = {row.id} if row else set()
         if region is None and row is not None and _unchanged_and_done(row, absolute):
+            exclude |= self._copies(row.content_hash)
             vector = self.catalog.embedding(row.id)
             if vector is not None and row.encoder_version == self.encoder.version:
                 return Reference(vector, frozenset(exclude))
+        if os.path.isfile(absolute):
+            exclude |= self._copies(content_hash(absolute))
         return self._encode_file(absolute, region, exclude)
+
+    def _copies(self, digest: str | None) -> set[int]:
+        return {r.id for r in self.catalog.find_by_hash(digest)} if digest else set()
 
     def by_bytes(self, data: bytes, region: Region | None = None) -> Reference:
         """Uploaded bytes, within the configured size and duration limits."""
@@ -120,8 +131,7 @@ class ReferenceResolver:
             )
         if region is not None:
             waveform = region.cut(waveform, self.encoder.sample_rate)
-        digest = hashlib.sha1(data).hexdigest()
-        exclude = frozenset(row.id for row in self.catalog.find_by_hash(digest))
+        exclude = frozenset(self._copies(hashlib.sha1(data).hexdigest()))
         return Reference(self.encoder.encode_audio(waveform), exclude)
 
     def _encode_file(self, path: str, region: Region | None, exclude: set[int]) -> Reference:
