@@ -175,3 +175,27 @@ def test_a_copy_of_a_catalogued_sound_leaves_the_original_out(
         code, out, err = run(capsys, library, "search", "--audio", str(reference), "--json")
         paths = [r["path"] for r in json.loads(out)["results"]]
         assert code == 0 and paths and str(original) not in paths, err
+
+
+def test_a_deleted_folder_is_named_and_can_be_forgotten(
+    capsys, tmp_path: Path, bracket_library: tuple[Path, Path]
+) -> None:
+    library, folder = bracket_library
+    other = tmp_path / "other pack"
+    write_audio(other / "a.wav", tone(300, 0.4), 22050)
+    write_audio(other / "sub" / "b.wav", tone(600, 0.4, kind="noise"), 22050)
+    code, out, _ = run(capsys, library, "index", str(other), "--workers", "0", "--no-progress")
+    assert code == 0 and "2 indexed" in out
+    shutil.rmtree(other)
+    code, _, err = run(capsys, library, "index", str(other))
+    flat = err.replace("\n", " ")
+    assert code == 1 and "holds 2 sounds from it" in flat and "soundscout forget" in flat
+    code, out, _ = run(capsys, library, "forget", str(other), "--yes")
+    assert code == 0 and "Dropped 2 sounds" in out
+    code, out, _ = run(capsys, library, "status", "--json")
+    stats = json.loads(out)
+    assert stats["roots"] == [str(folder)] and stats["index"]["count"] == 2
+    code, out, _ = run(capsys, library, "search", "x", "-k", "50", "--json")
+    assert all(str(other) not in r["path"] for r in json.loads(out)["results"])
+    code, out, _ = run(capsys, library, "forget", str(other), "--yes")
+    assert code == 0 and "No catalogued sounds" in out

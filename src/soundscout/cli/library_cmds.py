@@ -1,4 +1,4 @@
-"""Library commands: index, status, rebuild, export."""
+"""Library commands: index, status, rebuild, export, forget."""
 
 from __future__ import annotations
 
@@ -171,9 +171,34 @@ def export(
     )
 
 
+def forget(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Folder whose sounds to drop (it may be gone).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Drop the sounds under a folder from the library (for a folder deleted for good).
+
+    The files on disk are not touched; indexing the folder again brings them back.
+    """
+    service = state(ctx).service(require_library=True)
+    try:
+        count = len(service.sounds_under(path))
+        if count == 0:
+            console.print(f"No catalogued sounds under {escape(str(path))}.", highlight=False)
+            return
+        question = f"Drop {count} sounds under {path} from the library (files are not touched)?"
+        if not yes and not typer.confirm(question):
+            raise typer.Exit(1)
+        dropped = service.forget_folder(path)
+    finally:
+        service.close()
+    console.print(f"Dropped {dropped} sounds under {escape(str(path))}.", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add these commands to the root app."""
     app.command()(index)
     app.command()(status)
     app.command()(rebuild)
     app.command()(export)
+    app.command()(forget)

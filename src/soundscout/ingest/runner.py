@@ -99,6 +99,13 @@ def run_ingest(
     started = time.perf_counter()
     root_str = os.path.abspath(os.path.expanduser(str(root)))
     if not os.path.isdir(root_str):
+        known = len(catalog.fingerprints_under(root_str))
+        if known:
+            raise LibraryError(
+                f"Not a folder: {root_str} (the library holds {known} sounds from it).",
+                hint="If it is on a drive that is not mounted, mount it and index again; if "
+                f"it is gone for good, `soundscout forget {root_str}` drops its sounds.",
+            )
         raise LibraryError(f"Not a folder: {root_str}", hint="Give the folder holding your sounds.")
     report = IngestReport(root=root_str)
     _scan(catalog, root_str, settings, report)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import stat
 import threading
 import time
@@ -124,6 +125,20 @@ class SearchService:
         )
         self.sync_index(save=True)
         return report
+
+    def sounds_under(self, folder: Path) -> list[int]:
+        """Ids of the catalogued sounds under ``folder`` (which may no longer exist)."""
+        root = os.path.abspath(os.path.expanduser(str(folder)))
+        return [row.id for row in self.catalog.rows_under(root).values()]
+
+    def forget_folder(self, folder: Path) -> int:
+        """Drop every sound under ``folder`` from the catalog and the index; the files on
+        disk are not touched. Returns how many were dropped."""
+        ids = self.sounds_under(folder)
+        if ids:
+            self.catalog.delete(ids)
+            self.sync_index(save=True)
+        return len(ids)
 
     def rebuild(self) -> VectorIndex:
         """Rebuild the index from the catalog from scratch and save it."""
