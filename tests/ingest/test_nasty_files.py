@@ -95,3 +95,17 @@ def test_nasty_folder(service: SearchService, tmp_path: Path, monkeypatch) -> No
     assert again.changed == 1 and again.ok == 1  # only the file that changed mid-read
     assert service.catalog.find_by_path(str(root / "changing.wav")).status == "done"
     assert again.skipped_failed == len(bad) - 1
+
+
+def test_a_truncated_mp3_is_catalogued_with_the_length_that_decodes(
+    service: SearchService, tmp_path: Path
+) -> None:
+    folder = tmp_path / "mp3s"
+    whole = write_audio(folder / "whole.mp3", tone(440, 3.0), SR, fmt="mp3")
+    cut = folder / "cut.mp3"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 4])  # header still says 3 s
+    service.index_folder(folder, progress=False)
+    rows = {Path(p).name: r for p, r in service.catalog.rows_under(str(folder)).items()}
+    assert rows["whole.mp3"].duration == pytest.approx(3.0, abs=0.1)
+    assert rows["cut.mp3"].status == "done"
+    assert 0.3 < rows["cut.mp3"].duration < 1.2

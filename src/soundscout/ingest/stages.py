@@ -6,7 +6,7 @@ import errno
 import logging
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -58,6 +58,7 @@ def decode_stage(sound_id: int, path: str, sample_rate: int, max_seconds: float 
         item.error = exc.message
     except Exception as exc:  # a decoder bug must not stop the batch
         item.error = f"unexpected decoder error: {type(exc).__name__}: {exc}"
+    _trust_decoded_length(item, sample_rate, max_seconds)
     try:
         changed = _fingerprint(os.stat(path)) != _fingerprint(before)
     except OSError:
@@ -66,6 +67,17 @@ def decode_stage(sound_id: int, path: str, sample_rate: int, max_seconds: float 
         item.waveform = None
         item.error = "file changed while being read (it will be indexed again on the next run)"
     return item
+
+
+def _trust_decoded_length(item: Decoded, sample_rate: int, max_seconds: float | None) -> None:
+    """A truncated file's header (an MP3's, say) claims more than it holds: catalogue the
+    length that decoded, so duration filters and regions agree with the audio."""
+    if item.waveform is None or item.info is None:
+        return
+    decoded = len(item.waveform) / sample_rate
+    cut_short_on_purpose = max_seconds is not None and decoded >= max_seconds - 1 / sample_rate
+    if not cut_short_on_purpose and decoded < item.info.duration - 0.01:
+        item.info = replace(item.info, duration=decoded)
 
 
 def _fingerprint(st: os.stat_result) -> tuple[int, int]:
