@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from soundscout.cli.main import main
 from soundscout.search.service import SearchService
 from tests.audiogen import tone, write_audio, write_corrupt
 from tests.cli.test_cli import env, run  # noqa: F401  (env is a fixture)
@@ -199,3 +200,22 @@ def test_a_deleted_folder_is_named_and_can_be_forgotten(
     assert all(str(other) not in r["path"] for r in json.loads(out)["results"])
     code, out, _ = run(capsys, library, "forget", str(other), "--yes")
     assert code == 0 and "No catalogued sounds" in out
+
+
+def test_config_show_names_the_library_folder_in_use(
+    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SOUNDSCOUT_CONFIG", raising=False)
+    monkeypatch.delenv("SOUNDSCOUT_LIBRARY__PATH", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    code, out, _ = main_out(capsys, "config", "show", "--sources")
+    expected = tmp_path / "data" / "soundscout" / "library"
+    assert code == 0 and f"library.path = None  # default (so {expected})" in out
+    code, out, _ = main_out(capsys, "config", "show")
+    assert f"# library folder in use: {expected}" in out
+
+
+def main_out(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -24,9 +24,13 @@ def show(
     loaded = state(ctx).load()
     if not sources:
         typer.echo(yaml.safe_dump(loaded.settings.model_dump(mode="json"), sort_keys=False))
+        typer.echo(f"# library folder in use: {loaded.settings.library_path}")
         return
     for key, value in flatten_settings(loaded.settings).items():
-        typer.echo(f"{key} = {value!r}  # {loaded.sources.get(key, 'default')}")
+        note = ""
+        if key == "library.path" and value is None:
+            note = f" (so {loaded.settings.library_path})"
+        typer.echo(f"{key} = {value!r}  # {loaded.sources.get(key, 'default')}{note}")
 
 
 @app.command("default")
