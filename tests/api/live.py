@@ -41,15 +41,20 @@ def build_library(root: Path, settings: Settings) -> Library:
     make_library(sounds, n_per_kind=3)
     broken = write_corrupt(sounds / "broken" / "truncated.wav", "truncated_wav")
     gone = write_audio(sounds / "gone" / "vanished.wav", tone(2000, 1.0, kind="chirp"), 22050)
+    ids = index_once(sounds, settings)
+    gone.unlink()
+    return Library(sounds, settings.library_path, broken, gone, ids)
+
+
+def index_once(sounds: Path, settings: Settings) -> dict[str, int]:
+    """Index ``sounds`` into the library of ``settings``; catalog id by relative path."""
     service = SearchService(settings)
     try:
         service.index_folder(sounds, progress=False)
         rows = service.catalog.rows_under(str(sounds))
     finally:
         service.close()
-    gone.unlink()
-    ids = {Path(p).relative_to(sounds).as_posix(): row.id for p, row in rows.items()}
-    return Library(sounds, settings.library_path, broken, gone, ids)
+    return {Path(p).relative_to(sounds).as_posix(): row.id for p, row in rows.items()}
 
 
 class LiveServer:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from soundscout.search.service import SearchService
 from tests.api.conftest import api_settings, assert_error
-from tests.api.live import LiveServer
+from tests.api.live import LiveServer, index_once
 from tests.audiogen import tone, write_audio
 
 ODD_NAME = 'odd\r"name\\.wav'  # a carriage return, a quote and a backslash
@@ -32,14 +30,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Cli
     os.symlink(outside / "secret.wav", sounds / "secret.wav")
     os.symlink(outside / "elsewhere.wav", sounds / "linked.wav")
     settings = api_settings(root / "library")
-    service = SearchService(settings)
-    try:
-        service.index_folder(sounds, progress=False)
-        rows = service.catalog.rows_under(str(sounds))
-    finally:
-        service.close()
+    ids = index_once(sounds, settings)
     write_audio(sounds / "edited.wav", tone(550, 0.8), 22050)  # a longer file, same path
-    ids = {Path(p).name: row.id for p, row in rows.items()}
     live = LiveServer(settings).start()
     with httpx.Client(base_url=live.url, timeout=60) as client:
         yield client, {"ids": ids, "sounds": sounds, "outside": outside}

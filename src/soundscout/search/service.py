@@ -6,17 +6,14 @@ keeps in step with the catalog's revision.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import stat
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from soundscout.catalog.catalog import Catalog, SoundRow
@@ -24,16 +21,16 @@ from soundscout.config import Settings
 from soundscout.encoders.base import Encoder, l2_normalize
 from soundscout.encoders.registry import create_encoder
 from soundscout.errors import (
-    DecodeError,
     EmptyLibraryError,
     InvalidQueryError,
-    LibraryError,
     NotFoundError,
 )
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.keeper import IndexKeeper
 from soundscout.ingest.ray_engine import EncoderSpec, RayOptions
 from soundscout.ingest.runner import IngestReport, run_ingest
+from soundscout.search.export import export_vectors
+from soundscout.search.files import served_file
 from soundscout.search.query import Filters, SearchHit, check_alpha, check_k, valid_id
 from soundscout.search.reference import Reference, ReferenceResolver, Region
 
@@ -251,39 +248,8 @@ class SearchService:
         return row
 
     def audio_file(self, sound_id: int) -> Path:
-        """The file of an indexed sound, for streaming, if it is still what was indexed.
-
-        Only sounds that decoded as audio are served, and only while the file's size and
-        modification time match the catalog, so a failed entry (a link to a text file,
-        say) or a file swapped since indexing is never streamed.
-        """
-        row = self.sound(sound_id)
-        if row.status == "failed":
-            raise DecodeError(
-                f"Sound {sound_id} failed to index, so it is not served: {row.error}",
-                hint="Run `soundscout status` to see failed files and their reasons.",
-            )
-        if row.status != "done":
-            raise NotFoundError(
-                f"Sound {sound_id} is not indexed yet, so it is not served.",
-                hint="Run `soundscout index` on its folder, then try again.",
-            )
-        path = Path(row.path)
-        try:
-            st = path.stat()
-        except OSError:
-            st = None
-        if st is None or not stat.S_ISREG(st.st_mode):
-            raise NotFoundError(
-                f"The file of sound {sound_id} is gone: {row.path}",
-                hint="Run `soundscout index` on its folder to update the catalog.",
-            )
-        if (st.st_size, st.st_mtime_ns) != (row.size, row.mtime_ns):
-            raise NotFoundError(
-                f"The file of sound {sound_id} has changed since it was indexed: {row.path}",
-                hint="Run `soundscout index` on its folder to update the catalog.",
-            )
-        return path
+        """The file of an indexed sound, for streaming, if it is still what was indexed."""
+        return served_file(self.sound(sound_id))
 
     def failures(self, limit: int = 50) -> list[SoundRow]:
         """Failed sounds with their reasons, most recent first."""
@@ -322,25 +288,7 @@ class SearchService:
 
     def export(self, out_dir: Path) -> dict[str, int]:
         """Write ``embeddings.npy``, ``paths.json`` and ``index.faiss`` (row i = path i)."""
-        parts = list(self.catalog.iter_embeddings(self.encoder.version))
-        if not parts:
-            raise EmptyLibraryError("Nothing to export: no sounds are indexed yet.")
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LibraryError(
-                f"Cannot export into {out_dir}: {exc.strerror or exc}.",
-                hint="Give a folder that can be created (or an empty existing one), not a file.",
-            ) from exc
-        ids = np.concatenate([p[0] for p in parts])
-        vectors = l2_normalize(np.concatenate([p[1] for p in parts]))
-        rows = self.catalog.get_many(ids)
-        np.save(out_dir / "embeddings.npy", vectors)
-        (out_dir / "paths.json").write_text(json.dumps([rows[int(i)].path for i in ids], indent=1))
-        flat = faiss.IndexFlatIP(vectors.shape[1])
-        flat.add(vectors)
-        faiss.write_index(flat, str(out_dir / "index.faiss"))
-        return {"count": len(ids), "dim": int(vectors.shape[1])}
+        return export_vectors(self.catalog, self.encoder.version, out_dir)
 
 
 def _combine(
