@@ -69,7 +69,7 @@ def fill_catalog(library: Path, tree: Path, version: str) -> None:
     from soundscout.ingest.scan import plan_scan, scan_folder
 
     catalog = Catalog(library)
-    entries = timed("first scan: scan_folder", lambda: scan_folder(tree, [".wav"]))
+    entries = timed("first scan: scan_folder", lambda: scan_folder(tree, [".wav"]).entries)
     plan = timed("first scan: plan_scan", lambda: plan_scan(catalog.rows_under(str(tree)), entries))
     timed(
         "first scan: apply_scan (insert)",
@@ -129,7 +129,7 @@ def _time_rescan(catalog: Any, tree: Path, rows: int) -> None:
     from soundscout.ingest.scan import plan_scan, scan_folder
 
     known = timed("re-scan: rows_under", lambda: catalog.rows_under(str(tree)))
-    found = timed("re-scan: scan_folder", lambda: scan_folder(tree, [".wav"]))
+    found = timed("re-scan: scan_folder", lambda: scan_folder(tree, [".wav"]).entries)
     plan = timed("re-scan: plan_scan", lambda: plan_scan(known, found))  # noqa: F821
     assert plan.unchanged == rows, plan
     del known, found, plan

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -121,3 +123,51 @@ def test_uppercase_extensions_and_symlink_loop(service: SearchService, tmp_path:
     (root / "notes.txt").write_text("not audio")
     report = service.index_folder(root, progress=False)
     assert report.scanned == 2 and report.ok == 2
+
+
+def test_a_name_that_is_not_utf8_is_skipped_and_the_rest_indexed(
+    service: SearchService, tmp_path: Path
+) -> None:
+    folder = tmp_path / "names"
+    write_audio(folder / "ok1.wav", tone(300, 0.3), 22050)
+    write_audio(folder / "ok2.wav", tone(600, 0.3), 22050)
+    service.index_folder(folder, progress=False)
+    (folder / "ok1.wav").unlink()
+    write_audio(folder / "ok3.wav", tone(900, 0.3), 22050)
+    os.rename(folder / "ok2.wav", os.fsencode(folder) + b"/bad\xff.wav")  # Latin-1 byte in a name
+    os.mkdir(os.fsencode(folder) + b"/dir\xfe")
+    write_audio(tmp_path / "x.wav", tone(400, 0.3), 22050)
+    os.rename(tmp_path / "x.wav", os.fsencode(folder) + b"/dir\xfe/inside.wav")
+    report = service.index_folder(folder, progress=False)
+    assert sorted(Path(p).name for p in service.catalog.rows_under(str(folder))) == ["ok3.wav"]
+    assert len(report.bad_names) == 2 and all("\ufffd" in n for n in report.bad_names)
+    assert report.new == 1 and report.deleted == 2  # ok1 deleted; ok2 now has a name to fix
+
+
+def test_sounds_under_a_folder_that_cannot_be_read_are_kept(tmp_path: Path) -> None:
+    folder, library = tmp_path / "pack", tmp_path / "lib"
+    for name in ("a.wav", "sub/b.wav", "sub/c.wav"):
+        write_audio(folder / name, tone(200 + len(name) * 50, 0.3), 22050)
+    exe = shutil.which("soundscout") or str(Path(sys.executable).parent / "soundscout")
+    index = [exe, "-L", str(library), "index", str(folder), "--encoder", "tiny", "--no-progress"]
+    # root reads any folder; drop the capabilities that let it, so chmod 000 bites
+    as_user = []
+    if os.geteuid() == 0:
+        caps = "-dac_override,-dac_read_search"
+        as_user = ["setpriv", f"--bounding-set={caps}", f"--inh-caps={caps}"]
+    first = subprocess.run(index, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0 and "3 indexed" in first.stdout, first.stderr
+    (folder / "sub").chmod(0)
+    try:
+        wide = {**os.environ, "COLUMNS": "400"}  # one line per message
+        second = subprocess.run(
+            as_user + index, capture_output=True, text=True, timeout=300, env=wide
+        )
+    finally:
+        (folder / "sub").chmod(0o755)
+    out = second.stdout.replace("\n", " ")
+    assert second.returncode == 0 and "0 removed" in out, second.stdout + second.stderr
+    assert f"could not read folder {folder / 'sub'}" in out
+    assert "2 catalogued sounds under unreadable folders were kept" in out
+    third = subprocess.run(index, capture_output=True, text=True, timeout=300)
+    assert "0 indexed" in third.stdout and "3 unchanged" in third.stdout  # nothing redone

@@ -94,6 +94,19 @@ def _print_report(report: IngestReport) -> None:
     )
     if report.resumed:
         console.print(f"  resumed {report.resumed} files left pending by an interrupted run")
+    for folder in report.unreadable[:10]:
+        console.print(f"  [yellow]could not read folder[/] {escape(folder)}", highlight=False)
+    if report.unreadable:
+        console.print(
+            f"  {report.kept_unreadable} catalogued sounds under unreadable folders were kept "
+            "as they were; fix the folders' permissions and index again."
+        )
+    for name in report.bad_names[:10]:
+        console.print(
+            f"  [yellow]skipped[/] {escape(name)}: name is not valid UTF-8", highlight=False
+        )
+    if report.bad_names:
+        console.print(f"  {len(report.bad_names)} names to fix (rename them to index them).")
     for path, reason in report.failures[:10]:
         console.print(f"  [red]failed[/] {escape(path)}: {escape(reason)}", highlight=False)
     if report.failed > 10:

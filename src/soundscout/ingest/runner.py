@@ -58,6 +58,9 @@ class IngestReport:
     failed: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    unreadable: list[str] = field(default_factory=list)  # folders that could not be listed
+    kept_unreadable: int = 0  # catalogued sounds under them, kept as they were
+    bad_names: list[str] = field(default_factory=list)  # not valid UTF-8: not catalogued
 
     @property
     def processed(self) -> int:
@@ -145,8 +148,16 @@ def _check_engine(engine: str) -> None:
 
 def _scan(catalog: Catalog, root: str, settings: IngestSettings, report: IngestReport) -> None:
     """Scan ``root``, record what changed in the catalog, count it in the report."""
-    entries = scan_folder(Path(root), settings.extensions, settings.follow_symlinks)
-    plan = plan_scan(catalog.fingerprints_under(root), entries, settings.retry_failed)
+    scan = scan_folder(Path(root), settings.extensions, settings.follow_symlinks)
+    entries = scan.entries
+    plan = plan_scan(
+        catalog.fingerprints_under(root),
+        entries,
+        settings.retry_failed,
+        unreadable=scan.unreadable,
+    )
+    report.unreadable, report.bad_names = scan.unreadable, scan.bad_names
+    report.kept_unreadable = plan.kept_unreadable
     # An unchanged folder keeps the catalog revision, so the saved index stays current and
     # is not written again (1.5 GB at a million 768-d vectors).
     if plan.new or plan.changed or plan.moved or plan.deleted:

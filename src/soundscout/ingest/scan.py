@@ -23,21 +23,31 @@ def content_hash(path: str) -> str:
         return hashlib.file_digest(handle, "sha1").hexdigest()
 
 
-def scan_folder(
-    root: Path, extensions: Iterable[str], follow_symlinks: bool = True
-) -> list[FileEntry]:
+@dataclass
+class FolderScan:
+    """The audio files found under a root, and what could not be looked at."""
+
+    entries: list[FileEntry] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)  # folders that could not be listed
+    bad_names: list[str] = field(default_factory=list)  # names that are not valid UTF-8
+
+
+def scan_folder(root: Path, extensions: Iterable[str], follow_symlinks: bool = True) -> FolderScan:
     """Every file under ``root`` whose extension (any case) is an audio extension.
 
     Directory symlink loops are detected and skipped; unreadable directories are
-    logged and skipped; files that cannot be stat'ed (broken links) are returned with
-    size -1 so that ingest records them as failed with a reason.
+    logged and listed (their catalogued sounds are kept, not taken as deleted); names
+    that are not valid UTF-8 cannot be catalogued and are logged and listed; files that
+    cannot be stat'ed (broken links) are returned with size -1 so that ingest records
+    them as failed with a reason.
     """
     suffixes = {e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions}
     seen_dirs: set[tuple[int, int]] = set()
-    entries: list[FileEntry] = []
+    scan = FolderScan()
 
     def on_error(err: OSError) -> None:
         log.warning("cannot read folder %s: %s", err.filename, err.strerror)
+        scan.unreadable.append(str(err.filename))
 
     walker = os.walk(root, onerror=on_error, followlinks=follow_symlinks)
     for dirpath, dirnames, filenames in walker:
@@ -52,19 +62,31 @@ def scan_folder(
             dirnames[:] = []
             continue
         seen_dirs.add(key)
-        dirnames.sort()
+        dirnames[:] = sorted(d for d in dirnames if _storable(os.path.join(dirpath, d), scan))
         for name in sorted(filenames):
             if os.path.splitext(name)[1].lower() not in suffixes:
                 continue
             path = os.path.join(dirpath, name)
-            if not follow_symlinks and os.path.islink(path):
+            if not _storable(path, scan) or (not follow_symlinks and os.path.islink(path)):
                 continue
             try:
                 fst = os.stat(path)
-                entries.append(FileEntry(path, fst.st_size, fst.st_mtime_ns))
+                scan.entries.append(FileEntry(path, fst.st_size, fst.st_mtime_ns))
             except OSError:
-                entries.append(FileEntry(path, -1, -1))
-    return entries
+                scan.entries.append(FileEntry(path, -1, -1))
+    return scan
+
+
+def _storable(path: str, scan: FolderScan) -> bool:
+    """False (logged) for a name with bytes that are not UTF-8: SQLite cannot store it."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        log.warning("skipping %s: its name is not valid UTF-8; rename it to index it", shown)
+        scan.bad_names.append(shown)
+        return False
+    return True
 
 
 @dataclass
@@ -78,6 +100,7 @@ class ScanPlan:
     unchanged: int = 0
     failed_unchanged: int = 0
     resumed: int = 0  # unchanged but still pending from an interrupted run
+    kept_unreadable: int = 0  # catalogued under a folder that could not be read this time
 
 
 def plan_scan(
@@ -85,16 +108,26 @@ def plan_scan(
     found: list[FileEntry],
     retry_failed: bool = False,
     hash_file: Callable[[str], str] = content_hash,
+    unreadable: Iterable[str] = (),
 ) -> ScanPlan:
     """Compare a scan with the catalog rows under the same root.
 
     A path seen before with the same size and mtime is unchanged. A new path whose
     content hash equals that of a vanished row is a move (its embedding is kept).
-    Failed files are retried only when they changed, unless ``retry_failed``.
+    Failed files are retried only when they changed, unless ``retry_failed``. Rows
+    under an ``unreadable`` folder are kept as they are: the folder may be back later.
     """
     plan = ScanPlan()
     found_paths = {f.path for f in found}
-    vanished = {row.id: row for path, row in known.items() if path not in found_paths}
+    blind = tuple(folder.rstrip("/") + "/" for folder in unreadable)
+    vanished = {}
+    for path, row in known.items():
+        if path in found_paths:
+            continue
+        if blind and path.startswith(blind):
+            plan.kept_unreadable += 1
+        else:
+            vanished[row.id] = row
     candidates: list[FileEntry] = []
     for entry in found:
         row = known.get(entry.path)
