@@ -171,3 +171,26 @@ def test_sounds_under_a_folder_that_cannot_be_read_are_kept(tmp_path: Path) -> N
     assert "2 catalogued sounds under unreadable folders were kept" in out
     third = subprocess.run(index, capture_output=True, text=True, timeout=300)
     assert "0 indexed" in third.stdout and "3 unchanged" in third.stdout  # nothing redone
+
+
+def test_one_writer_at_a_time(indexed: SearchService, sound_folder: Path) -> None:
+    exe = shutil.which("soundscout") or str(Path(sys.executable).parent / "soundscout")
+    library = str(indexed.library_dir)
+    env = {**os.environ, "SOUNDSCOUT_ENCODER__NAME": "tiny"}
+    with indexed._writing():  # as a running `soundscout index` holds it
+        for args in (
+            ["index", str(sound_folder)],
+            ["rebuild"],
+            ["forget", str(sound_folder), "--yes"],
+        ):
+            busy = subprocess.run(
+                [exe, "-L", library, *args], capture_output=True, text=True, env=env, timeout=300
+            )
+            assert busy.returncode == 1, busy.stderr
+            assert "Another soundscout process is changing the library" in busy.stderr
+        search = subprocess.run(
+            [exe, "-L", library, "search", "kick", "--json"], env=env, capture_output=True
+        )
+        assert search.returncode == 0  # readers are not blocked
+    free = subprocess.run([exe, "-L", library, "rebuild"], env=env, capture_output=True, text=True)
+    assert free.returncode == 0 and "vectors" in free.stdout

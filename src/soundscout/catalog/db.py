@@ -60,6 +60,11 @@ def migrate(conn: sqlite3.Connection) -> int:
         if version <= current:
             continue
         conn.execute("BEGIN IMMEDIATE")
+        # Another process may have migrated while this one waited for the write lock.
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= version:
+            conn.execute("COMMIT")
+            current = version
+            continue
         try:
             for statement in _split_statements(script):
                 conn.execute(statement)

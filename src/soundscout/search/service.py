@@ -11,10 +11,13 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from soundscout.catalog.catalog import Catalog, SoundRow
 from soundscout.config import Settings
@@ -23,6 +26,7 @@ from soundscout.encoders.registry import create_encoder
 from soundscout.errors import (
     EmptyLibraryError,
     InvalidQueryError,
+    LibraryError,
     NotFoundError,
 )
 from soundscout.index.faiss_index import IndexParams, VectorIndex
@@ -37,6 +41,7 @@ from soundscout.search.reference import Reference, ReferenceResolver, Region
 log = logging.getLogger(__name__)
 
 INDEX_DIRNAME = "index"
+WRITE_LOCK_FILENAME = "write.lock"
 _TEXT_CACHE_SIZE = 256
 
 
@@ -110,17 +115,18 @@ class SearchService:
         instance); every actor creates the configured encoder. The bookkeeping is the same.
         """
         cfg = self.settings.encoder
-        report = run_ingest(
-            self.catalog,
-            self.encoder,
-            root,
-            self.settings.ingest,
-            batch_size=cfg.batch_size,
-            progress=progress,
-            engine=engine,
-            ray=(ray or RayOptions()).with_encoder(EncoderSpec.from_settings(cfg)),
-        )
-        self.sync_index(save=True)
+        with self._writing():
+            report = run_ingest(
+                self.catalog,
+                self.encoder,
+                root,
+                self.settings.ingest,
+                batch_size=cfg.batch_size,
+                progress=progress,
+                engine=engine,
+                ray=(ray or RayOptions()).with_encoder(EncoderSpec.from_settings(cfg)),
+            )
+            self.sync_index(save=True)
         return report
 
     def sounds_under(self, folder: Path) -> list[int]:
@@ -131,15 +137,39 @@ class SearchService:
     def forget_folder(self, folder: Path) -> int:
         """Drop every sound under ``folder`` from the catalog and the index; the files on
         disk are not touched. Returns how many were dropped."""
-        ids = self.sounds_under(folder)
-        if ids:
-            self.catalog.delete(ids)
-            self.sync_index(save=True)
+        with self._writing():
+            ids = self.sounds_under(folder)
+            if ids:
+                self.catalog.delete(ids)
+                self.sync_index(save=True)
         return len(ids)
 
     def rebuild(self) -> VectorIndex:
         """Rebuild the index from the catalog from scratch and save it."""
-        return self._keeper.rebuild()
+        with self._writing():
+            return self._keeper.rebuild()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Hold the library's write lock: one indexing, rebuild or forget at a time.
+
+        Searches and the server do not take it. The lock goes with the process, so a
+        killed run never leaves the library locked.
+        """
+        lock = FileLock(self.library_dir / WRITE_LOCK_FILENAME)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise LibraryError(
+                f"Another soundscout process is changing the library at {self.library_dir} "
+                "(indexing, rebuilding or forgetting).",
+                hint="Wait for it to finish, then run the command again; searching and "
+                "serving keep working meanwhile.",
+            ) from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def sync_index(self, save: bool = False) -> VectorIndex:
         """The index, up to date with the catalog (loading, catching up or rebuilding)."""
