@@ -26,18 +26,41 @@ def _library(root: Path) -> None:
 
 
 def _kill_after(root: Path, library: Path, workers: int, done_at_least: int) -> None:
-    """Start an ingest and SIGKILL it once ``done_at_least`` files are committed."""
+    """Start an ingest and SIGKILL it once ``done_at_least`` files are committed; its
+    decode workers (and their forkserver) must go too, not linger as orphans."""
     db = library / "catalog.sqlite"
     proc = start_index(library, root, "--workers", str(workers))
     deadline = time.monotonic() + 120
+    helpers: set[int] = set()
     try:
         while len(done_rows(db)) < done_at_least:
             assert proc.poll() is None, "ingest ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.005)
+        helpers = _descendants(proc.pid)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
+    assert len(helpers) >= (workers + 1 if workers else 0)  # forkserver (+ tracker) + workers
+    deadline = time.monotonic() + 20
+    while alive := {pid for pid in helpers if Path(f"/proc/{pid}").exists()}:
+        assert time.monotonic() < deadline, f"orphaned helper processes {alive}"
+        time.sleep(0.2)
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (Linux /proc)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            try:
+                children = {int(c) for c in (task / "children").read_text().split()}
+            except OSError:  # the process ended meanwhile
+                continue
+            todo.extend(children - found)
+            found |= children
+    return found
 
 
 @pytest.mark.slow

@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections.abc import Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -192,6 +194,23 @@ def _count_plan(report: IngestReport, scanned: int, plan: ScanPlan) -> None:
     report.resumed = plan.resumed
 
 
+def _worker_init(parent_pid: int) -> None:
+    """Decode workers leave Ctrl-C to the parent, and exit when it is gone (kill -9)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _exit_with_parent(parent_pid: int, every: float = 1.0) -> None:
+    while True:
+        time.sleep(every)
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)  # nobody is left to take this worker's results
+        except PermissionError:
+            pass  # the pid exists
+
+
 class _Committer:
     """The one accept/commit path of every engine.
 
@@ -280,7 +299,9 @@ class _Processor:
         todo: Iterator[tuple[int, str]] = iter(pending)
         context = multiprocessing.get_context("forkserver")
         max_inflight = 2 * workers + self.batch_size
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+        ) as pool:
             inflight: dict[Future[Decoded], tuple[int, str]] = {}
             while True:
                 while len(inflight) < max_inflight and not self._over_memory_cap():
