@@ -89,6 +89,11 @@ def test_switching_encoders_with_index_and_the_library_remembering_it(
     assert code == 0 and len(json.loads(out)["results"]) == 12, err
     code, out, _ = run(capsys, library, "config", "show", "--sources")
     assert "encoder.name = 'tiny'  # library" in out
+    shutil.rmtree(library / "index")  # the catalog still knows: nothing is re-embedded
+    code, out, err = run(capsys, library, *index)
+    assert code == 0 and "0 indexed" in out and "12 unchanged" in out, err
+    code, out, _ = run(capsys, library, "status", "--json")
+    assert json.loads(out)["index"]["encoder"] == "tiny"
 
     monkeypatch.setenv("SOUNDSCOUT_ENCODER__NAME", "builtin")  # explicitly another encoder
     code, _, err = run(capsys, library, "rebuild")

@@ -37,6 +37,21 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def peek(path: Path, sql: str) -> list[tuple[object, ...]]:
+    """Rows of a query on an existing catalog, opened read-only (nothing is created or
+    migrated); no rows when there is no catalog or it cannot be read."""
+    if not path.is_file():
+        return []
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5.0)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []
+
+
 def _migration_scripts() -> list[tuple[int, str]]:
     folder = resources.files("soundscout.catalog").joinpath("migrations")
     scripts = []

@@ -34,6 +34,7 @@ class Encoder(ABC):
     """
 
     name: str
+    #: Names the weights and preprocessing; starts with ``f"{name}-"``.
     version: str
     dim: int
     sample_rate: int

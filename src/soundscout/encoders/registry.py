@@ -36,6 +36,12 @@ def available_encoders() -> list[EncoderEntry]:
     return sorted(_REGISTRY.values(), key=lambda entry: entry.name)
 
 
+def encoder_of_version(version: str) -> str | None:
+    """The registered encoder a vector version belongs to (versions start with its name)."""
+    names = [e.name for e in available_encoders() if version.startswith(f"{e.name}-")]
+    return max(names, key=len) if names else None
+
+
 def create_encoder(
     name: str,
     *,

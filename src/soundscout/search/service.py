@@ -19,10 +19,11 @@ from pathlib import Path
 import numpy as np
 from filelock import FileLock, Timeout
 
-from soundscout.catalog.catalog import Catalog, SoundRow
+from soundscout.catalog.catalog import CATALOG_FILENAME, Catalog, SoundRow
+from soundscout.catalog.db import peek
 from soundscout.config import Settings
 from soundscout.encoders.base import Encoder, l2_normalize
-from soundscout.encoders.registry import create_encoder
+from soundscout.encoders.registry import create_encoder, encoder_of_version
 from soundscout.errors import (
     EmptyLibraryError,
     InvalidQueryError,
@@ -56,12 +57,21 @@ class SearchResult:
 
 
 def indexed_encoder(library_dir: Path) -> str | None:
-    """The encoder a library's saved index was built with (None before the first index)."""
+    """The encoder a library was indexed with: its saved index's, else the one most of its
+    catalogued vectors come from (an index folder lost, a first run killed before saving);
+    None for a new library."""
     try:
         manifest = VectorIndex.saved_manifest(library_dir / INDEX_DIRNAME)
-    except (OSError, ValueError, TypeError):  # unreadable: the service reports it later
-        return None
-    return manifest.encoder_name if manifest is not None else None
+    except (OSError, ValueError, TypeError):  # unreadable: fall back to the catalog
+        manifest = None
+    if manifest is not None:
+        return manifest.encoder_name
+    rows = peek(
+        library_dir / CATALOG_FILENAME,
+        "SELECT encoder_version FROM sounds WHERE encoder_version IS NOT NULL "
+        "GROUP BY encoder_version ORDER BY COUNT(*) DESC LIMIT 1",
+    )
+    return encoder_of_version(str(rows[0][0])) if rows else None
 
 
 class SearchService:
