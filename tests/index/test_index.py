@@ -83,3 +83,28 @@ def test_rebuild_matches_catalog(indexed: SearchService) -> None:
     index = indexed.rebuild()
     assert index.count == indexed.catalog.counts()["done"]
     assert VectorIndex.saved_manifest(indexed.index_dir).count == index.count
+
+
+@pytest.mark.parametrize("damage", ["garbled index", "missing generation", "pointer outside"])
+def test_a_damaged_save_is_rebuilt_from_the_catalog(
+    indexed: SearchService, damage: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = indexed.index_dir
+    current = folder / (folder / "CURRENT").read_text().strip()
+    expected = indexed.search(text="kick", k=5).hits
+    if damage == "garbled index":
+        (current / "index.faiss").write_bytes(b"garbage" * 100)
+    elif damage == "missing generation":
+        (folder / "CURRENT").write_text("gen-gone")
+    else:
+        (folder / "CURRENT").write_text("../../../etc")
+    fresh = SearchService(indexed.settings)
+    try:
+        if damage != "garbled index":  # (its manifest is still readable)
+            assert fresh.stats()["index"] is None  # nothing readable saved
+        assert [h.id for h in fresh.search(text="kick", k=5).hits] == [h.id for h in expected]
+        assert "cannot be read" in caplog.text and "rebuilt from the catalog" in caplog.text
+        fresh.rebuild()
+        assert fresh.stats()["index"]["count"] == indexed.catalog.counts()["done"]
+    finally:
+        fresh.close()

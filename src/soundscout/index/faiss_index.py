@@ -244,26 +244,59 @@ class VectorIndex:
 
     @classmethod
     def load(cls, folder: Path) -> tuple[VectorIndex, Manifest] | None:
-        """Load the current generation, or None when nothing was saved yet."""
-        pointer = folder / CURRENT_FILE
-        if not pointer.exists():
+        """Load the current generation, or None when nothing (readable) was saved.
+
+        An unreadable save (a damaged file, a pointer to a missing generation) is logged
+        and treated as none: the catalog is the source of truth and rebuilds it.
+        """
+        try:
+            generation = _current_generation(folder)
+            if generation is None:
+                return None
+            manifest = Manifest.load(generation)
+            index = faiss.read_index(str(generation / INDEX_FILE))
+        except _UNREADABLE as exc:
+            _log_unreadable(folder, exc)
             return None
-        generation = folder / pointer.read_text().strip()
-        manifest = Manifest.load(generation)
-        index = faiss.read_index(str(generation / INDEX_FILE))
         return cls(index, manifest.index_type, dict(manifest.params)), manifest
 
     @staticmethod
     def saved_manifest(folder: Path) -> Manifest | None:
-        """The manifest of the current generation without loading the vectors."""
-        pointer = folder / CURRENT_FILE
-        if not pointer.exists():
+        """The manifest of the current generation without loading the vectors (None when
+        nothing readable was saved)."""
+        try:
+            generation = _current_generation(folder)
+            return Manifest.load(generation) if generation is not None else None
+        except _UNREADABLE as exc:
+            _log_unreadable(folder, exc)
             return None
-        return Manifest.load(folder / pointer.read_text().strip())
 
     def write_plain(self, path: Path) -> None:
         """Write the bare FAISS index (for exports)."""
         faiss.write_index(self._index, str(path))
+
+
+#: What reading a damaged save raises (faiss reports its own read errors as RuntimeError).
+_UNREADABLE = (OSError, ValueError, TypeError, KeyError, RuntimeError)
+
+
+def _current_generation(folder: Path) -> Path | None:
+    pointer = folder / CURRENT_FILE
+    if not pointer.exists():
+        return None
+    name = pointer.read_text().strip()
+    if not name.startswith("gen-") or "/" in name or "\\" in name:
+        raise ValueError(f"{pointer} names {name!r}, not a saved generation")
+    return folder / name
+
+
+def _log_unreadable(folder: Path, exc: Exception) -> None:
+    log.warning(
+        "the saved index in %s cannot be read (%s: %s); it is rebuilt from the catalog",
+        folder,
+        type(exc).__name__,
+        exc,
+    )
 
 
 def _bitmap(ids: np.ndarray) -> np.ndarray:

@@ -60,10 +60,7 @@ def indexed_encoder(library_dir: Path) -> str | None:
     """The encoder a library was indexed with: its saved index's, else the one most of its
     catalogued vectors come from (an index folder lost, a first run killed before saving);
     None for a new library."""
-    try:
-        manifest = VectorIndex.saved_manifest(library_dir / INDEX_DIRNAME)
-    except (OSError, ValueError, TypeError):  # unreadable: fall back to the catalog
-        manifest = None
+    manifest = VectorIndex.saved_manifest(library_dir / INDEX_DIRNAME)
     if manifest is not None:
         return manifest.encoder_name
     rows = peek(
