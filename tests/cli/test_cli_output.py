@@ -81,6 +81,8 @@ def test_switching_encoders_with_index_and_the_library_remembering_it(
     assert code == 0 and "12 indexed" in out, err
     code, out, err = run(capsys, library, *index, "--encoder", "tiny")  # re-embed with another
     assert code == 0, err
+    assert "12 indexed" in out and "0 unchanged" in out
+    assert "re-embedded 12 unchanged files for the new encoder" in out.replace("\n", " ")
     code, out, err = run(capsys, library, "status", "--json")
     stats = json.loads(out)
     assert stats["encoder"]["name"] == "tiny" and stats["index"]["encoder"] == "tiny"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -109,3 +110,27 @@ def test_a_truncated_mp3_is_catalogued_with_the_length_that_decodes(
     assert rows["whole.mp3"].duration == pytest.approx(3.0, abs=0.1)
     assert rows["cut.mp3"].status == "done"
     assert 0.3 < rows["cut.mp3"].duration < 1.2
+
+
+def test_wma_and_caf_are_scanned_and_indexed(service: SearchService, tmp_path: Path) -> None:
+    folder = tmp_path / "formats"
+    folder.mkdir()
+    for ext in ("wma", "caf"):
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=frequency=440:duration=1",
+                str(folder / f"tone.{ext}"),
+            ],
+            check=True,
+            timeout=60,
+        )
+    report = service.index_folder(folder, progress=False)
+    rows = service.catalog.rows_under(str(folder)).values()
+    assert report.ok == 2 and sorted(r.format for r in rows) == ["caf", "wma"]
+    assert all(r.status == "done" and abs(r.duration - 1.0) < 0.05 for r in rows)

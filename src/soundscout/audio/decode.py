@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 AUDIO_EXTENSIONS: frozenset[str] = frozenset(
     {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif", ".aiff", ".aifc"}
-    | {".m4a", ".aac", ".mp4", ".wma"}
+    | {".m4a", ".aac", ".mp4", ".wma", ".caf"}
 )
 
 RESAMPLE_QUALITY = "HQ"

@@ -92,6 +92,8 @@ def _print_report(report: IngestReport) -> None:
         f"in {report.seconds:.1f} s ({report.files_per_second:.1f} files/s)",
         highlight=False,
     )
+    if report.reembedded:
+        console.print(f"  re-embedded {report.reembedded} unchanged files for the new encoder")
     if report.resumed:
         console.print(f"  resumed {report.resumed} files left pending by an interrupted run")
     for folder in report.unreadable[:10]:

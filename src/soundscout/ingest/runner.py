@@ -62,6 +62,7 @@ class IngestReport:
     seconds: float = 0.0
     unreadable: list[str] = field(default_factory=list)  # folders that could not be listed
     kept_unreadable: int = 0  # catalogued sounds under them, kept as they were
+    reembedded: int = 0  # unchanged files embedded again for another encoder
     bad_names: list[str] = field(default_factory=list)  # not valid UTF-8: not catalogued
 
     @property
@@ -115,6 +116,9 @@ def run_ingest(
     report = IngestReport(root=root_str)
     _scan(catalog, root_str, settings, report)
     pending = catalog.pending(encoder.version, root=root_str)
+    # Unchanged on disk but embedded by another encoder: done again, so not "unchanged".
+    report.reembedded = max(0, len(pending) - report.new - report.changed - report.resumed)
+    report.unchanged = max(0, report.unchanged - report.reembedded)
     if pending:
         with _Committer(catalog, encoder.version, settings.commit_every, report, progress) as sink:
             sink.start(len(pending))
