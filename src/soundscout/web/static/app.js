@@ -34,6 +34,8 @@ const state = {
   limits: { default_k: 20, max_k: 500, default_alpha: 0.5, max_upload_bytes: Infinity },
   controller: null,
   typingTimer: 0,
+  searchedText: "", // the words of the last search run, to notice a cleared box
+  shown: null, // {body, query} behind the summary line
 };
 
 const player = new Player($("player"), {
@@ -47,7 +49,8 @@ async function explainPlaybackError(hit, message) {
   try {
     await api(hit.audio_url, { headers: { Range: "bytes=0-0" } });
   } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return showError(err);
+    // 404: the file is gone; 0: the server is down. Either says more than the media error.
+    if (err instanceof ApiError && (err.status === 404 || err.status === 0)) return showError(err);
   }
   showError(new ApiError(0, "playback", message,
     "Download it with the link on its name, or drag it into your editor."));
@@ -72,21 +75,41 @@ function currentQuery() {
 function fillForm(query) {
   ui.q.value = query.q;
   ui.alpha.value = query.alpha ?? state.limits.default_alpha;
-  ui.k.value = query.k ?? state.limits.default_k;
+  ui.k.value = Math.min(query.k ?? state.limits.default_k, state.limits.max_k);
   ui.minDuration.value = query.minDuration;
   ui.maxDuration.value = query.maxDuration;
   ui.format.value = query.format;
+  if (ui.format.selectedIndex < 0) ui.format.value = ""; // a format the menu does not offer
   ui.folder.value = query.folder;
   setReference(query.ref, { search: false });
 }
 
+/** The first filter the browser already knows is wrong, as an error to show, or null. */
+function invalidFilter() {
+  const checks = [
+    [ui.k, `The number of results must be a whole number from 1 to ${state.limits.max_k}.`],
+    [ui.minDuration, "The minimum duration must be a number of seconds, 0 or more."],
+    [ui.maxDuration, "The maximum duration must be a number of seconds, 0 or more."],
+  ];
+  for (const [input] of checks) input.removeAttribute("aria-invalid");
+  for (const [input, message] of checks) {
+    if (!input.validity.valid) {
+      input.setAttribute("aria-invalid", "true");
+      return new ApiError(0, "invalid_input", message, "Correct the field and the search runs again.");
+    }
+  }
+  return null;
+}
+
 function setReference(ref, { search = true } = {}) {
+  const hadFocus = ui.refChip.contains(document.activeElement);
   state.ref = ref;
   ui.refEmpty.hidden = Boolean(ref);
   ui.refChip.hidden = !ref;
   ui.refName.textContent = ref ? ref.name || `sound ${ref.id}` : "";
   ui.dropzone.classList.toggle("has-ref", Boolean(ref));
   updateAlphaRow();
+  if (!ref && hadFocus) ui.dropzone.focus(); // the × button the focus was on is gone
   if (ref && ref.type === "id" && !ref.name) nameReference(ref);
   if (search) runSearch({ push: true });
 }
@@ -94,7 +117,9 @@ function setReference(ref, { search = true } = {}) {
 async function nameReference(ref) {
   try {
     const sound = await api(`/api/sounds/${ref.id}`);
-    if (state.ref === ref) ui.refName.textContent = ref.name = sound.name;
+    if (state.ref !== ref) return;
+    ui.refName.textContent = ref.name = sound.name;
+    if (state.shown && state.shown.query.ref === ref) showSummary();
   } catch (err) {
     showError(err);
   }
@@ -108,20 +133,25 @@ function updateAlphaRow() {
 // --- searching -------------------------------------------------------------------------
 
 async function runSearch({ push = false, fromHistory = false } = {}) {
+  // Whatever happens below, an older request still in flight must not land afterwards.
+  if (state.controller) state.controller.abort();
+  state.controller = null;
+  document.body.classList.remove("busy");
   const query = currentQuery();
+  state.searchedText = query.q;
   if (!fromHistory) updateUrl(query, push);
   if (!query.q && !query.ref) {
     clearResults();
     return;
   }
+  const invalid = invalidFilter();
+  if (invalid) return failSearch(invalid);
   if (query.ref && query.ref.type === "file" && query.ref.file.size > state.limits.max_upload_bytes) {
-    showError(new ApiError(413, "payload_too_large",
+    return failSearch(new ApiError(413, "payload_too_large",
       `“${query.ref.name}” is larger than the server's upload limit.`,
       "Trim the reference sound or raise server.max_upload_bytes."));
-    return;
   }
   ui.intro.hidden = true;
-  if (state.controller) state.controller.abort();
   const controller = (state.controller = new AbortController());
   const request = searchRequest(query);
   document.body.classList.add("busy");
@@ -129,7 +159,7 @@ async function runSearch({ push = false, fromHistory = false } = {}) {
     const body = await api(request.url, { ...request.options, signal: controller.signal });
     showResults(body, query);
   } catch (err) {
-    if (err.name !== "AbortError") showError(err);
+    if (err.name !== "AbortError") failSearch(err);
   } finally {
     if (state.controller === controller) document.body.classList.remove("busy");
   }
@@ -158,19 +188,33 @@ function showResults(body, query) {
     });
   }
   ui.intro.hidden = true;
+  state.shown = { body, query };
+  showSummary();
+}
+
+function showSummary() {
+  const { body, query } = state.shown;
   const what = { text: "text", audio: "sound", hybrid: `text + sound, α ${body.alpha}` }[body.mode];
   const count = body.results.length;
   ui.summary.textContent = count
     ? `${count} result${count === 1 ? "" : "s"} · ${what} · ${Math.round(body.took_ms)} ms`
     : "No sounds match. Loosen the filters or try other words.";
   ui.summary.dataset.mode = body.mode;
-  if (query.ref && count) ui.summary.textContent += ` · like ${ui.refName.textContent}`;
+  if (query.ref && count) ui.summary.textContent += ` · like ${query.ref.name || `sound ${query.ref.id}`}`;
+}
+
+/** A search that failed: its error replaces the results of the search before it. */
+function failSearch(err) {
+  clearResults();
+  ui.intro.hidden = true;
+  showError(err);
 }
 
 function clearResults() {
   player.reset();
   state.hits = [];
   state.selected = -1;
+  state.shown = null;
   ui.results.replaceChildren();
   ui.summary.textContent = "";
   ui.intro.hidden = false;
@@ -246,6 +290,13 @@ function bindEvents() {
     clearTimeout(state.typingTimer);
     runSearch({ push: true });
   });
+  ui.q.addEventListener("search", () => {
+    // Escape or the clear button emptied the box: search again (Enter submits the form).
+    if (ui.q.value.trim() !== state.searchedText) {
+      clearTimeout(state.typingTimer);
+      runSearch({ push: true });
+    }
+  });
   ui.q.addEventListener("input", () => {
     updateAlphaRow();
     clearTimeout(state.typingTimer);
@@ -287,9 +338,11 @@ function bindEvents() {
     toggle: () => state.hits[state.selected] && player.toggle(state.hits[state.selected]),
     more: () => moreLikeThis(state.selected),
     pickFile: () => ui.file.click(),
+    clearReference: () => state.ref && setReference(null),
   });
   window.addEventListener("popstate", () => {
     fillForm(queryFromUrl(location.search));
+    updateUrl(currentQuery(), false); // what the form shows of it
     runSearch({ fromHistory: true });
   });
 }
@@ -298,6 +351,7 @@ async function start() {
   bindEvents();
   const ready = await loadLibrary();
   fillForm(queryFromUrl(location.search));
+  updateUrl(currentQuery(), false); // a hand-edited URL shows what the form took from it
   if (ready) runSearch({ fromHistory: true });
   if (!ui.q.value) ui.q.focus();
 }

@@ -1,9 +1,11 @@
-// Keyboard: ↑/↓ select a result, space plays/stops it, enter = more like this, / = search.
+// Keyboard: ↑/↓ select a result, space plays/stops it, enter = more like this, / = search,
+// Delete on the drop zone removes the reference sound. Tab from the list reaches the
+// selected result's download link only (one stop for the list, not one per row).
 // Keys typed into form fields stay theirs, except ↓ from the search box into the results.
 
 /**
  * @param {{q: HTMLElement, results: HTMLElement, dropzone: HTMLElement}} el
- * @param {{hasResults, selected, select, toggle, more, pickFile}} actions
+ * @param {{hasResults, selected, select, toggle, more, pickFile, clearReference}} actions
  */
 export function bindKeys(el, actions) {
   const listKeys = {
@@ -28,6 +30,11 @@ export function bindKeys(el, actions) {
     if (target === el.dropzone && (event.key === "Enter" || event.key === " ")) {
       event.preventDefault();
       actions.pickFile();
+      return;
+    }
+    if (target === el.dropzone && (event.key === "Delete" || event.key === "Backspace")) {
+      event.preventDefault();
+      actions.clearReference();
       return;
     }
     if (target.matches("button, a, summary, input")) return; // their own keys

@@ -9,18 +9,31 @@ const FILTERS = [
   ["folder", "folder"],
 ];
 
-/** Read a query from a URL's search part (an uploaded file cannot be in a URL). */
+/**
+ * Read a query from a URL's search part (an uploaded file cannot be in a URL).
+ * Values the page cannot show are dropped (a bad k, an alpha outside 0-1, a negative
+ * duration); of a repeated parameter the first counts.
+ */
 export function queryFromUrl(search) {
   const params = new URLSearchParams(search);
-  const id = Number(params.get("ref"));
-  const number = (key) => (params.has(key) && params.get(key) !== "" ? Number(params.get(key)) : null);
-  const query = {
-    q: params.get("q") || "",
-    ref: Number.isInteger(id) && id > 0 ? { type: "id", id, name: "" } : null,
-    alpha: number("alpha"),
-    k: number("k"),
+  const number = (key, ok) => {
+    const text = (params.get(key) || "").trim();
+    const value = Number(text);
+    return text !== "" && Number.isFinite(value) && ok(value) ? value : null;
   };
-  for (const [field, key] of FILTERS) query[field] = params.get(key) || "";
+  const id = number("ref", (v) => Number.isInteger(v) && v > 0);
+  const query = {
+    q: (params.get("q") || "").trim(),
+    ref: id ? { type: "id", id, name: "" } : null,
+    alpha: number("alpha", (v) => v >= 0 && v <= 1),
+    k: number("k", (v) => Number.isInteger(v) && v > 0),
+  };
+  for (const [field, key] of FILTERS) query[field] = (params.get(key) || "").trim();
+  for (const field of ["minDuration", "maxDuration"]) {
+    const value = Number(query[field]);
+    if (query[field] !== "" && !(Number.isFinite(value) && value >= 0)) query[field] = "";
+  }
+  query.format = query.format.toLowerCase();
   return query;
 }
 

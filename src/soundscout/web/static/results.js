@@ -6,7 +6,8 @@ const PEAK_COUNT = 240;
 const peakRequests = new Map(); // sound id -> Promise<number[] | null>
 const MIME = {
   wav: "audio/wav", aiff: "audio/aiff", flac: "audio/flac", mp3: "audio/mpeg",
-  ogg: "audio/ogg", opus: "audio/ogg", m4a: "audio/mp4",
+  ogg: "audio/ogg", opus: "audio/ogg", m4a: "audio/mp4", wma: "audio/x-ms-wma",
+  caf: "audio/x-caf",
 };
 
 /** "0.42 s", "12.5 s" or "3:07". */
@@ -63,6 +64,7 @@ function row(hit, index, actions) {
   name.href = `${hit.audio_url}?download=1`;
   name.download = hit.name;
   name.title = `${hit.path}\nDownload, or drag it out`;
+  name.tabIndex = -1; // only the selected row's link is a Tab stop: see selectRow
   name.addEventListener("click", (event) => event.stopPropagation());
   meta.append(name, el("span", "folder", hit.folder || "/"));
 
@@ -100,10 +102,12 @@ export function renderResults(list, hits, actions) {
 export function selectRow(list, index) {
   for (const item of list.querySelectorAll(".hit[aria-selected=true]")) {
     item.setAttribute("aria-selected", "false");
+    item.querySelector(".name").tabIndex = -1;
   }
   const item = list.children[index];
   if (!item) return;
   item.setAttribute("aria-selected", "true");
+  item.querySelector(".name").tabIndex = 0;
   item.scrollIntoView({ block: "nearest" });
   list.setAttribute("aria-activedescendant", item.id);
 }
