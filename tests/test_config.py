@@ -70,3 +70,11 @@ def test_invalid_yaml_and_missing_file(tmp_path: Path) -> None:
         load_config(broken, environ={})
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "missing.yaml", environ={})
+
+
+def test_a_relative_library_path_is_taken_from_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_config(overrides={"library.path": "lib"}, environ={}).settings
+    assert settings.library_path == tmp_path / "lib"  # absolute: status says where it is

@@ -87,7 +87,7 @@ class Settings(_Section):
     def library_path(self) -> Path:
         """Where the catalog and index live."""
         if self.library.path is not None:
-            return Path(self.library.path).expanduser()
+            return Path(self.library.path).expanduser().absolute()
         return Path(user_data_dir("soundscout")) / "library"
 
 

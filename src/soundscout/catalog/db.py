@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from importlib import resources
 from pathlib import Path
@@ -9,8 +10,23 @@ from pathlib import Path
 from soundscout.errors import LibraryError
 
 
+def read_only_folder(folder: Path) -> bool:
+    """Whether files in ``folder`` cannot be created or written (permissions or a
+    read-only mount)."""
+    try:
+        return not os.access(folder, os.W_OK) or bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if needed) the catalog database in WAL mode, migrated to the latest."""
+    """Open (creating if needed) the catalog database in WAL mode, migrated to the latest.
+
+    An existing catalog in a folder that cannot be written (a read-only mount of a library
+    built elsewhere) is opened read-only: searching and serving work, writing raises.
+    """
+    if path.is_file() and read_only_folder(path.parent):
+        return _connect_read_only(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(
@@ -34,6 +50,39 @@ def connect(path: Path) -> sqlite3.Connection:
             f"The catalog at {path} cannot be used: {exc}",
             hint="If the disk is full or read-only, free space or fix permissions and retry.",
         ) from exc
+    return conn
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise LibraryError(
+            f"The catalog at {path} is read-only and its last writes ({wal.name}) were never "
+            "folded into it, so it cannot be read here.",
+            hint="Open the library once with write access (e.g. `soundscout status`), "
+            "then mount it read-only again.",
+        )
+    # immutable: no lock or -shm file is needed, so a read-only mount is enough.
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise LibraryError(
+            f"The read-only catalog at {path} cannot be read: {exc}",
+            hint="Check the file's permissions, or copy the library folder somewhere writable.",
+        ) from exc
+    scripts = _migration_scripts()
+    latest = scripts[-1][0] if scripts else 0
+    if version != latest:
+        conn.close()
+        raise LibraryError(
+            f"The read-only catalog at {path} has schema version {version}; this Soundscout "
+            f"reads version {latest}.",
+            hint="Open the library once with write access to upgrade it (newer than this "
+            "Soundscout: upgrade Soundscout).",
+        )
     return conn
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from soundscout.catalog.catalog import CATALOG_FILENAME, Catalog, SoundRow
-from soundscout.catalog.db import peek
+from soundscout.catalog.db import peek, read_only_folder
 from soundscout.config import Settings
 from soundscout.encoders.base import Encoder, l2_normalize
 from soundscout.encoders.registry import create_encoder, encoder_of_version
@@ -163,6 +163,13 @@ class SearchService:
         Searches and the server do not take it. The lock goes with the process, so a
         killed run never leaves the library locked.
         """
+        if read_only_folder(self.library_dir):
+            raise LibraryError(
+                f"The library at {self.library_dir} is read-only: it can be searched and "
+                "served, not changed.",
+                hint="Index, rebuild or forget where the library folder is writable, or "
+                "point --library at a writable copy.",
+            )
         lock = FileLock(self.library_dir / WRITE_LOCK_FILENAME)
         try:
             lock.acquire(timeout=0)
