@@ -29,6 +29,13 @@ def test_error_shape(client: httpx.Client, method: str, url: str, status: int, c
     assert_error(client.request(method, url), status, code)
 
 
+def test_a_wrong_method_names_the_ones_that_work(client: httpx.Client) -> None:
+    response = client.put("/api/search?q=kick")
+    message = assert_error(response, 405, "method_not_allowed")
+    assert message.startswith("PUT is not allowed on /api/search; it takes GET")
+    assert "GET" in response.headers["allow"]
+
+
 class _BrokenService(SearchService):
     """A service whose statistics and searches hit a bug."""
 

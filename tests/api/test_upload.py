@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import numpy as np
+import pytest
 import soundfile as sf
 
 from tests.api.conftest import MAX_UPLOAD_BYTES, MAX_UPLOAD_SECONDS, assert_error
@@ -93,6 +94,18 @@ def test_upload_that_is_not_audio_is_422(client: httpx.Client) -> None:
 def test_upload_needs_a_file_field(client: httpx.Client) -> None:
     message = assert_error(client.post(URL, data={"text": "kick"}), 422)
     assert "'file'" in message
+
+
+@pytest.mark.parametrize("cut", [20, 120, -12, -3])
+def test_a_cut_off_upload_says_so(client: httpx.Client, cut: int) -> None:
+    whole = (
+        b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n'
+        b"Content-Type: audio/wav\r\n\r\n" + _wav(0.5) + b"\r\n--b--\r\n"
+    )
+    headers = {"content-type": "multipart/form-data; boundary=b"}
+    assert client.post(URL, content=whole, headers=headers).status_code == 200
+    message = assert_error(client.post(URL, content=whole[:cut], headers=headers), 422)
+    assert "cut off" in message
 
 
 def test_upload_must_be_multipart(client: httpx.Client) -> None:

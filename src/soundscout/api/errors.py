@@ -101,6 +101,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404 and message == "Not Found":
         message = f"Not found: {request.method} {request.url.path}"
         hint = "See the API documentation at /docs."
+    if exc.status_code == 405 and message == "Method Not Allowed":
+        allowed = (exc.headers or {}).get("Allow", "")
+        message = f"{request.method} is not allowed on {request.url.path}"
+        message += f"; it takes {allowed}." if allowed else "."
+        hint = "See the API documentation at /docs."
     return error_response(exc.status_code, code, message, hint, headers=exc.headers)
 
 

@@ -69,15 +69,39 @@ def _too_large(limit: int) -> PayloadTooLargeError:
     )
 
 
+class _Tail:
+    """The last bytes of a body, to tell a cut-off upload from one without a file."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self.data = b""
+
+    def add(self, chunk: bytes) -> None:
+        self.data = (self.data + chunk)[-self.size :]
+
+    def closes(self, boundary: bytes) -> bool:
+        """Whether the body ended with the closing ``--boundary--`` line."""
+        return b"--" + boundary + b"--" in self.data
+
+
 async def _limited(
-    stream: AsyncIterator[bytes], limit: int, file_limit: int
+    stream: AsyncIterator[bytes], limit: int, file_limit: int, tail: _Tail
 ) -> AsyncGenerator[bytes, None]:
     seen = 0
     async for chunk in stream:
         seen += len(chunk)
         if seen > limit:
             raise _too_large(file_limit)
+        tail.add(chunk)
         yield chunk
+
+
+def _boundary(content_type: str) -> bytes:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "boundary":
+            return value.strip().strip('"').encode("latin-1", "replace")
+    return b""
 
 
 async def read_upload(request: Request, max_bytes: int) -> Upload:
@@ -90,13 +114,21 @@ async def read_upload(request: Request, max_bytes: int) -> Upload:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(max_bytes)
-    stream = _limited(request.stream(), limit, max_bytes)
+    tail = _Tail()
+    stream = _limited(request.stream(), limit, max_bytes, tail)
     parser = MultiPartParser(request.headers, stream, max_files=1, max_fields=32)
     try:
         form = await parser.parse()
     except MultiPartException as exc:
         raise InvalidQueryError(f"Malformed upload: {exc.message}") from exc
     try:
+        boundary = _boundary(request.headers.get("content-type", ""))
+        if boundary and not tail.closes(boundary):
+            raise InvalidQueryError(
+                "The upload was cut off: the multipart body ends before its closing "
+                "boundary, so the file is incomplete.",
+                hint="Send the whole file again.",
+            )
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise InvalidQueryError("The upload has no file in a field named 'file'.")
