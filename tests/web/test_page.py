@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.api.conftest import API_KEY
 from tests.api.live import Library, LiveServer
-from tests.web.conftest import screenshot
+from tests.web.conftest import assert_no_sideways_scroll, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -284,10 +284,7 @@ def test_narrow_window(page: Page, web_server: LiveServer) -> None:
     page.set_viewport_size({"width": 400, "height": 800})
     _search_text(page, web_server, "anything")
     expect(_rows(page)).to_have_count(13)
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0
+    assert_no_sideways_scroll(page)
     for selector in ("#q", "#dropzone", ".go", "#results .hit .more >> nth=0"):
         box = page.locator(selector).bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 400, selector

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.api.live import Library, LiveServer
-from tests.web.conftest import screenshot
+from tests.web.conftest import assert_no_sideways_scroll, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +20,12 @@ def _rows(page: Page):  # noqa: ANN202
 def _open(page: Page, server: LiveServer, query: str = "") -> None:
     page.goto(f"{server.url}/{query}")
     expect(page.locator("#library-state")).to_contain_text("indexed")
+
+
+def _all_results(page: Page, server: LiveServer) -> None:
+    """Open the page on a query that lists every indexed sound."""
+    _open(page, server, "?q=anything")
+    expect(_rows(page)).to_have_count(13)
 
 
 def test_clearing_the_box_while_a_search_is_in_flight_leaves_no_results(
@@ -57,8 +63,7 @@ def test_escape_in_the_search_box_clears_it_and_the_results(
 
 
 def test_a_failed_search_replaces_the_old_results(page: Page, web_server: LiveServer) -> None:
-    _open(page, web_server, "?q=anything")
-    expect(_rows(page)).to_have_count(13)
+    _all_results(page, web_server)
     page.fill("#min-duration", "3")
     page.fill("#max-duration", "1")
     page.press("#max-duration", "Tab")
@@ -79,8 +84,7 @@ def test_a_failed_search_replaces_the_old_results(page: Page, web_server: LiveSe
 def test_bad_filter_values_are_caught_before_asking_the_server(
     page: Page, web_server: LiveServer, field: str, value: str, message: str
 ) -> None:
-    _open(page, web_server, "?q=anything")
-    expect(_rows(page)).to_have_count(13)
+    _all_results(page, web_server)
     sent: list[str] = []
     page.on("request", lambda request: sent.append(request.url))
     page.fill(field, value)
@@ -136,8 +140,7 @@ def test_the_summary_names_a_reference_that_was_named_late(
 def test_tab_leaves_the_list_through_the_selected_result_only(
     page: Page, web_server: LiveServer
 ) -> None:
-    _open(page, web_server, "?q=anything")
-    expect(_rows(page)).to_have_count(13)
+    _all_results(page, web_server)
     page.focus("#results")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowDown")
@@ -177,8 +180,7 @@ def test_the_reference_can_be_removed_from_the_keyboard(
 
 
 def test_playback_with_the_server_unreachable_says_so(page: Page, web_server: LiveServer) -> None:
-    _open(page, web_server, "?q=anything")
-    expect(_rows(page)).to_have_count(13)
+    _all_results(page, web_server)
     page.route(re.compile(r"/audio"), lambda route: route.abort("connectionrefused"))
     _rows(page).first.locator(".play").click()
     expect(page.locator("#error-message")).to_have_text("The Soundscout server cannot be reached.")
@@ -187,16 +189,12 @@ def test_playback_with_the_server_unreachable_says_so(page: Page, web_server: Li
 
 def test_whole_names_show_on_a_phone(page: Page, web_server: LiveServer) -> None:
     page.set_viewport_size({"width": 360, "height": 740})
-    _open(page, web_server, "?q=anything")
-    expect(_rows(page)).to_have_count(13)
+    _all_results(page, web_server)
     clipped = page.evaluate(
         "() => [...document.querySelectorAll('#results .name')]"
         ".filter((a) => a.scrollWidth > a.clientWidth + 1).map((a) => a.textContent)"
     )
     assert clipped == []
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0
+    assert_no_sideways_scroll(page)
     page.wait_for_timeout(300)
     screenshot(page, "11-phone")
