@@ -6,6 +6,8 @@ import builtins
 import contextlib
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -221,6 +223,25 @@ def test_without_ray_the_engine_says_how_to_install(
         assert service.catalog.counts()["total"] == 0, "refused before scanning"
     finally:
         service.close()
+
+
+def test_a_cluster_that_is_not_there_is_named_with_a_hint(
+    tmp_path: Path, sound_folder: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_")}
+    env["RAY_ADDRESS"] = ""  # no cluster to find, whatever the machine has
+    command = [sys.executable, "-m", "soundscout.cli.main", "-L", str(tmp_path / "lib")]
+    command += ["index", str(sound_folder), "--encoder", "tiny", "--engine", "ray"]
+    done = subprocess.run(
+        [*command, "--address", "auto", "--no-progress"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Cannot join the Ray cluster at 'auto'" in done.stderr
+    assert "ray start --head" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_unknown_engine_is_refused(tmp_path: Path, sound_folder: Path) -> None:

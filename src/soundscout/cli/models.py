@@ -14,7 +14,10 @@ from soundscout.errors import EncoderUnavailableError
 app = typer.Typer(help="List and download model weights.", no_args_is_help=True)
 
 DIR_OPTION = typer.Option(
-    None, "--dir", help="Weights folder (default: the models cache dir, or $SOUNDSCOUT_MODELS_DIR)."
+    None,
+    "--dir",
+    help="The model's own folder, as encoder.weights names it (default: NAME under the "
+    "models cache, $SOUNDSCOUT_MODELS_DIR if set).",
 )
 
 
@@ -89,4 +92,10 @@ def download(
             paths[spec.convert.role] = slim  # type: ignore[union-attr]
     for role, path in paths.items():
         typer.echo(f"  {role}: {path} ({_size(path)})")
-    typer.echo(f"{name} is ready: `soundscout` finds it in {root}.")
+    if directory is None:
+        typer.echo(f"{name} is ready: `soundscout` finds it in {root}.")
+    else:  # not where the encoder looks by itself
+        typer.echo(
+            f"{name} is ready in {root}. Point the encoder at it: `encoder.weights: {root}` "
+            f"in your config, or SOUNDSCOUT_ENCODER__WEIGHTS={root}."
+        )

@@ -64,6 +64,16 @@ def create_encoder(
     if entry is None:
         known = ", ".join(e.name for e in available_encoders())
         raise EncoderUnavailableError(f"Unknown encoder {name!r}.", hint=f"Choose one of: {known}.")
+    if device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise EncoderUnavailableError(
+                f"encoder.device is {device!r}, but this machine's torch has no usable CUDA "
+                f"(torch {torch.__version__}).",
+                hint="Set encoder.device to auto or cpu (SOUNDSCOUT_ENCODER__DEVICE=auto), or "
+                "install a CUDA build of torch on a machine with an NVIDIA GPU.",
+            )
     module_name, func_name = entry.factory.split(":")
     factory = getattr(importlib.import_module(module_name), func_name)
     return factory(device=device, weights=weights, **options)

@@ -130,7 +130,17 @@ def connect(address: str | None, num_cpus: int | None = None) -> bool:
         )
     else:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-        ray.init(address=address, logging_level=logging.WARNING)
+        try:
+            ray.init(address=address, logging_level=logging.WARNING)
+        except (ConnectionError, ValueError, RuntimeError, TimeoutError) as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc)
+            raise LibraryError(
+                f"Cannot join the Ray cluster at {address!r}: {first_line}",
+                hint="Start the cluster first (`ray start --head` on its head node), check "
+                "the address (`auto` for the cluster this machine belongs to, "
+                "ray://HOST:10001 for a remote one), or leave --address out to run a local "
+                "Ray instance.",
+            ) from exc
     return True
 
 
