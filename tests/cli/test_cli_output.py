@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -67,7 +68,10 @@ def test_ctrl_c_exits_130_with_a_message(
     monkeypatch.setattr(SearchService, "search", interrupted)
     code, out, err = run(capsys, library, "search", "snare")
     assert code == 130 and out == ""
-    assert "Interrupted" in err and "run the command again" in err
+    assert "Interrupted." in err and "run the command again" not in err  # nothing to resume
+    monkeypatch.setattr(SearchService, "index_folder", interrupted)
+    code, out, err = run(capsys, library, "index", str(library.parent), "--no-progress")
+    assert code == 130 and "Finished work is saved; run the command again to resume" in err
 
 
 def test_switching_encoders_with_index_and_the_library_remembering_it(
@@ -102,6 +106,8 @@ def test_switching_encoders_with_index_and_the_library_remembering_it(
     assert code == 1 and "embedded with tiny" in err and "--encoder builtin" in err
     code, _, err = run(capsys, library, "search", "kick")
     assert code == 1 and "embedded with tiny" in err
+    code, _, err = run(capsys, library, "export", str(tmp_path / "exported"))
+    assert code == 1 and "embedded with tiny" in err and "Nothing to export" not in err
     monkeypatch.delenv("SOUNDSCOUT_ENCODER__NAME")
     code, out, err = run(capsys, library, "search", "kick", "--json")  # the index survived
     assert code == 0 and len(json.loads(out)["results"]) == 12, err
@@ -143,6 +149,18 @@ def test_serve_reports_the_port_it_really_listens_on(
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130 and "Traceback" not in stderr  # Ctrl-C: a clean stop
+    assert "Interrupted." in stderr and "resume" not in stderr  # nothing to resume
+
+
+def test_serve_warns_when_there_is_no_library_yet(capsys, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code, out, err = run(capsys, tmp_path / "typo", "serve", "--port", str(port))
+    assert code == 1 and "Cannot listen" in err
+    assert f"No library at {tmp_path / 'typo'} yet: serving an empty one" in err
+    assert not (tmp_path / "typo").exists()
 
 
 def test_clear_errors_for_wrong_targets(
@@ -164,6 +182,9 @@ def test_alpha_without_a_hybrid_query_is_flagged(
     code, out, err = run(capsys, library, "search", "snare", "--alpha", "1", "--json")
     assert code == 0 and json.loads(out)["mode"] == "text"
     assert "--alpha weighs a text and a reference sound together" in err
+    assert {"took_ms", "loading_ms"} <= set(json.loads(out))
+    code, out, err = run(capsys, library, "search", "snare", "--alpha", "3")
+    assert code == 1 and "alpha must be between 0 and 1" in err and "ignored" not in err
     reference = str(folder / BRACKETED[0])
     code, out, err = run(
         capsys, library, "search", "snare", "-a", reference, "--alpha", "1", "--json"
@@ -183,6 +204,18 @@ def test_a_copy_of_a_catalogued_sound_leaves_the_original_out(
         code, out, err = run(capsys, library, "search", "--audio", str(reference), "--json")
         paths = [r["path"] for r in json.loads(out)["results"]]
         assert code == 0 and paths and str(original) not in paths, err
+    run(capsys, library, "index", str(copy.parent), "--no-progress")  # the copy catalogued
+    code, out, err = run(capsys, library, "search", "--audio", str(original), "--json")
+    ids = {r["path"]: r["id"] for r in json.loads(out)["results"]}
+    assert code == 0 and str(copy) not in ids, err
+    code, out, err = run(capsys, library, "search", "snare", "-k", "50", "--json")
+    by_path = {r["path"]: r["id"] for r in json.loads(out)["results"]}
+    for reference, other in ((original, copy), (copy, original)):  # by id: the same
+        code, out, err = run(
+            capsys, library, "search", "--id", str(by_path[str(reference)]), "--json"
+        )
+        paths = [r["path"] for r in json.loads(out)["results"]]
+        assert code == 0 and paths and str(other) not in paths, err
 
 
 def test_a_deleted_folder_is_named_and_can_be_forgotten(

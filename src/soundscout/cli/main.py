@@ -86,6 +86,22 @@ def _setup_logging(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+#: Commands whose interruption leaves work to resume.
+WRITING_COMMANDS = frozenset({"index", "rebuild", "forget"})
+_GLOBAL_OPTIONS_WITH_VALUES = frozenset({"-c", "--config", "-L", "--library"})
+
+
+def _command(argv: list[str]) -> str | None:
+    """The command name in ``argv`` (the first word after the global options)."""
+    words = iter(argv)
+    for word in words:
+        if word in _GLOBAL_OPTIONS_WITH_VALUES:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning Soundscout errors into message + hint and exit 1."""
     verbose = any(arg in ("-v", "--verbose") for arg in (argv or sys.argv[1:]))
@@ -102,7 +118,12 @@ def main(argv: list[str] | None = None) -> int:
             err_console.print(f"[yellow]Hint:[/] {escape(exc.hint)}", highlight=False)
         return 1
     except KeyboardInterrupt:
-        err_console.print("Interrupted. Finished work is saved; run the command again to resume.")
+        if _command(argv if argv is not None else sys.argv[1:]) in WRITING_COMMANDS:
+            err_console.print(
+                "Interrupted. Finished work is saved; run the command again to resume."
+            )
+        else:
+            err_console.print("Interrupted.")
         return INTERRUPTED
     except typer.Exit as exc:
         return exc.exit_code

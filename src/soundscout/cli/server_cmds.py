@@ -46,6 +46,14 @@ def serve(
     import uvicorn
 
     from soundscout.api.app import create_app
+    from soundscout.catalog.catalog import CATALOG_FILENAME
+
+    if not (settings.library_path / CATALOG_FILENAME).is_file():
+        log.warning(
+            "No library at %s yet: serving an empty one (its page says how to fill it). "
+            "Run `soundscout index PATH` with the same --library, or check the -L path.",
+            settings.library_path,
+        )
 
     sock = listen(server.host, server.port)  # before anything is printed: the real port
     host, port = sock.getsockname()[:2]

@@ -49,7 +49,7 @@ class IndexKeeper:
             revision = self.catalog.revision
             if self._index is not None and self._revision == revision:
                 return self._index
-            self._check_catalog_encoder()
+            self.check_encoder()
             if self._index is None:
                 self._load_saved()
             if self._index is not None and self._revision == revision:
@@ -64,12 +64,13 @@ class IndexKeeper:
     def rebuild(self) -> VectorIndex:
         """Rebuild from the catalog from scratch and save (refused for another encoder)."""
         with self._lock:
-            self._check_catalog_encoder()
+            self.check_encoder()
             index, revision = self._build()
             self._set(index, revision, save=True)
             return index
 
-    def _check_catalog_encoder(self) -> None:
+    def check_encoder(self) -> None:
+        """Refuse an encoder other than the one the catalogued vectors come from."""
         versions = self.catalog.encoder_versions()
         encoder = self._encoder()
         if versions and encoder.version not in versions:

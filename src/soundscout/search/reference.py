@@ -68,12 +68,16 @@ class ReferenceResolver:
         self.catalog, self.encoder, self.settings = catalog, encoder, settings
 
     def by_id(self, sound_id: int, region: Region | None = None) -> Reference:
-        """A catalogued sound: its stored vector, or its file re-encoded for a region."""
+        """A catalogued sound: its stored vector, or its file re-encoded for a region.
+
+        The sound and its catalogued copies (same content hash) are left out of the results.
+        """
         row = self.catalog.get(sound_id) if valid_id(sound_id) else None
         if row is None:
             raise NotFoundError(f"No sound with id {sound_id}.")
+        exclude = {row.id} | self._copies(row.content_hash)
         if region is not None:
-            return self._encode_file(row.path, region, {row.id})
+            return self._encode_file(row.path, region, exclude)
         vector = self.catalog.embedding(sound_id)
         if row.status == "failed":
             raise InvalidQueryError(
@@ -87,7 +91,7 @@ class ReferenceResolver:
                 f"(status: {row.status}).",
                 hint="Run `soundscout index` on its folder to embed it.",
             )
-        return Reference(vector, frozenset({row.id}))
+        return Reference(vector, frozenset(exclude))
 
     def by_path(self, path: str | Path, region: Region | None = None) -> Reference:
         """A file on disk; a catalogued, unchanged file reuses its stored vector.

@@ -332,6 +332,7 @@ class SearchService:
 
     def export(self, out_dir: Path) -> dict[str, int]:
         """Write ``embeddings.npy``, ``paths.json`` and ``index.faiss`` (row i = path i)."""
+        self._keeper.check_encoder()
         return export_vectors(self.catalog, self.encoder.version, out_dir)
 
 
