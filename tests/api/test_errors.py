@@ -139,7 +139,18 @@ def test_upload_route_refuses_query_parameters(client: httpx.Client, library: Li
     )
 
 
-@pytest.mark.parametrize("url", ["/api/health", "/api/stats", "/api/sounds/1", "/api/search?q=x"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/health",
+        "/api/stats",
+        "/api/sounds/1",
+        "/api/search?q=x",
+        "/",
+        "/docs",
+        "/static/app.js",
+    ],
+)
 def test_head_on_get_routes(client: httpx.Client, url: str) -> None:
     got = client.get(url)
     head = client.head(url)

@@ -76,7 +76,11 @@ def test_upload_over_the_duration_limit_is_413(client: httpx.Client) -> None:
     data = _wav(MAX_UPLOAD_SECONDS + 2, sr=4000)
     assert len(data) < MAX_UPLOAD_BYTES
     message = assert_error(_upload(client, data), 413, "payload_too_large")
-    assert "lasts 6 s" in message and "limit is 4 s" in message
+    assert "lasts 6.0 s" in message and "limit is 4 s" in message
+    # A region within the limit is all that is decoded: the same file is accepted.
+    assert _upload(client, data, {"k": "2", "start": "0.5", "end": "3"}).status_code == 200
+    assert_error(_upload(client, data, {"start": "0.5", "end": "5"}), 413, "payload_too_large")
+    assert_error(_upload(client, data, {"start": "0.5"}), 413, "payload_too_large")
 
 
 def test_upload_within_limits_passes(client: httpx.Client) -> None:

@@ -53,20 +53,20 @@ class BodyLimitMiddleware:
 
 
 class HeadAsGetMiddleware:
-    """Answer HEAD on the ``/api`` GET routes: the GET response's status and headers, no body.
+    """Answer HEAD on every GET route: the GET response's status and headers, no body.
 
-    The audio route handles HEAD itself (it skips reading the file).
+    The audio route and the static files handle HEAD themselves (without reading the file).
     """
 
-    def __init__(self, app: ASGIApp, prefix: str = "/api/") -> None:
-        self.app, self.prefix = app, prefix
+    def __init__(self, app: ASGIApp, own_head: tuple[str, ...] = ("/static/",)) -> None:
+        self.app, self.own_head = app, own_head
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if (
             scope["type"] != "http"
             or scope["method"] != "HEAD"
-            or not path.startswith(self.prefix)
+            or path.startswith(self.own_head)
             or path.endswith("/audio")
         ):
             await self.app(scope, receive, send)

@@ -124,14 +124,16 @@ class ReferenceResolver:
             )
         if not data:
             raise InvalidQueryError("The uploaded file is empty.")
-        info, waveform = decode_bytes(
-            data, self.encoder.sample_rate, max_seconds=limits.max_upload_seconds + 1
-        )
-        if info.duration > limits.max_upload_seconds:
+        limit = limits.max_upload_seconds
+        # A region that ends within the limit is all that gets decoded, however long the file.
+        bounded = region is not None and region.end is not None and region.end <= limit
+        stop = region.end if bounded and region is not None else limit + 1
+        info, waveform = decode_bytes(data, self.encoder.sample_rate, max_seconds=stop)
+        if not bounded and info.duration > limit:
             raise PayloadTooLargeError(
-                f"The upload lasts {info.duration:.0f} s; the limit is "
-                f"{limits.max_upload_seconds:.0f} s.",
-                hint="Upload a shorter region or raise server.max_upload_seconds.",
+                f"The upload lasts {info.duration:.1f} s; the limit is {limit:g} s.",
+                hint=f"Send start/end for a region that ends within the first {limit:g} s, "
+                "upload a shorter file, or raise server.max_upload_seconds.",
             )
         if region is not None:
             waveform = region.cut(waveform, self.encoder.sample_rate)
