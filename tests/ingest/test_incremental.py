@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from soundscout.errors import LibraryError
 from soundscout.search.service import SearchService
 from tests.audiogen import tone, write_audio, write_corrupt
 
@@ -194,3 +196,40 @@ def test_one_writer_at_a_time(indexed: SearchService, sound_folder: Path) -> Non
         assert search.returncode == 0  # readers are not blocked
     free = subprocess.run([exe, "-L", library, "rebuild"], env=env, capture_output=True, text=True)
     assert free.returncode == 0 and "vectors" in free.stdout
+
+
+def test_a_touched_file_keeps_its_embedding(indexed: SearchService, sound_folder: Path) -> None:
+    before = _embedded_at(indexed)
+    touched = next((sound_folder / "kicks").iterdir())
+    os.utime(touched, ns=(10**18, 10**18))  # new mtime, same bytes
+    report = indexed.index_folder(sound_folder, progress=False)
+    assert report.processed == 0 and report.changed == 0 and report.unchanged == len(before)
+    assert _embedded_at(indexed) == before
+    assert indexed.catalog.find_by_path(str(touched)).mtime_ns == 10**18
+    again = indexed.index_folder(sound_folder, progress=False)  # the new mtime was recorded
+    assert again.processed == 0 and again.unchanged == len(before)
+
+
+def test_an_emptied_folder_removes_nothing(indexed: SearchService, sound_folder: Path) -> None:
+    parked = sound_folder.parent / "parked"
+    sound_folder.rename(parked)
+    sound_folder.mkdir()  # what an unmounted drive's mount point looks like
+    with pytest.raises(LibraryError, match=r"No audio files in .* holds 12 sounds"):
+        indexed.index_folder(sound_folder, progress=False)
+    assert indexed.catalog.counts()["done"] == 12
+    sound_folder.rmdir()
+    parked.rename(sound_folder)
+    report = indexed.index_folder(sound_folder, progress=False)
+    assert report.processed == 0 and report.unchanged == 12
+
+
+def test_files_the_settings_no_longer_take_are_named(
+    indexed: SearchService, sound_folder: Path, settings_factory
+) -> None:
+    narrow = SearchService(settings_factory(**{"ingest.extensions": [".wav"]}))
+    try:
+        report = narrow.index_folder(sound_folder, progress=False)
+    finally:
+        narrow.close()
+    wavs = len(list(sound_folder.rglob("*.wav")))
+    assert 0 < wavs < 12 and report.deleted == 12 - wavs and report.excluded == 12 - wavs

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from soundscout.ingest.ray_engine import RayOptions
 from soundscout.ingest.runner import IngestReport
 
 console = Console()
+log = logging.getLogger(__name__)
 
 
 def index(
@@ -67,6 +69,10 @@ def index(
     ] = None,
 ) -> None:
     """Scan, decode, embed and catalogue a folder; incremental and safe to interrupt."""
+    ray_only = {"--address": address, "--actors": actors, "--actor-gpus": actor_gpus}
+    given = [name for name, value in ray_only.items() if value is not None]
+    if engine != "ray" and given:
+        log.warning("%s only apply with --engine ray; ignored here", ", ".join(given))
     service = state(ctx).service(
         **{
             "encoder.name": encoder,
@@ -92,6 +98,11 @@ def _print_report(report: IngestReport) -> None:
         f"in {report.seconds:.1f} s ({report.files_per_second:.1f} files/s)",
         highlight=False,
     )
+    if report.excluded:
+        console.print(
+            f"  {report.excluded} of the removed files are still on disk: the settings no "
+            "longer take them (ingest.extensions, ingest.follow_symlinks)"
+        )
     if report.reembedded:
         console.print(f"  re-embedded {report.reembedded} unchanged files for the new encoder")
     if report.resumed:
@@ -108,7 +119,10 @@ def _print_report(report: IngestReport) -> None:
             f"  [yellow]skipped[/] {escape(name)}: name is not valid UTF-8", highlight=False
         )
     if report.bad_names:
-        console.print(f"  {len(report.bad_names)} names to fix (rename them to index them).")
+        count = len(report.bad_names)
+        console.print(
+            f"  {count} {'name' if count == 1 else 'names'} to fix (rename to index them)."
+        )
     for path, reason in report.failures[:10]:
         console.print(f"  [red]failed[/] {escape(path)}: {escape(reason)}", highlight=False)
     if report.failed > 10:

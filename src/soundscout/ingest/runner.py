@@ -63,6 +63,7 @@ class IngestReport:
     unreadable: list[str] = field(default_factory=list)  # folders that could not be listed
     kept_unreadable: int = 0  # catalogued sounds under them, kept as they were
     reembedded: int = 0  # unchanged files embedded again for another encoder
+    excluded: int = 0  # removed though still on disk: ingest.extensions no longer takes them
     bad_names: list[str] = field(default_factory=list)  # not valid UTF-8: not catalogued
 
     @property
@@ -156,18 +157,33 @@ def _scan(catalog: Catalog, root: str, settings: IngestSettings, report: IngestR
     """Scan ``root``, record what changed in the catalog, count it in the report."""
     scan = scan_folder(Path(root), settings.extensions, settings.follow_symlinks)
     entries = scan.entries
+    known = catalog.fingerprints_under(root)
     plan = plan_scan(
-        catalog.fingerprints_under(root),
+        known,
         entries,
         settings.retry_failed,
         unreadable=scan.unreadable,
     )
     report.unreadable, report.bad_names = scan.unreadable, scan.bad_names
     report.kept_unreadable = plan.kept_unreadable
+    if not entries and plan.deleted:
+        # An emptied mount point looks like this; a deliberate removal uses `forget`.
+        raise LibraryError(
+            f"No audio files in {root}, but the library holds {len(plan.deleted)} sounds "
+            "from it: nothing was removed.",
+            hint="If it is on a drive that is not mounted, mount it and index again; if the "
+            f"sounds are gone for good, `soundscout forget {root}` drops them.",
+        )
+    deleted = set(plan.deleted)
+    report.excluded = sum(
+        1 for path, row in known.items() if row.id in deleted and os.path.isfile(path)
+    )
     # An unchanged folder keeps the catalog revision, so the saved index stays current and
-    # is not written again (1.5 GB at a million 768-d vectors).
-    if plan.new or plan.changed or plan.moved or plan.deleted:
-        catalog.apply_scan(root, plan.new, plan.changed, plan.moved, plan.deleted)
+    # is not written again (1.5 GB at a million 768-d vectors). A touched file is recorded
+    # like a move onto its own path: new mtime, same embedding.
+    if plan.new or plan.changed or plan.moved or plan.deleted or plan.touched:
+        moved = plan.moved + plan.touched
+        catalog.apply_scan(root, plan.new, plan.changed, moved, plan.deleted)
     _count_plan(report, len(entries), plan)
     log.info(
         "scanned %s: %d files (%d new, %d changed, %d moved, %d deleted, %d unchanged, "
@@ -194,7 +210,8 @@ def _count_plan(report: IngestReport, scanned: int, plan: ScanPlan) -> None:
     report.scanned = scanned
     report.new, report.changed = len(plan.new), len(plan.changed)
     report.moved, report.deleted = len(plan.moved), len(plan.deleted)
-    report.unchanged, report.skipped_failed = plan.unchanged, plan.failed_unchanged
+    report.unchanged = plan.unchanged + len(plan.touched)
+    report.skipped_failed = plan.failed_unchanged
     report.resumed = plan.resumed
 
 

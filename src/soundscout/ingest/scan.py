@@ -97,6 +97,9 @@ class ScanPlan:
     changed: list[tuple[int, FileEntry]] = field(default_factory=list)
     moved: list[tuple[int, FileEntry]] = field(default_factory=list)
     deleted: list[int] = field(default_factory=list)
+    # Same path and bytes, only the modification time differs (touched, copied over
+    # with the same content): the catalog takes the new mtime, the embedding stays.
+    touched: list[tuple[int, FileEntry]] = field(default_factory=list)
     unchanged: int = 0
     failed_unchanged: int = 0
     resumed: int = 0  # unchanged but still pending from an interrupted run
@@ -134,7 +137,12 @@ def plan_scan(
         if row is None:
             candidates.append(entry)
         elif (row.size, row.mtime_ns) != (entry.size, entry.mtime_ns):
-            plan.changed.append((row.id, entry))
+            if row.status == "done" and row.size == entry.size and _same_bytes(
+                entry, row, hash_file
+            ):
+                plan.touched.append((row.id, entry))
+            else:
+                plan.changed.append((row.id, entry))
         elif row.status == "failed" and not retry_failed:
             plan.failed_unchanged += 1
         elif row.status == "failed":
@@ -156,6 +164,15 @@ def plan_scan(
             plan.new.append(entry)
     plan.deleted = sorted(vanished)
     return plan
+
+
+def _same_bytes(entry: FileEntry, row: KnownRow, hash_file: Callable[[str], str]) -> bool:
+    if not row.content_hash:
+        return False
+    try:
+        return hash_file(entry.path) == row.content_hash
+    except OSError:
+        return False
 
 
 def _find_move(
