@@ -67,6 +67,34 @@ def test_hybrid_alpha_extremes_match_single_modes(indexed: SearchService) -> Non
     assert mid.mode == "hybrid" and mid.alpha == 0.5
 
 
+def _scores(service: SearchService, **query: object) -> dict[int, float]:
+    return {h.id: h.score for h in service.search(k=100, **query).hits}
+
+
+@pytest.mark.parametrize("kind", ["pads", "kicks", "hats"])
+def test_alpha_one_half_weighs_text_and_sound_alike(indexed: SearchService, kind: str) -> None:
+    """Sound-to-sound scores spread wider than text-to-sound ones; alpha 0.5 must still
+    follow both about equally (each correlates with the mix as much as the other)."""
+    ref = _id(indexed, kind)
+    by_sound = _scores(indexed, sound_id=ref)
+    by_text = _scores(indexed, text="a warm pad")
+    ids = sorted(by_sound)
+    sound, text = (np.array([scores[i] for i in ids]) for scores in (by_sound, by_text))
+    assert np.std(sound) > 2 * np.std(text)  # the two spreads differ: the case at hand
+
+    def follows(alpha: float) -> tuple[float, float]:
+        mix = _scores(indexed, sound_id=ref, text="a warm pad", alpha=alpha)
+        mixed = np.array([mix[i] for i in ids])
+        return np.corrcoef(mixed, sound)[0, 1], np.corrcoef(mixed, text)[0, 1]
+
+    with_sound, with_text = follows(0.5)
+    assert abs(with_sound - with_text) < 0.1, (with_sound, with_text)
+    with_sound, with_text = follows(0.8)
+    assert with_sound > with_text + 0.2
+    with_sound, with_text = follows(0.2)
+    assert with_text > with_sound + 0.2
+
+
 @pytest.mark.parametrize("alpha", [-0.01, 1.01, float("nan"), 3])
 def test_alpha_out_of_bounds_is_refused(indexed: SearchService, alpha: float) -> None:
     with pytest.raises(InvalidQueryError, match="alpha"):

@@ -280,6 +280,21 @@ class Catalog:
             yield ids, vectors
 
     @_locked
+    def sample_embeddings(self, encoder_version: str, n: int = 1024) -> np.ndarray:
+        """About ``n`` stored vectors spread evenly over the catalog ids (fewer in a small
+        library); (0, d) when there are none."""
+        top = self._conn.execute("SELECT max(id) FROM sounds").fetchone()[0] or 0
+        step = max(1, top // max(1, n))
+        rows = self._conn.execute(
+            "SELECT e.vector FROM sounds s JOIN embeddings e ON e.sound_id = s.id "
+            "WHERE s.status = 'done' AND s.encoder_version = ? AND s.id % ? = 0 LIMIT ?",
+            (encoder_version, step, n),
+        ).fetchall()
+        if not rows:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([np.frombuffer(r[0], dtype=np.float32) for r in rows])
+
+    @_locked
     def embedding(self, sound_id: int) -> np.ndarray | None:
         """The stored vector of one sound, or None."""
         row = self._conn.execute(

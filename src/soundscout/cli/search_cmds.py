@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -79,19 +78,12 @@ def search(
         )
     finally:
         service.close()
-    if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "mode": result.mode,
-                    "alpha": result.alpha,
-                    "took_ms": result.took_ms,
-                    "loading_ms": round(loading_s * 1000, 1),
-                    "results": [asdict(h) for h in result.hits],
-                },
-                indent=2,
-            )
-        )
+    if as_json:  # the API's response shape, plus the loading time
+        from soundscout.api.schemas import search_response
+
+        body = search_response(result).model_dump()
+        body["loading_ms"] = round(loading_s * 1000, 1)
+        typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
         return
     table = Table(
         title=f"{result.mode} search — {len(result.hits)} results in {result.took_ms:.0f} ms "
