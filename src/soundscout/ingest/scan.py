@@ -137,8 +137,10 @@ def plan_scan(
         if row is None:
             candidates.append(entry)
         elif (row.size, row.mtime_ns) != (entry.size, entry.mtime_ns):
-            if row.status == "done" and row.size == entry.size and _same_bytes(
-                entry, row, hash_file
+            if (
+                row.status == "done"
+                and row.size == entry.size
+                and _same_bytes(entry, row, hash_file)
             ):
                 plan.touched.append((row.id, entry))
             else:
