@@ -148,6 +148,9 @@ def test_filters(indexed: SearchService, sound_folder: Path, tmp_path: Path) -> 
     assert lo_rate and all(h.sample_rate <= 24000 for h in lo_rate)
     none = indexed.search(text="x", k=k, filters=Filters(folder="nowhere"))
     assert none.hits == []
+    listed = indexed.search(text="x", k=k, filters=Filters(formats=("flac, WAVE",))).hits
+    assert sorted(h.id for h in listed) == sorted(h.id for h in flac)  # a list, an alias
+    assert Filters(formats=("aif", "aifc", ".AIFF", "oga", "mp4")).formats == ("aiff", "ogg", "m4a")
     with pytest.raises(InvalidQueryError):
         Filters(min_duration=3, max_duration=1)
 

@@ -280,6 +280,15 @@ class Catalog:
             yield ids, vectors
 
     @_locked
+    def formats(self) -> list[str]:
+        """The formats of the indexed sounds, most common first."""
+        rows = self._conn.execute(
+            "SELECT format FROM sounds WHERE status = 'done' AND format IS NOT NULL "
+            "GROUP BY format ORDER BY count(*) DESC, format"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    @_locked
     def sample_embeddings(self, encoder_version: str, n: int = 1024) -> np.ndarray:
         """About ``n`` stored vectors spread evenly over the catalog ids (fewer in a small
         library); (0, d) when there are none."""

@@ -76,6 +76,8 @@ def search(
             k=k,
             filters=filters,
         )
+        if not result.hits and filters.active:
+            _explain_no_match(service, filters)
     finally:
         service.close()
     if as_json:  # the API's response shape, plus the loading time
@@ -85,31 +87,55 @@ def search(
         body["loading_ms"] = round(loading_s * 1000, 1)
         typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
         return
-    table = Table(
-        title=f"{result.mode} search — {len(result.hits)} results in {result.took_ms:.0f} ms "
-        f"(model and index loaded in {loading_s:.1f} s)",
-        title_justify="left",
+    count = len(result.hits)
+    title = (
+        f"{result.mode} search — {count} result{'' if count == 1 else 's'} in "
+        f"{result.took_ms:.0f} ms (model and index loaded in {loading_s:.1f} s)"
     )
-    for column, justify in (
-        ("#", "right"),
-        ("id", "right"),
-        ("score", "right"),
-        ("duration", "right"),
-        ("format", "left"),
-        ("path", "left"),
-    ):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for rank, hit in enumerate(result.hits, 1):
-        duration = f"{hit.duration:.2f} s" if hit.duration is not None else "?"
-        table.add_row(
+    columns = ("#", "id", "score", "duration", "format", "path")
+    rows = [
+        (
             str(rank),
             str(hit.id),
             f"{hit.score:.3f}",
-            duration,
+            f"{hit.duration:.2f} s" if hit.duration is not None else "?",
             hit.format or "?",
-            Text(_short(hit.path)),  # a path, never markup ("snare [soft].wav")
+            hit.path,
         )
+        for rank, hit in enumerate(result.hits, 1)
+    ]
+    if not console.is_terminal:  # piped: whole paths, one line per result, for grep and cut
+        typer.echo(f"# {title}")
+        for line in (columns, *rows):
+            typer.echo("\t".join(line))
+        return
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        justify = "left" if column in ("format", "path") else "right"
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*row[:-1], Text(_short(row[-1])))  # never markup ("snare [soft].wav")
     console.print(table)
+
+
+def _explain_no_match(service: SearchService, filters: Filters) -> None:
+    """Say why nothing passed the filters: what the library has to filter on."""
+    known = service.catalog.formats()
+    unknown = [f for f in filters.formats if f not in known]
+    if unknown:
+        log.warning(
+            "No indexed sound has the format %s; the library has: %s.",
+            ", ".join(unknown),
+            ", ".join(known) or "nothing yet",
+        )
+    elif filters.folder:
+        log.warning(
+            "Nothing indexed passes the filters. --folder takes a folder under an indexed "
+            "one (e.g. Drums/Kicks) or an absolute path; the indexed folders: %s.",
+            ", ".join(service.catalog.roots()) or "none",
+        )
+    else:
+        log.warning("Nothing indexed passes the filters; loosen them.")
 
 
 def _load(service: SearchService) -> float:

@@ -10,6 +10,10 @@ from soundscout.errors import InvalidQueryError
 MAX_FORMATS = 64
 
 
+#: Extensions and other names of the formats the catalog records (wav, aiff, m4a, ogg...).
+FORMAT_ALIASES = {"wave": "wav", "aif": "aiff", "aifc": "aiff", "mp4": "m4a", "oga": "ogg"}
+
+
 @dataclass(frozen=True)
 class Filters:
     """Restrictions on which sounds may be returned."""
@@ -24,8 +28,9 @@ class Filters:
     def __post_init__(self) -> None:
         _check_range("duration", self.min_duration, self.max_duration)
         _check_range("sample_rate", self.min_sample_rate, self.max_sample_rate)
-        cleaned = tuple(dict.fromkeys(f.strip().lower().lstrip(".") for f in self.formats if f))
-        cleaned = tuple(f for f in cleaned if f)
+        given = (part for f in self.formats if f for part in f.split(","))  # "mp3,ogg" too
+        names = (part.strip().lower().lstrip(".") for part in given)
+        cleaned = tuple(dict.fromkeys(FORMAT_ALIASES.get(n, n) for n in names if n))
         if len(cleaned) > MAX_FORMATS:
             raise InvalidQueryError(
                 f"At most {MAX_FORMATS} formats can be allowed at once (got {len(cleaned)})."
