@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -219,7 +220,7 @@ def test_a_copy_of_a_catalogued_sound_leaves_the_original_out(
 
 
 def test_a_deleted_folder_is_named_and_can_be_forgotten(
-    capsys, tmp_path: Path, bracket_library: tuple[Path, Path]
+    capsys, tmp_path: Path, bracket_library: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     library, folder = bracket_library
     other = tmp_path / "other pack"
@@ -231,6 +232,9 @@ def test_a_deleted_folder_is_named_and_can_be_forgotten(
     code, _, err = run(capsys, library, "index", str(other))
     flat = err.replace("\n", " ")
     assert code == 1 and "holds 2 sounds from it" in flat and "soundscout forget" in flat
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))  # asked, and declined
+    code, out, _ = run(capsys, library, "forget", str(other))
+    assert code == 0 and "Nothing was forgotten." in out
     code, out, _ = run(capsys, library, "forget", str(other), "--yes")
     assert code == 0 and "Dropped 2 sounds" in out
     code, out, _ = run(capsys, library, "status", "--json")

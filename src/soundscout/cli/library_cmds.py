@@ -145,7 +145,7 @@ def status(
     finally:
         service.close()
     if as_json:
-        stats["failures"] = [{"path": r.path, "reason": r.error} for r in failed]
+        stats["failures"] = [{"id": r.id, "path": r.path, "error": r.error} for r in failed]
         typer.echo(json.dumps(stats, indent=2))
         return
     sounds = stats["sounds"]
@@ -217,7 +217,8 @@ def forget(
             return
         question = f"Drop {count} sounds under {path} from the library (files are not touched)?"
         if not yes and not typer.confirm(question):
-            raise typer.Exit(1)
+            console.print("Nothing was forgotten.")
+            return
         dropped = service.forget_folder(path)
     finally:
         service.close()

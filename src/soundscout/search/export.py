@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import faiss
@@ -11,6 +12,12 @@ import numpy as np
 from soundscout.catalog.catalog import Catalog
 from soundscout.encoders.base import l2_normalize
 from soundscout.errors import EmptyLibraryError, LibraryError
+
+log = logging.getLogger(__name__)
+
+
+#: What an export writes; other files in the folder are left alone.
+EXPORT_FILES = ("embeddings.npy", "paths.json", "index.faiss")
 
 
 def export_vectors(catalog: Catalog, encoder_version: str, out_dir: Path) -> dict[str, int]:
@@ -23,8 +30,11 @@ def export_vectors(catalog: Catalog, encoder_version: str, out_dir: Path) -> dic
     except OSError as exc:
         raise LibraryError(
             f"Cannot export into {out_dir}: {exc.strerror or exc}.",
-            hint="Give a folder that can be created (or an empty existing one), not a file.",
+            hint="Give a folder that can be created or an existing folder, not a file.",
         ) from exc
+    earlier = [name for name in EXPORT_FILES if (out_dir / name).exists()]
+    if earlier:
+        log.info("replacing %s in %s", ", ".join(earlier), out_dir)
     ids = np.concatenate([p[0] for p in parts])
     vectors = l2_normalize(np.concatenate([p[1] for p in parts]))
     rows = catalog.get_many(ids)
