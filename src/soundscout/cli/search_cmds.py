@@ -143,7 +143,9 @@ def _load(service: SearchService) -> float:
     started = time.perf_counter()
     service.sync_index()
     service.encoder.encode_text("a sound")
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    log.debug("loaded the index and %s (both towers) in %.2f s", service.encoder.name, seconds)
+    return seconds
 
 
 def _short(path: str) -> str:
