@@ -66,7 +66,11 @@ def search(
             log.warning("--alpha weighs a text and a reference sound together; ignored here")
     service = state(ctx).service(require_library=True)
     try:
-        loading_s = _load(service) if (query or audio or sound_id is not None) else 0.0
+        loading_s = (
+            _load(service, with_text=bool(query and query.strip()))
+            if (query or audio or sound_id is not None)
+            else 0.0
+        )
         result = service.search(
             region=region,
             text=query,
@@ -138,13 +142,15 @@ def _explain_no_match(service: SearchService, filters: Filters) -> None:
         log.warning("Nothing indexed passes the filters; loosen them.")
 
 
-def _load(service: SearchService) -> float:
-    """Load the index and the encoder (both towers) before the query is timed; seconds."""
+def _load(service: SearchService, with_text: bool) -> float:
+    """Load the index and the encoder (the text tower only for a text query) before the
+    query is timed; seconds."""
     started = time.perf_counter()
     service.sync_index()
-    service.encoder.encode_text("a sound")
+    if with_text:
+        service.encoder.encode_text("a sound")
     seconds = time.perf_counter() - started
-    log.debug("loaded the index and %s (both towers) in %.2f s", service.encoder.name, seconds)
+    log.debug("loaded the index and %s in %.2f s", service.encoder.name, seconds)
     return seconds
 
 

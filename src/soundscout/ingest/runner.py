@@ -166,7 +166,11 @@ def _scan(catalog: Catalog, root: str, settings: IngestSettings, report: IngestR
     )
     report.unreadable, report.bad_names = scan.unreadable, scan.bad_names
     report.kept_unreadable = plan.kept_unreadable
-    if not entries and plan.deleted:
+    deleted = set(plan.deleted)
+    report.excluded = sum(
+        1 for path, row in known.items() if row.id in deleted and os.path.isfile(path)
+    )
+    if not entries and plan.deleted and not report.excluded:
         # An emptied mount point looks like this; a deliberate removal uses `forget`.
         raise LibraryError(
             f"No audio files in {root}, but the library holds {len(plan.deleted)} sounds "
@@ -174,10 +178,6 @@ def _scan(catalog: Catalog, root: str, settings: IngestSettings, report: IngestR
             hint="If it is on a drive that is not mounted, mount it and index again; if the "
             f"sounds are gone for good, `soundscout forget {root}` drops them.",
         )
-    deleted = set(plan.deleted)
-    report.excluded = sum(
-        1 for path, row in known.items() if row.id in deleted and os.path.isfile(path)
-    )
     # An unchanged folder keeps the catalog revision, so the saved index stays current and
     # is not written again (1.5 GB at a million 768-d vectors). A touched file is recorded
     # like a move onto its own path: new mtime, same embedding.
