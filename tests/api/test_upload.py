@@ -108,6 +108,8 @@ def test_a_cut_off_upload_says_so(client: httpx.Client, cut: int) -> None:
     )
     headers = {"content-type": "multipart/form-data; boundary=b"}
     assert client.post(URL, content=whole, headers=headers).status_code == 200
+    epilogue = whole + b"x" * 2000  # text after the closing boundary is allowed
+    assert client.post(URL, content=epilogue, headers=headers).status_code == 200
     message = assert_error(client.post(URL, content=whole[:cut], headers=headers), 422)
     assert "cut off" in message
 

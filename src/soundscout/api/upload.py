@@ -69,30 +69,32 @@ def _too_large(limit: int) -> PayloadTooLargeError:
     )
 
 
-class _Tail:
-    """The last bytes of a body, to tell a cut-off upload from one without a file."""
+class _Closing:
+    """Watches a streaming body for its closing ``--boundary--`` line (an epilogue may
+    follow it), to tell a cut-off upload from one without a file."""
 
-    def __init__(self, size: int = 1024) -> None:
-        self.size = size
-        self.data = b""
+    def __init__(self, boundary: bytes) -> None:
+        self.marker = b"--" + boundary + b"--"
+        self.seen = not boundary  # nothing to look for
+        self._carry = b""
 
     def add(self, chunk: bytes) -> None:
-        self.data = (self.data + chunk)[-self.size :]
-
-    def closes(self, boundary: bytes) -> bool:
-        """Whether the body ended with the closing ``--boundary--`` line."""
-        return b"--" + boundary + b"--" in self.data
+        if self.seen:
+            return
+        window = self._carry + chunk
+        self.seen = self.marker in window
+        self._carry = window[-(len(self.marker) - 1) :]
 
 
 async def _limited(
-    stream: AsyncIterator[bytes], limit: int, file_limit: int, tail: _Tail
+    stream: AsyncIterator[bytes], limit: int, file_limit: int, closing: _Closing
 ) -> AsyncGenerator[bytes, None]:
     seen = 0
     async for chunk in stream:
         seen += len(chunk)
         if seen > limit:
             raise _too_large(file_limit)
-        tail.add(chunk)
+        closing.add(chunk)
         yield chunk
 
 
@@ -114,16 +116,15 @@ async def read_upload(request: Request, max_bytes: int) -> Upload:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(max_bytes)
-    tail = _Tail()
-    stream = _limited(request.stream(), limit, max_bytes, tail)
+    closing = _Closing(_boundary(request.headers.get("content-type", "")))
+    stream = _limited(request.stream(), limit, max_bytes, closing)
     parser = MultiPartParser(request.headers, stream, max_files=1, max_fields=32)
     try:
         form = await parser.parse()
     except MultiPartException as exc:
         raise InvalidQueryError(f"Malformed upload: {exc.message}") from exc
     try:
-        boundary = _boundary(request.headers.get("content-type", ""))
-        if boundary and not tail.closes(boundary):
+        if not closing.seen:
             raise InvalidQueryError(
                 "The upload was cut off: the multipart body ends before its closing "
                 "boundary, so the file is incomplete.",

@@ -290,14 +290,13 @@ class Catalog:
 
     @_locked
     def sample_embeddings(self, encoder_version: str, n: int = 1024) -> np.ndarray:
-        """About ``n`` stored vectors spread evenly over the catalog ids (fewer in a small
-        library); (0, d) when there are none."""
-        top = self._conn.execute("SELECT max(id) FROM sounds").fetchone()[0] or 0
-        step = max(1, top // max(1, n))
+        """Up to ``n`` stored vectors in a fixed pseudo-random order of their ids (all of
+        them in a small library); (0, 0) when there are none."""
         rows = self._conn.execute(
-            "SELECT e.vector FROM sounds s JOIN embeddings e ON e.sound_id = s.id "
-            "WHERE s.status = 'done' AND s.encoder_version = ? AND s.id % ? = 0 LIMIT ?",
-            (encoder_version, step, n),
+            "SELECT e.vector FROM embeddings e WHERE e.sound_id IN ("
+            "SELECT id FROM sounds WHERE status = 'done' AND encoder_version = ? "
+            "ORDER BY (id * 2654435761) % 4294967296 LIMIT ?)",
+            (encoder_version, n),
         ).fetchall()
         if not rows:
             return np.zeros((0, 0), dtype=np.float32)

@@ -157,6 +157,7 @@ async function runSearch({ push = false, fromHistory = false } = {}) {
   document.body.classList.add("busy");
   try {
     const body = await api(request.url, { ...request.options, signal: controller.signal });
+    if (controller.signal.aborted) return; // superseded while its body was being read
     showResults(body, query);
   } catch (err) {
     if (err.name !== "AbortError") failSearch(err);
