@@ -58,6 +58,11 @@ class SearchSettings(_Section):
     default_k: int = Field(20, ge=1)
     max_k: int = Field(500, ge=1, le=100000)
     default_alpha: float = Field(0.5, ge=0.0, le=1.0)
+    match: Literal["both", "words", "sound"] = "both"
+    rank_constant: float = Field(60.0, gt=0)
+    sound_weight: float = Field(1.0, ge=0)
+    words_weight: float = Field(1.0, ge=0)
+    fusion_window: int = Field(100, ge=1, le=100000)
 
 
 class ServerSettings(_Section):

@@ -19,6 +19,11 @@ HIT_KEYS = {
     "sample_rate",
     "channels",
     "audio_url",
+    "relevance",
+    "band",
+    "category",
+    "subcategory",
+    "explain",
 }
 
 
@@ -34,7 +39,7 @@ def _folders(body: dict) -> list[str]:
 
 def test_text_search_shape_and_ranking(client: httpx.Client, library: Library) -> None:
     body = _search(client, q="punchy kick drum", k=5)
-    assert set(body) == {"mode", "alpha", "took_ms", "results"}
+    assert set(body) == {"mode", "match", "alpha", "took_ms", "notes", "results"}
     assert body["mode"] == "text" and body["alpha"] is None and body["took_ms"] >= 0
     hits = body["results"]
     assert len(hits) == 5

@@ -39,6 +39,7 @@ def test_openapi_lists_every_route(client: httpx.Client) -> None:
     assert set(paths) == {
         "/api/health",
         "/api/stats",
+        "/api/categories",
         "/api/search",
         "/api/search/audio",
         "/api/sounds/{sound_id}",

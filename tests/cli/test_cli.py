@@ -63,8 +63,9 @@ def test_index_search_status_export(env, capsys, tmp_path: Path, sound_folder: P
     code, out, _ = run(capsys, library, "search", "kick", "-k", "2")
     assert code == 0 and "text search" in out and "score" in out
     lines = out.splitlines()  # piped: a header and one tab-separated line per result
-    assert lines[1].split("\t") == ["#", "id", "score", "duration", "format", "path"]
-    assert len(lines) == 4 and all(Path(line.split("\t")[-1]).is_file() for line in lines[2:])
+    columns = ["#", "id", "match", "score", "duration", "format", "path", "why"]
+    assert lines[1].split("\t") == columns
+    assert len(lines) == 4 and all(Path(line.split("\t")[-2]).is_file() for line in lines[2:])
     code, out, err = run(capsys, library, "search", "kick", "--format", "xyz")
     assert code == 0 and "0 results" in out
     assert "No indexed sound has the format xyz; the library has: " in err

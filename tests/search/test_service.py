@@ -24,7 +24,7 @@ def _folders(hits) -> list[str]:
 
 
 def test_text_search_returns_k_ranked_hits(indexed: SearchService) -> None:
-    result = indexed.search(text="deep bass kick", k=5)
+    result = indexed.search(text="deep bass kick", k=5, match="sound")
     assert result.mode == "text" and len(result.hits) == 5
     scores = [h.score for h in result.hits]
     assert scores == sorted(scores, reverse=True)
@@ -68,7 +68,7 @@ def test_hybrid_alpha_extremes_match_single_modes(indexed: SearchService) -> Non
 
 
 def _scores(service: SearchService, **query: object) -> dict[int, float]:
-    return {h.id: h.score for h in service.search(k=100, **query).hits}
+    return {h.id: h.score for h in service.search(k=100, match="sound", **query).hits}
 
 
 @pytest.mark.parametrize("kind", ["pads", "kicks", "hats"])

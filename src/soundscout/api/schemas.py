@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from soundscout.catalog.catalog import SoundRow
-from soundscout.search.query import Filters, SearchHit
+from soundscout.search.query import Explanation, Filters, SearchHit
 from soundscout.search.service import SearchResult
 
 #: Largest SQLite integer: bigger ids are refused as invalid instead of overflowing.
 MAX_SOUND_ID = 2**63 - 1
 #: Far above any real rate; keeps filter values inside SQLite's integers.
 MAX_SAMPLE_RATE = 100_000_000
+
+
+MatchMode = Literal["both", "words", "sound"]
+MATCH_DESCRIPTION = (
+    "How the text is searched: both (the sound and the words files carry, fused), words "
+    "(names, folders, tags, UCS category) or sound; default search.match."
+)
 
 
 class _Strict(BaseModel):
@@ -34,6 +41,11 @@ class FiltersIn(_Strict):
     )
     min_sample_rate: int | None = Field(None, ge=0, le=MAX_SAMPLE_RATE)
     max_sample_rate: int | None = Field(None, ge=0, le=MAX_SAMPLE_RATE)
+    category: str | None = Field(
+        None,
+        max_length=200,
+        description='A UCS category ("DOORS"), category-subcategory ("DOORS-WOOD") or CatID.',
+    )
 
     def to_filters(self) -> Filters:
         """The core query object."""
@@ -44,6 +56,7 @@ class FiltersIn(_Strict):
             self.folder,
             self.min_sample_rate,
             self.max_sample_rate,
+            self.category,
         )
 
 
@@ -51,6 +64,7 @@ class SearchRequest(_Strict):
     """A text, audio (by catalogued id) or hybrid query."""
 
     text: str | None = Field(None, max_length=2000, description="A description of the sound.")
+    match: MatchMode | None = Field(None, description=MATCH_DESCRIPTION)
     sound_id: int | None = Field(
         None, ge=1, le=MAX_SOUND_ID, description="A catalogued reference sound."
     )
@@ -65,6 +79,29 @@ class SearchRequest(_Strict):
     filters: FiltersIn | None = None
 
 
+class WordMatchOut(BaseModel):
+    """Query words found in one field of a sound's words."""
+
+    field: str = Field(
+        description="name, title, description, keywords, category, folders or other."
+    )
+    words: list[str]
+
+
+class ExplanationOut(BaseModel):
+    """Why a result is there: each signal's score and place, and the words matched."""
+
+    sound_score: float | None = Field(description="Cosine of the sound to the query.")
+    sound_rank: int | None = Field(description="Place in the sound list (null: not in it).")
+    words_score: float | None = Field(description="BM25 of the words (higher is better).")
+    words_rank: int | None = Field(description="Place in the words list (null: not in it).")
+    coverage: float | None = Field(description="Share of the query's words found.")
+    sound_z: float | None = Field(
+        description="Sound score in standard deviations above the library's."
+    )
+    matches: list[WordMatchOut]
+
+
 class SearchHitOut(BaseModel):
     """One result."""
 
@@ -72,21 +109,44 @@ class SearchHitOut(BaseModel):
     path: str
     name: str
     folder: str
-    score: float
+    score: float = Field(description="Ordering score (cosine, BM25 or fused; see docs).")
+    relevance: float | None = Field(
+        None, description="Calibrated 0..1 chance of a match (text queries)."
+    )
+    band: str | None = Field(None, description='"strong", "fair" or "weak".')
     duration: float | None
     format: str | None
     sample_rate: int | None
     channels: int | None
+    category: str | None = Field(None, description="UCS category, when known.")
+    subcategory: str | None = Field(None, description="UCS subcategory, when known.")
     audio_url: str
+    explain: ExplanationOut | None = None
 
 
 class SearchResponse(BaseModel):
     """Results plus how the query was run."""
 
     mode: str = Field(description='"text", "audio" or "hybrid".')
+    match: str = Field(description='How the text was searched: "both", "words" or "sound".')
     alpha: float | None
     took_ms: float
+    notes: list[str] = Field(description="What to know about this answer (e.g. no strong match).")
     results: list[SearchHitOut]
+
+
+class CategoryOut(BaseModel):
+    """A UCS category and subcategory present in the library."""
+
+    category: str
+    subcategory: str
+    count: int
+
+
+class CategoriesOut(BaseModel):
+    """The UCS categories of the library's sounds, with counts."""
+
+    categories: list[CategoryOut]
 
 
 class SoundOut(BaseModel):
@@ -103,6 +163,15 @@ class SoundOut(BaseModel):
     status: str
     error: str | None
     audio_url: str
+    category: str | None = None
+    subcategory: str | None = None
+    catid: str | None = None
+    tags: dict[str, str] = Field(
+        default_factory=dict, description="Fields read from the file (BWF, iXML, ID3...)."
+    )
+    tag_warnings: list[str] = Field(
+        default_factory=list, description="Fields that were skipped, with the reason."
+    )
 
 
 class PeaksOut(BaseModel):
@@ -175,6 +244,23 @@ def folder_of(path: str, roots: Sequence[str]) -> str:
     return posixpath.basename(parent)
 
 
+def _round(value: float | None, digits: int = 6) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def explanation_out(explain: Explanation) -> ExplanationOut:
+    """Response form of a hit's explanation."""
+    return ExplanationOut(
+        sound_score=_round(explain.sound_score),
+        sound_rank=explain.sound_rank,
+        words_score=_round(explain.words_score),
+        words_rank=explain.words_rank,
+        coverage=_round(explain.coverage, 4),
+        sound_z=_round(explain.sound_z, 3),
+        matches=[WordMatchOut(field=m.field, words=list(m.words)) for m in explain.matches],
+    )
+
+
 def hit_out(hit: SearchHit) -> SearchHitOut:
     """Response form of a search hit."""
     return SearchHitOut(
@@ -183,11 +269,16 @@ def hit_out(hit: SearchHit) -> SearchHitOut:
         name=posixpath.basename(hit.path),
         folder=folder_of(hit.path, [hit.root]),
         score=round(hit.score, 6),
+        relevance=hit.relevance,
+        band=hit.band,
         duration=hit.duration,
         format=hit.format,
         sample_rate=hit.sample_rate,
         channels=hit.channels,
+        category=hit.category,
+        subcategory=hit.subcategory,
         audio_url=audio_url(hit.id),
+        explain=explanation_out(hit.explain) if hit.explain is not None else None,
     )
 
 
@@ -195,14 +286,18 @@ def search_response(result: SearchResult) -> SearchResponse:
     """Response form of a search result."""
     return SearchResponse(
         mode=result.mode,
+        match=result.match,
         alpha=result.alpha,
         took_ms=round(result.took_ms, 2),
+        notes=list(result.notes),
         results=[hit_out(h) for h in result.hits],
     )
 
 
-def sound_out(row: SoundRow) -> SoundOut:
-    """Response form of a catalog row."""
+def sound_out(
+    row: SoundRow, tags: dict[str, str] | None = None, warnings: list[str] | None = None
+) -> SoundOut:
+    """Response form of a catalog row (with the tags read from its file, when given)."""
     return SoundOut(
         id=row.id,
         path=row.path,
@@ -215,4 +310,9 @@ def sound_out(row: SoundRow) -> SoundOut:
         status=row.status,
         error=row.error,
         audio_url=audio_url(row.id),
+        category=row.ucs_category,
+        subcategory=row.ucs_subcategory,
+        catid=row.ucs_catid,
+        tags=tags or {},
+        tag_warnings=warnings or [],
     )

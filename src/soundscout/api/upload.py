@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from soundscout.api.schemas import MAX_SAMPLE_RATE, FiltersIn
+from soundscout.api.schemas import MAX_SAMPLE_RATE, FiltersIn, MatchMode
 from soundscout.errors import InvalidQueryError, PayloadTooLargeError
 
 #: Room for the multipart boundaries and the small form fields around the file.
@@ -40,6 +40,7 @@ class UploadQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str | None = Field(None, max_length=2000)
+    match: MatchMode | None = None
     alpha: float | None = Field(None, ge=0, le=1)
     k: int | None = Field(None, ge=1)
     start: float | None = Field(None, ge=0, le=1e7)
@@ -50,6 +51,7 @@ class UploadQuery(BaseModel):
     folder: str | None = None
     min_sample_rate: int | None = Field(None, ge=0, le=MAX_SAMPLE_RATE)
     max_sample_rate: int | None = Field(None, ge=0, le=MAX_SAMPLE_RATE)
+    category: str | None = Field(None, max_length=200)
 
     def filters(self) -> FiltersIn:
         """The filter fields as the shared filter schema."""
@@ -60,6 +62,7 @@ class UploadQuery(BaseModel):
             folder=self.folder,
             min_sample_rate=self.min_sample_rate,
             max_sample_rate=self.max_sample_rate,
+            category=self.category,
         )
 
 

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from soundscout.catalog import words
 from soundscout.catalog.db import connect
 from soundscout.errors import LibraryError
 from soundscout.search.query import Filters
@@ -49,6 +50,9 @@ class SoundRow:
     error: str | None
     encoder_version: str | None
     embedded_at: float | None
+    ucs_catid: str | None = None
+    ucs_category: str | None = None
+    ucs_subcategory: str | None = None
 
 
 class Fingerprint(NamedTuple):
@@ -73,6 +77,8 @@ class Outcome:
     format: str | None = None
     vector: np.ndarray | None = None
     error: str | None = None
+    tags: dict[str, str] | None = None  # embedded tags read from the file; None: not read
+    tag_warnings: tuple[str, ...] = ()
 
 
 _ROW_COLUMNS = ", ".join(SoundRow.__dataclass_fields__)
@@ -311,6 +317,21 @@ class Catalog:
         return np.frombuffer(row[0], dtype=np.float32).copy() if row else None
 
     @_locked
+    def embeddings(self, ids: Iterable[int]) -> dict[int, np.ndarray]:
+        """Stored vectors by sound id (ids without one are left out)."""
+        ids = [int(i) for i in ids]
+        out: dict[int, np.ndarray] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._conn.execute(
+                f"SELECT sound_id, vector FROM embeddings WHERE sound_id IN "
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            out.update((r[0], np.frombuffer(r[1], dtype=np.float32)) for r in rows)
+        return out
+
+    @_locked
     def changes_since(self, revision: int) -> tuple[np.ndarray, np.ndarray]:
         """(ids changed after ``revision``, ids removed after it), for incremental index sync."""
         changed = [
@@ -325,25 +346,33 @@ class Catalog:
     @_locked
     def filter_ids(self, filters: Filters) -> np.ndarray:
         """Ids of done sounds that pass the filters."""
+        where, params = self.filter_clause(filters)
+        rows = self.query(f"SELECT id FROM sounds WHERE {where}", params)
+        return np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64)
+
+    def filter_clause(self, filters: Filters) -> tuple[str, list[object]]:
+        """The SQL condition on ``sounds`` (and its parameters) of done sounds passing the
+        filters, for this query and for the lexical index's."""
         # With a folder, "+status" keeps the planner on the path index (a few prefix
         # ranges) instead of walking every done sound by the status index.
-        sql = [f"SELECT id FROM sounds WHERE {'+' if filters.folder else ''}status = 'done'"]
+        sql = [f"{'+' if filters.folder else ''}status = 'done'"]
         params: list[object] = []
-        if filters.min_duration is not None:
-            sql.append("AND duration >= ?")
-            params.append(filters.min_duration)
-        if filters.max_duration is not None:
-            sql.append("AND duration <= ?")
-            params.append(filters.max_duration)
-        if filters.min_sample_rate is not None:
-            sql.append("AND sample_rate >= ?")
-            params.append(filters.min_sample_rate)
-        if filters.max_sample_rate is not None:
-            sql.append("AND sample_rate <= ?")
-            params.append(filters.max_sample_rate)
+        for column, op, value in (
+            ("duration", ">=", filters.min_duration),
+            ("duration", "<=", filters.max_duration),
+            ("sample_rate", ">=", filters.min_sample_rate),
+            ("sample_rate", "<=", filters.max_sample_rate),
+        ):
+            if value is not None:
+                sql.append(f"AND {column} {op} ?")
+                params.append(value)
         if filters.formats:
             sql.append(f"AND format IN ({','.join('?' * len(filters.formats))})")
             params.extend(filters.formats)
+        if filters.category:
+            catids = filters.catids
+            sql.append(f"AND ucs_catid IN ({','.join('?' * len(catids))})")
+            params.extend(catids)
         if filters.folder:
             prefixes = _folder_prefixes(filters.folder, self.roots())
             ranges = " OR ".join(
@@ -352,11 +381,15 @@ class Catalog:
             sql.append(f"AND ({ranges})")
             for prefix in prefixes:
                 params.extend([prefix, prefix[:-1] + "0"])  # "0" sorts right after "/"
+        return " ".join(sql), params
+
+    @_locked
+    def query(self, sql: str, params: Iterable[object] = ()) -> list[tuple[object, ...]]:
+        """Rows of a read-only query as plain tuples (for the search modules' own SQL)."""
         conn = self._conn
         conn.row_factory = None
         try:
-            rows = conn.execute(" ".join(sql), params)
-            return np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64)
+            return conn.execute(sql, list(params)).fetchall()
         finally:
             conn.row_factory = sqlite3.Row
 
@@ -393,9 +426,12 @@ class Catalog:
                 "rev = ? WHERE id = ?",
                 [(f.path, root, f.size, f.mtime_ns, now, rev, sid) for sid, f in moved],
             )
+            words.drop_words(conn, (sid for sid, _ in changed))
+            words.refresh_words(conn, (sid for sid, _ in moved))
             self._delete(conn, deleted, rev)
 
     def _delete(self, conn: sqlite3.Connection, ids: list[int], rev: int) -> None:
+        words.drop_words(conn, ids)
         conn.executemany("DELETE FROM embeddings WHERE sound_id = ?", [(i,) for i in ids])
         conn.executemany("DELETE FROM sounds WHERE id = ?", [(i,) for i in ids])
         conn.executemany(
@@ -428,6 +464,8 @@ class Catalog:
                         "INSERT OR REPLACE INTO embeddings (sound_id, vector) VALUES (?, ?)",
                         (o.sound_id, np.asarray(o.vector, dtype=np.float32).tobytes()),
                     )
+                    if o.tags is not None:
+                        words.write_words(conn, o.sound_id, o.tags, o.tag_warnings)
                 else:
                     conn.execute(
                         "UPDATE sounds SET content_hash = COALESCE(?, content_hash), "
@@ -436,7 +474,38 @@ class Catalog:
                         (*meta, o.error or "unknown error", now, rev, o.sound_id),
                     )
                     conn.execute("DELETE FROM embeddings WHERE sound_id = ?", (o.sound_id,))
+                    words.drop_words(conn, [o.sound_id])
             return rev
+
+    # -- words ---------------------------------------------------------------------
+    @_locked
+    def words_pending(self, root: str | None = None) -> list[tuple[int, str]]:
+        """(id, path) of indexed sounds whose words still need reading."""
+        return words.words_pending(self._conn, root)
+
+    @_locked
+    def commit_words(self, items: list[tuple[int, dict[str, str], tuple[str, ...]]]) -> None:
+        """Store (id, tags, warnings) read for sounds already indexed, in one transaction.
+
+        Words do not change vectors, so the revision (and the saved index) stays as it is.
+        """
+        with self.transaction() as conn:
+            for sound_id, tags, warnings in items:
+                words.write_words(conn, sound_id, tags, warnings)
+
+    @_locked
+    def tags(self, sound_id: int) -> tuple[dict[str, str], list[str]]:
+        """The raw tags read from a sound's file, and the warnings of what was skipped."""
+        return words.stored_tags(self._conn, sound_id)
+
+    @_locked
+    def category_counts(self) -> list[tuple[str, str, int]]:
+        """(category, subcategory, indexed sounds) of every UCS category present."""
+        rows = self._conn.execute(
+            "SELECT ucs_category, ucs_subcategory, COUNT(*) FROM sounds WHERE status = 'done' "
+            "AND ucs_catid IS NOT NULL GROUP BY ucs_catid ORDER BY 1, 2"
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
 
     @_locked
     def integrity_ok(self) -> bool:

@@ -105,6 +105,11 @@ def _print_report(report: IngestReport) -> None:
         )
     if report.reembedded:
         console.print(f"  re-embedded {report.reembedded} unchanged files for the new encoder")
+    if report.words_read:
+        console.print(
+            f"  read the names and tags of {report.words_read} sounds indexed before "
+            "(no audio embedded again)"
+        )
     if report.resumed:
         console.print(f"  resumed {report.resumed} files left pending by an interrupted run")
     for folder in report.unreadable[:10]:

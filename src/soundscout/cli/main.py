@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from soundscout import __version__
-from soundscout.cli import library_cmds, search_cmds, server_cmds
+from soundscout.cli import library_cmds, search_cmds, server_cmds, sound_cmds
 from soundscout.cli.config_cmds import app as config_app
 from soundscout.cli.context import CliState
 from soundscout.errors import SoundscoutError
@@ -27,6 +27,7 @@ app = typer.Typer(
 app.add_typer(config_app, name="config")
 library_cmds.register(app)
 search_cmds.register(app)
+sound_cmds.register(app)
 server_cmds.register(app)
 
 try:

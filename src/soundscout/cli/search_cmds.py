@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from soundscout.cli.context import state
-from soundscout.search.query import Filters, check_alpha
+from soundscout.search.query import Filters, SearchHit, check_alpha, check_match
 from soundscout.search.reference import Region
 from soundscout.search.service import SearchService
 
@@ -50,14 +50,33 @@ def search(
         typer.Option("--format", help="Only these formats (repeatable): wav, flac, mp3..."),
     ] = None,
     folder: Annotated[str | None, typer.Option(help="Only under this folder.")] = None,
+    category: Annotated[
+        str | None,
+        typer.Option(help="Only this UCS category (DOORS), category-sub (DOORS-WOOD) or CatID."),
+    ] = None,
+    match: Annotated[
+        str | None,
+        typer.Option(
+            help="How the text is searched: both (sound and words), words (names, folders, "
+            "tags, UCS) or sound. Default: search.match (both)."
+        ),
+    ] = None,
     min_sample_rate: Annotated[int | None, typer.Option(help="Lowest sample rate, Hz.")] = None,
     max_sample_rate: Annotated[int | None, typer.Option(help="Highest sample rate, Hz.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Search by text, by a reference sound, or both (hybrid)."""
     filters = Filters(
-        min_duration, max_duration, tuple(fmt or ()), folder, min_sample_rate, max_sample_rate
+        min_duration,
+        max_duration,
+        tuple(fmt or ()),
+        folder,
+        min_sample_rate,
+        max_sample_rate,
+        category,
     )
+    if match is not None:
+        check_match(match)
     region = Region(start or 0.0, end) if start is not None or end is not None else None
     hybrid = bool(query and query.strip()) and (audio is not None or sound_id is not None)
     if alpha is not None:
@@ -67,7 +86,7 @@ def search(
     service = state(ctx).service(require_library=True)
     try:
         loading_s = (
-            _load(service, with_text=bool(query and query.strip()))
+            _load(service, with_text=bool(query and query.strip()) and match != "words")
             if (query or audio or sound_id is not None)
             else 0.0
         )
@@ -79,6 +98,7 @@ def search(
             alpha=alpha,
             k=k,
             filters=filters,
+            match=match,
         )
         if not result.hits and filters.active:
             _explain_no_match(service, filters)
@@ -91,20 +111,25 @@ def search(
         body["loading_ms"] = round(loading_s * 1000, 1)
         typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
         return
+    for note in result.notes:
+        log.warning("%s", note)
     count = len(result.hits)
+    how = f"{result.mode} search" + (f" ({result.match})" if result.mode != "audio" else "")
     title = (
-        f"{result.mode} search — {count} result{'' if count == 1 else 's'} in "
+        f"{how} — {count} result{'' if count == 1 else 's'} in "
         f"{result.took_ms:.0f} ms (model and index loaded in {loading_s:.1f} s)"
     )
-    columns = ("#", "id", "score", "duration", "format", "path")
+    columns = ("#", "id", "match", "score", "duration", "format", "path", "why")
     rows = [
         (
             str(rank),
             str(hit.id),
+            _relevance(hit),
             f"{hit.score:.3f}",
             f"{hit.duration:.2f} s" if hit.duration is not None else "?",
             hit.format or "?",
             hit.path,
+            _why(hit),
         )
         for rank, hit in enumerate(result.hits, 1)
     ]
@@ -115,11 +140,35 @@ def search(
         return
     table = Table(title=title, title_justify="left")
     for column in columns:
-        justify = "left" if column in ("format", "path") else "right"
+        justify = "left" if column in ("format", "path", "why", "match") else "right"
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for row in rows:
-        table.add_row(*row[:-1], Text(_short(row[-1])))  # never markup ("snare [soft].wav")
+        # never markup ("snare [soft].wav")
+        table.add_row(*row[:-2], Text(_short(row[-2])), Text(row[-1], style="dim"))
     console.print(table)
+
+
+def _relevance(hit: SearchHit) -> str:
+    """ "strong 0.82" for a text query's hit, "-" where no relevance is given."""
+    return "-" if hit.relevance is None else f"{hit.band} {hit.relevance:.2f}"
+
+
+def _why(hit: SearchHit) -> str:
+    """Matched words by field, the UCS category and each list's rank, in a few words."""
+    explain = hit.explain
+    parts = []
+    if explain is not None:
+        parts += [f"{m.field}: {' '.join(m.words)}" for m in explain.matches]
+    if hit.category:
+        parts.append(f"[{hit.category}/{hit.subcategory}]")
+    if explain is not None:
+        ranks = [
+            f"{name} #{rank}"
+            for name, rank in (("sound", explain.sound_rank), ("words", explain.words_rank))
+            if rank is not None
+        ]
+        parts.append(", ".join(ranks))
+    return "; ".join(p for p in parts if p)
 
 
 def _explain_no_match(service: SearchService, filters: Filters) -> None:

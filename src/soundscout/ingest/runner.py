@@ -32,7 +32,13 @@ from soundscout.config import IngestSettings
 from soundscout.encoders.base import Encoder
 from soundscout.errors import LibraryError
 from soundscout.ingest.scan import ScanPlan, plan_scan, scan_folder
-from soundscout.ingest.stages import Decoded, decode_stage, embed_stage, failed_outcome
+from soundscout.ingest.stages import (
+    Decoded,
+    decode_stage,
+    embed_stage,
+    failed_outcome,
+    read_words_stage,
+)
 
 if TYPE_CHECKING:  # the Ray engine is imported only when asked for
     from soundscout.ingest.ray_engine import RayOptions
@@ -65,6 +71,7 @@ class IngestReport:
     reembedded: int = 0  # unchanged files embedded again for another encoder
     excluded: int = 0  # removed though still on disk: ingest.extensions no longer takes them
     bad_names: list[str] = field(default_factory=list)  # not valid UTF-8: not catalogued
+    words_read: int = 0  # indexed sounds whose names and tags were read without re-embedding
 
     @property
     def processed(self) -> int:
@@ -129,6 +136,7 @@ def run_ingest(
                 _drain(RayJob(encoder, settings, batch_size, ray).outcomes(pending), sink)
             else:
                 _Processor(encoder, settings, batch_size, sink).run(pending)
+    _read_missing_words(catalog, root_str, settings.commit_every, report, progress)
     report.seconds = time.perf_counter() - started
     log.info(
         "ingest finished: %d ok, %d failed, %d unchanged, %d skipped (failed before) in %.1f s",
@@ -139,6 +147,23 @@ def run_ingest(
         report.seconds,
     )
     return report
+
+
+def _read_missing_words(
+    catalog: Catalog, root: str, commit_every: int, report: IngestReport, progress: bool
+) -> None:
+    """Read the words of indexed sounds that have none yet (a library indexed before words
+    were read, a Ray run), committing in batches: no audio is decoded or embedded again."""
+    todo = catalog.words_pending(root)
+    if not todo:
+        return
+    log.info("reading names and tags of %d indexed sounds (no re-embedding)", len(todo))
+    with tqdm(total=len(todo), unit="file", desc="reading tags", disable=not progress) as bar:
+        for start in range(0, len(todo), commit_every):
+            batch = [read_words_stage(i, path) for i, path in todo[start : start + commit_every]]
+            catalog.commit_words(batch)
+            bar.update(len(batch))
+    report.words_read = len(todo)
 
 
 def _check_engine(engine: str) -> None:

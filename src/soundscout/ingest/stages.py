@@ -15,6 +15,7 @@ from soundscout.catalog.catalog import Outcome
 from soundscout.encoders.base import Encoder
 from soundscout.errors import DecodeError
 from soundscout.ingest.scan import content_hash
+from soundscout.metadata.read import read_embedded
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ class Decoded:
     waveform: np.ndarray | None = None
     error: str | None = None
     rate: int = 1  # sample rate of the waveform
+    tags: dict[str, str] | None = None  # words the file carries (BWF, iXML, ID3, ...)
+    tag_warnings: tuple[str, ...] = ()
 
     @property
     def seconds(self) -> float:
@@ -52,6 +55,8 @@ def decode_stage(sound_id: int, path: str, sample_rate: int, max_seconds: float 
     except OSError as exc:
         item.error = _os_error_reason(exc)
         return item
+    embedded = read_embedded(path)  # never raises; a bad field is a warning
+    item.tags, item.tag_warnings = dict(embedded.fields), tuple(embedded.warnings)
     try:
         item.info, item.waveform = decode_file(path, sample_rate, max_seconds=max_seconds)
     except DecodeError as exc:
@@ -143,5 +148,19 @@ def embed_stage(encoder: Encoder, items: list[Decoded], batch_size: int) -> list
         if not np.all(np.isfinite(vector)):
             outcomes.append(failed_outcome(item, "encoder produced a non-finite vector"))
         else:
-            outcomes.append(Outcome(item.sound_id, vector=vector, **_metadata(item)))  # type: ignore[arg-type]
+            outcomes.append(
+                Outcome(
+                    item.sound_id,
+                    vector=vector,
+                    tags=item.tags,
+                    tag_warnings=item.tag_warnings,
+                    **_metadata(item),  # type: ignore[arg-type]
+                )
+            )
     return outcomes
+
+
+def read_words_stage(sound_id: int, path: str) -> tuple[int, dict[str, str], tuple[str, ...]]:
+    """Read the tags of a file already embedded (a library from before words were read)."""
+    embedded = read_embedded(path)
+    return sound_id, dict(embedded.fields), tuple(embedded.warnings)

@@ -24,6 +24,7 @@ class Filters:
     folder: str | None = None
     min_sample_rate: int | None = None
     max_sample_rate: int | None = None
+    category: str | None = None  # a UCS category, "Category-SubCategory" or CatID
 
     def __post_init__(self) -> None:
         _check_range("duration", self.min_duration, self.max_duration)
@@ -38,6 +39,24 @@ class Filters:
         object.__setattr__(self, "formats", cleaned)
         if self.folder is not None and not self.folder.strip().strip("/"):
             object.__setattr__(self, "folder", None)  # "" or "/": the whole library
+        if self.category is not None and not self.category.strip():
+            object.__setattr__(self, "category", None)
+
+    @property
+    def catids(self) -> tuple[str, ...]:
+        """The UCS CatIDs the category filter stands for (empty when there is none)."""
+        if self.category is None:
+            return ()
+        from soundscout.metadata.ucs import find_category
+
+        found = find_category(self.category.strip())
+        if not found:
+            raise InvalidQueryError(
+                f"Unknown UCS category {self.category!r}.",
+                hint="Give a UCS category (DOORS), a category and subcategory (DOORS-WOOD) "
+                "or a CatID (DOORWood); `soundscout categories` lists the library's.",
+            )
+        return tuple(entry.catid for entry in found)
 
     @property
     def active(self) -> bool:
@@ -51,6 +70,7 @@ class Filters:
                 self.folder,
                 self.min_sample_rate,
                 self.max_sample_rate,
+                self.category,
             )
         )
 
@@ -61,6 +81,27 @@ def _check_range(name: str, low: float | None, high: float | None) -> None:
             raise InvalidQueryError(f"{label}_{name} must not be negative (got {value}).")
     if low is not None and high is not None and low > high:
         raise InvalidQueryError(f"min_{name} ({low}) is larger than max_{name} ({high}).")
+
+
+@dataclass(frozen=True)
+class WordMatch:
+    """Words of a query found in one field of a sound."""
+
+    field: str
+    words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a result is where it is: each signal's score and rank, and the words matched."""
+
+    sound_score: float | None = None  # cosine of the sound to the query vector
+    sound_rank: int | None = None  # place in the sound list (None: not in its window)
+    words_score: float | None = None  # BM25, higher is better
+    words_rank: int | None = None
+    matches: tuple[WordMatch, ...] = ()
+    coverage: float | None = None  # share of the query's words the sound's words hold
+    sound_z: float | None = None  # sound score in standard deviations above the library's
 
 
 @dataclass(frozen=True)
@@ -75,6 +116,11 @@ class SearchHit:
     format: str | None
     sample_rate: int | None
     channels: int | None
+    category: str | None = None  # UCS category and subcategory, when known
+    subcategory: str | None = None
+    relevance: float | None = None  # calibrated 0..1 (see search/relevance.py)
+    band: str | None = None  # "strong", "fair" or "weak"
+    explain: Explanation | None = None
 
 
 def valid_id(sound_id: object) -> bool:
@@ -97,3 +143,17 @@ def check_k(k: int, max_k: int) -> int:
     if not isinstance(k, int) or isinstance(k, bool) or k < 1 or k > max_k:
         raise InvalidQueryError(f"k must be an integer between 1 and {max_k} (got {k}).")
     return k
+
+
+#: How a text query can be searched.
+MATCH_MODES = ("both", "words", "sound")
+
+
+def check_match(match: str) -> str:
+    """Validate a match mode: both, words or sound."""
+    if match not in MATCH_MODES:
+        raise InvalidQueryError(
+            f"match must be one of {', '.join(MATCH_MODES)} (got {match!r}).",
+            hint="both searches what sounds sound like and the words their files carry.",
+        )
+    return match

@@ -11,7 +11,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +22,7 @@ from filelock import FileLock, Timeout
 from soundscout.catalog.catalog import CATALOG_FILENAME, Catalog, SoundRow
 from soundscout.catalog.db import peek, read_only_folder
 from soundscout.config import Settings
-from soundscout.encoders.base import Encoder, l2_normalize
+from soundscout.encoders.base import Encoder
 from soundscout.encoders.registry import create_encoder, encoder_of_version
 from soundscout.errors import (
     EmptyLibraryError,
@@ -34,9 +34,20 @@ from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.keeper import IndexKeeper
 from soundscout.ingest.ray_engine import EncoderSpec, RayOptions
 from soundscout.ingest.runner import IngestReport, run_ingest
+from soundscout.search.blend import combine
+from soundscout.search.explain import QueryContext, explained_hits, library_spread
 from soundscout.search.export import export_vectors
 from soundscout.search.files import served_file
-from soundscout.search.query import Filters, SearchHit, check_alpha, check_k, valid_id
+from soundscout.search.fusion import reciprocal_rank_fusion
+from soundscout.search.lexical import LexicalIndex, WordsQuery, parse_words
+from soundscout.search.query import (
+    Filters,
+    SearchHit,
+    check_alpha,
+    check_k,
+    check_match,
+    valid_id,
+)
 from soundscout.search.reference import Reference, ReferenceResolver, Region
 
 log = logging.getLogger(__name__)
@@ -54,6 +65,8 @@ class SearchResult:
     mode: str  # "text", "audio" or "hybrid"
     alpha: float | None
     took_ms: float
+    match: str = "sound"  # how the text was searched: "both", "words" or "sound"
+    notes: tuple[str, ...] = ()  # things the user should know about this answer
 
 
 def indexed_encoder(library_dir: Path) -> str | None:
@@ -86,6 +99,7 @@ class SearchService:
         )
         self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sample: tuple[tuple[int, str], np.ndarray] | None = None  # for hybrid scaling
+        self.lexical = LexicalIndex(self.catalog)
 
     def close(self) -> None:
         """Release the catalog connection."""
@@ -223,16 +237,20 @@ class SearchService:
         alpha: float | None = None,
         k: int | None = None,
         filters: Filters | None = None,
+        match: str | None = None,
     ) -> SearchResult:
         """Text, audio or hybrid search.
 
         Args:
-            text: a description of the sound wanted.
+            text: a description of the sound wanted (words, "quoted phrases", prefix*,
+                -left-out terms).
             sound_id / audio_path / audio_bytes: the reference sound (at most one).
             region: only this time range of the reference sound.
             alpha: hybrid weight of the reference sound, in [0, 1].
             k: number of results.
-            filters: duration, format, folder and sample-rate restrictions.
+            filters: duration, format, folder, sample-rate and category restrictions.
+            match: how the text is searched: ``both`` (sound and words, fused),
+                ``words`` or ``sound``; default ``search.match``.
         """
         started = time.perf_counter()
         text = text.strip() if text else None
@@ -241,7 +259,9 @@ class SearchService:
             raise InvalidQueryError("Give at most one reference sound (id, file or upload).")
         if not text and not sources:
             raise InvalidQueryError("Give a text query, a reference sound, or both.")
-        k = check_k(self.settings.search.default_k if k is None else k, self.settings.search.max_k)
+        cfg = self.settings.search
+        match = check_match(cfg.match if match is None else match)
+        k = check_k(cfg.default_k if k is None else k, cfg.max_k)
         if alpha is not None:
             alpha = check_alpha(alpha)
         index = self.sync_index()
@@ -249,22 +269,68 @@ class SearchService:
             raise EmptyLibraryError("No sounds are indexed yet.")
         if region is not None and not sources:
             raise InvalidQueryError("A region (start/end) needs a reference sound.")
+        words = parse_words(text or "")
         audio_vec, exclude = None, frozenset[int]()
         if sources:
             reference = self._resolve(sound_id, audio_path, audio_bytes, region)
             audio_vec, exclude = reference.vector, reference.exclude
-        text_vec = self.embed_text(text) if text else None
-        query, mode, alpha = _combine(
-            audio_vec, text_vec, alpha, self.settings.search.default_alpha, self._library_sample
+        text_vec = None
+        if words.sound_text and match != "words":
+            text_vec = self.embed_text(words.sound_text)
+        if audio_vec is None and text_vec is None and not words.include:
+            notes = (*words.notes, "Nothing to search for: give words or a sound.")
+            return SearchResult([], "text", None, _ms(started), match, notes)
+        query, mode, alpha = combine(
+            audio_vec, text_vec, alpha, cfg.default_alpha, self._library_sample
         )
+        lists = self._ranked_lists(index, query, words, match, filters, k, exclude)
+        if lists is None:
+            return SearchResult([], mode, alpha, _ms(started), match, words.notes)
+        if audio_vec is not None and text_vec is None and words.include:
+            mode, alpha = "hybrid", cfg.default_alpha if alpha is None else alpha  # + words
+        words_weight = cfg.words_weight * (1.0 - alpha if alpha is not None else 1.0)
+        weights = {"sound": cfg.sound_weight, "words": words_weight}
+        fused = reciprocal_rank_fusion(lists, weights, cfg.rank_constant)[:k]
+        context = QueryContext(
+            query,
+            library_spread(query, self._library_sample()) if query is not None else None,
+            words,
+            (match if mode == "text" else None),
+            tuple(name for name, ranked in lists.items() if ranked and weights[name] > 0),
+        )
+        hits = explained_hits(fused, self.catalog, self.lexical, context)
+        notes = (*words.notes, *_strength_note(hits, text))
+        return SearchResult(hits, mode, alpha, _ms(started), match, notes)
+
+    def _ranked_lists(
+        self,
+        index: VectorIndex,
+        query: np.ndarray | None,
+        words: WordsQuery,
+        match: str,
+        filters: Filters | None,
+        k: int,
+        exclude: frozenset[int],
+    ) -> dict[str, list[tuple[int, float]]] | None:
+        """The sound list and the words list, filtered, without the reference's copies and
+        without sounds holding a left-out term; None when no sound passes the filters."""
         allowed = None
         if filters is not None and filters.active:
             allowed = self.catalog.filter_ids(filters)
             if len(allowed) == 0:
-                return SearchResult([], mode, alpha, _ms(started))
-        scores, ids = index.search(query[None, :], k + len(exclude), allowed_ids=allowed)
-        hits = self._hits(ids[0], scores[0], exclude, k)
-        return SearchResult(hits, mode, alpha, _ms(started))
+                return None
+        window = max(k, self.settings.search.fusion_window) + len(exclude)
+        lists: dict[str, list[tuple[int, float]]] = {}
+        if query is not None:
+            scores, ids = index.search(query[None, :], window, allowed_ids=allowed)
+            lists["sound"] = [
+                (int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0
+            ]
+        if match != "sound" and words.include:
+            lists["words"] = self.lexical.search(words, window, filters)
+        seen = {i for ranked in lists.values() for i, _ in ranked}
+        drop = exclude | self.lexical.excluded(words, sorted(seen))
+        return {name: [p for p in ranked if p[0] not in drop] for name, ranked in lists.items()}
 
     def _resolve(
         self,
@@ -280,17 +346,6 @@ class SearchService:
             return resolver.by_path(audio_path, region)
         assert audio_bytes is not None
         return resolver.by_bytes(audio_bytes, region)
-
-    def _hits(
-        self, ids: np.ndarray, scores: np.ndarray, exclude: frozenset[int], k: int
-    ) -> list[SearchHit]:
-        wanted = [
-            (int(i), float(s))
-            for i, s in zip(ids, scores, strict=True)
-            if i >= 0 and int(i) not in exclude
-        ][:k]
-        rows = self.catalog.get_many(i for i, _ in wanted)
-        return [_hit(rows[i], s) for i, s in wanted if i in rows]
 
     # -- information -------------------------------------------------------------
     def sound(self, sound_id: int) -> SoundRow:
@@ -345,44 +400,13 @@ class SearchService:
         return export_vectors(self.catalog, self.encoder.version, out_dir)
 
 
-def _on_one_scale(
-    audio_vec: np.ndarray, text_vec: np.ndarray, sample: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Each query vector divided by the spread of its scores over library sounds.
-
-    Sound-to-sound similarities spread far wider than text-to-sound ones (builtin: about
-    0.15 against 0.03), so a plain mix lets the sound decide at any alpha short of the
-    text end. Scaled, alpha 0.5 weighs both equally.
-    """
-    if sample.shape[0] < 8 or sample.shape[1] != audio_vec.shape[0]:
-        return audio_vec, text_vec  # too few sounds to measure a spread
-    spreads = [float(np.std(sample @ v)) for v in (audio_vec, text_vec)]
-    if min(spreads) < 1e-6:
-        return audio_vec, text_vec
-    return audio_vec / spreads[0], text_vec / spreads[1]
-
-
-def _combine(
-    audio_vec: np.ndarray | None,
-    text_vec: np.ndarray | None,
-    alpha: float | None,
-    default_alpha: float,
-    sample: Callable[[], np.ndarray],
-) -> tuple[np.ndarray, str, float | None]:
-    if audio_vec is not None and text_vec is not None:
-        weight = default_alpha if alpha is None else alpha
-        audio_part, text_part = _on_one_scale(audio_vec, text_vec, sample())
-        return l2_normalize(weight * audio_part + (1 - weight) * text_part), "hybrid", weight
-    if audio_vec is not None:
-        return l2_normalize(audio_vec), "audio", None
-    assert text_vec is not None
-    return l2_normalize(text_vec), "text", None
-
-
-def _hit(row: SoundRow, score: float) -> SearchHit:
-    return SearchHit(
-        row.id, row.path, row.root, score, row.duration, row.format, row.sample_rate, row.channels
-    )
+def _strength_note(hits: list[SearchHit], text: str | None) -> tuple[str, ...]:
+    """Say so when a text query found nothing that is a strong match."""
+    bands = [h.band for h in hits if h.band is not None]
+    if not text or not bands or "strong" in bands:
+        return ()
+    best = "fair" if "fair" in bands else "weak"
+    return (f"No strong match for {text!r}: the best results are {best}.",)
 
 
 def _ms(started: float) -> float:

@@ -10,9 +10,11 @@ from starlette.concurrency import run_in_threadpool
 from soundscout.api.deps import ServiceDep, SettingsDep
 from soundscout.api.schemas import (
     ERROR_RESPONSES,
+    MATCH_DESCRIPTION,
     MAX_SAMPLE_RATE,
     MAX_SOUND_ID,
     FiltersIn,
+    MatchMode,
     SearchRequest,
     SearchResponse,
     search_response,
@@ -35,10 +37,12 @@ def _search(
     k: int | None = None,
     start: float | None = None,
     end: float | None = None,
+    match: str | None = None,
 ) -> SearchResponse:
     region = None if start is None and end is None else Region(start or 0.0, end)
     result = service.search(
         text=text,
+        match=match,
         sound_id=sound_id,
         audio_bytes=audio_bytes,
         region=region,
@@ -53,6 +57,7 @@ def _search(
 def search_get(
     service: ServiceDep,
     q: Annotated[str | None, Query(max_length=2000, description="Text query.")] = None,
+    match: Annotated[MatchMode | None, Query(description=MATCH_DESCRIPTION)] = None,
     sound_id: Annotated[int | None, Query(ge=1, le=MAX_SOUND_ID, description="Reference.")] = None,
     alpha: Annotated[float | None, Query(ge=0, le=1, description="Weight of the sound.")] = None,
     k: Annotated[int | None, Query(ge=1, description="Number of results.")] = None,
@@ -64,6 +69,9 @@ def search_get(
     folder: Annotated[str | None, Query()] = None,
     min_sample_rate: Annotated[int | None, Query(ge=0, le=MAX_SAMPLE_RATE)] = None,
     max_sample_rate: Annotated[int | None, Query(ge=0, le=MAX_SAMPLE_RATE)] = None,
+    category: Annotated[
+        str | None, Query(max_length=200, description="UCS category, category-sub or CatID.")
+    ] = None,
 ) -> SearchResponse:
     """Text, audio (``sound_id``) or hybrid search with filters in the query string."""
     filters = FiltersIn(
@@ -73,9 +81,18 @@ def search_get(
         folder=folder,
         min_sample_rate=min_sample_rate,
         max_sample_rate=max_sample_rate,
+        category=category,
     )
     return _search(
-        service, filters, text=q, sound_id=sound_id, alpha=alpha, k=k, start=start, end=end
+        service,
+        filters,
+        text=q,
+        sound_id=sound_id,
+        alpha=alpha,
+        k=k,
+        start=start,
+        end=end,
+        match=match,
     )
 
 
@@ -91,6 +108,7 @@ def search_post(body: SearchRequest, service: ServiceDep) -> SearchResponse:
         k=body.k,
         start=body.start,
         end=body.end,
+        match=body.match,
     )
 
 
@@ -118,4 +136,5 @@ async def search_audio(
         k=query.k,
         start=query.start,
         end=query.end,
+        match=query.match,
     )

@@ -29,8 +29,10 @@ SoundId = Annotated[int, Path(ge=1, le=MAX_SOUND_ID, description="Catalog id of 
 
 @router.get("/{sound_id}", response_model=SoundOut, summary="Sound metadata")
 def get_sound(sound_id: SoundId, service: ServiceDep) -> SoundOut:
-    """Path, folder, duration, sample rate, channels, format and indexing status."""
-    return sound_out(service.sound(sound_id))
+    """Path, folder, duration, sample rate, channels, format, indexing status, UCS category
+    and every field read from the file (with the fields skipped and why)."""
+    tags, warnings = service.catalog.tags(sound_id)
+    return sound_out(service.sound(sound_id), tags, warnings)
 
 
 @router.head("/{sound_id}/audio", include_in_schema=False)

@@ -6,7 +6,14 @@ from fastapi import APIRouter
 
 from soundscout import __version__
 from soundscout.api.deps import ServiceDep, SettingsDep
-from soundscout.api.schemas import ERROR_RESPONSES, FailureOut, HealthOut, StatsOut
+from soundscout.api.schemas import (
+    ERROR_RESPONSES,
+    CategoriesOut,
+    CategoryOut,
+    FailureOut,
+    HealthOut,
+    StatsOut,
+)
 
 #: Routes that never require the API key.
 public_router = APIRouter(tags=["system"])
@@ -36,3 +43,15 @@ def stats(service: ServiceDep, settings: SettingsDep) -> StatsOut:
         "max_upload_seconds": settings.server.max_upload_seconds,
     }
     return StatsOut(failures=failures, limits=limits, **service.stats())
+
+
+@router.get("/categories", response_model=CategoriesOut, summary="UCS categories")
+def categories(service: ServiceDep) -> CategoriesOut:
+    """The UCS categories and subcategories of the indexed sounds, with how many each has
+    (a ``category`` filter takes any of them)."""
+    return CategoriesOut(
+        categories=[
+            CategoryOut(category=c, subcategory=s, count=n)
+            for c, s, n in service.catalog.category_counts()
+        ]
+    )

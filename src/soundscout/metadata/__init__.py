@@ -1,0 +1,1 @@
+"""Metadata that audio files carry about themselves (BWF, iXML, RIFF INFO, tags)."""

@@ -1,0 +1,107 @@
+"""Turning fused ids into results that say why they are there.
+
+For each result: its sound score (the cosine to the query vector, computed for results the
+sound list did not reach), how far that stands above the library's scores for the same
+query, its words score and rank, the query words found in each field, and the calibrated
+relevance of :mod:`soundscout.search.relevance`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from soundscout.catalog.catalog import Catalog, SoundRow
+from soundscout.search.fusion import Fused
+from soundscout.search.lexical import LexicalIndex, WordsQuery
+from soundscout.search.query import Explanation, SearchHit
+from soundscout.search.relevance import band, relevance
+
+
+@dataclass(frozen=True)
+class QueryContext:
+    """What the explanations need of the query: its vector, the library's score spread,
+    its words, and which text mode (sound, words, both) they are calibrated for."""
+
+    vector: np.ndarray | None
+    spread: tuple[float, float] | None  # mean and standard deviation over a library sample
+    words: WordsQuery
+    text_mode: str | None  # None: no text query (no relevance is given)
+    lists: tuple[str, ...]  # the retrievers that ranked (one: its own score is the score)
+
+
+def library_spread(vector: np.ndarray | None, sample: np.ndarray) -> tuple[float, float] | None:
+    """Mean and standard deviation of a query's scores over a library sample."""
+    if vector is None or sample.shape[0] < 8 or sample.shape[1] != vector.shape[0]:
+        return None
+    scores = sample @ vector
+    sd = float(np.std(scores))
+    return (float(np.mean(scores)), sd) if sd > 1e-6 else None
+
+
+def explained_hits(
+    fused: Sequence[Fused], catalog: Catalog, lexical: LexicalIndex, context: QueryContext
+) -> list[SearchHit]:
+    """Results in ``fused`` order with their explanation and relevance."""
+    ids = [f.id for f in fused]
+    rows = catalog.get_many(ids)
+    sound_scores = _sound_scores(fused, catalog, context.vector)
+    coverage = lexical.coverage(context.words, ids) if context.words.include else {}
+    matches = lexical.matches(context.words, ids) if context.words.include else {}
+    hits = []
+    for item in fused:
+        row = rows.get(item.id)
+        if row is None:
+            continue
+        sound = sound_scores.get(item.id)
+        z = None
+        if sound is not None and context.spread is not None:
+            z = (sound - context.spread[0]) / context.spread[1]
+        explain = Explanation(
+            sound_score=sound,
+            sound_rank=item.ranks.get("sound"),
+            words_score=item.scores.get("words"),
+            words_rank=item.ranks.get("words"),
+            matches=tuple(matches.get(item.id, ())),
+            coverage=coverage.get(item.id) if context.words.include else None,
+            sound_z=z,
+        )
+        score = item.scores[context.lists[0]] if len(context.lists) == 1 else item.score
+        hits.append(_hit(row, score, explain, context.text_mode))
+    return hits
+
+
+def _sound_scores(
+    fused: Sequence[Fused], catalog: Catalog, vector: np.ndarray | None
+) -> dict[int, float]:
+    scores = {f.id: f.scores["sound"] for f in fused if "sound" in f.scores}
+    if vector is None:
+        return scores
+    missing = [f.id for f in fused if f.id not in scores]
+    for sound_id, stored in catalog.embeddings(missing).items():
+        if stored.shape == vector.shape:
+            scores[sound_id] = float(stored @ vector)
+    return scores
+
+
+def _hit(row: SoundRow, score: float, explain: Explanation, text_mode: str | None) -> SearchHit:
+    value = None
+    if text_mode is not None:
+        value = round(relevance(text_mode, explain.sound_z, explain.coverage), 4)
+    return SearchHit(
+        row.id,
+        row.path,
+        row.root,
+        score,
+        row.duration,
+        row.format,
+        row.sample_rate,
+        row.channels,
+        category=row.ucs_category,
+        subcategory=row.ucs_subcategory,
+        relevance=value,
+        band=band(value) if value is not None else None,
+        explain=explain,
+    )

@@ -1,0 +1,215 @@
+"""Words search: the catalog's FTS5 index (BM25) queried with what a user typed.
+
+User text never reaches FTS5 syntax raw: :func:`parse_words` keeps only words (Unicode
+letters and digits), quoted phrases, a trailing ``*`` for a prefix and a leading ``-`` for
+a term to leave out, and :meth:`WordsQuery.fts` quotes every term itself. Positive terms
+are OR-ed, so BM25 ranks sounds matching more (and rarer) terms first; stop words are
+dropped unless nothing else is left.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from soundscout.catalog.catalog import Catalog
+from soundscout.metadata.words import FIELDS
+from soundscout.search.query import Filters, WordMatch
+
+#: BM25 weight of each lexical field, in :data:`FIELDS` order (name first).
+FIELD_WEIGHTS = {
+    "name": 6.0,
+    "title": 5.0,
+    "description": 4.0,
+    "keywords": 4.0,
+    "category": 3.0,
+    "folders": 2.0,
+    "other": 1.0,
+}
+MAX_TERMS = 16
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"[^\W_]+")
+_STOP_WORDS = frozenset(
+    {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is"}
+    | {"it", "of", "on", "or", "that", "the", "this", "to", "with", "sound", "sounds"}
+)
+_OPEN, _CLOSE = "\ue000", "\ue001"  # highlight markers no tag can hold
+
+
+@dataclass(frozen=True)
+class Term:
+    """One positive or negative term: a word, a phrase of words, or a word prefix."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+    def fts(self) -> str:
+        """This term in FTS5 syntax: one quoted string, ``*`` after it for a prefix."""
+        return '"' + " ".join(self.words) + '"' + ("*" if self.prefix else "")
+
+    @property
+    def text(self) -> str:
+        """How a person would write it."""
+        return " ".join(self.words) + ("*" if self.prefix else "")
+
+
+@dataclass(frozen=True)
+class WordsQuery:
+    """What a text query asks of the words: terms to find and terms to leave out."""
+
+    include: tuple[Term, ...] = ()
+    exclude: tuple[Term, ...] = ()
+    sound_text: str = ""  # the text for the sound side: words only, no syntax
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def fts(self) -> str | None:
+        """The FTS5 MATCH expression of the positive terms, or None when there are none."""
+        if not self.include:
+            return None
+        return " OR ".join(t.fts() for t in self.include)
+
+    def exclude_fts(self) -> str | None:
+        """The MATCH expression of the negative terms, or None."""
+        return " OR ".join(t.fts() for t in self.exclude) or None
+
+
+def parse_words(text: str) -> WordsQuery:
+    """Split a user's query into terms; never raises, whatever the text."""
+    include: list[Term] = []
+    exclude: list[Term] = []
+    for match in _TOKEN.finditer(text or ""):
+        negative, quoted, bare = match.group(1), match.group(2), match.group(3)
+        if bare is not None:
+            negative, prefix = bare.startswith("-"), bare.endswith("*")
+            words = tuple(w.lower() for w in _WORD.findall(bare))
+        else:
+            prefix, words = False, tuple(w.lower() for w in _WORD.findall(quoted))
+        if not words:
+            continue
+        term = Term(words, prefix=prefix and bare is not None)
+        (exclude if negative else include).append(term)
+    notes = []
+    meaningful = [t for t in include if len(t.words) > 1 or t.words[0] not in _STOP_WORDS]
+    if include and not meaningful:
+        notes.append("only common words (such as 'the', 'of') were given to match")
+    include = list(dict.fromkeys(meaningful))
+    if len(include) > MAX_TERMS:
+        notes.append(f"only the first {MAX_TERMS} words were matched")
+        include = include[:MAX_TERMS]
+    sound_text = " ".join(" ".join(t.words) for t in _positive_terms(text))
+    return WordsQuery(
+        tuple(include), tuple(dict.fromkeys(exclude))[:MAX_TERMS], sound_text, tuple(notes)
+    )
+
+
+def _positive_terms(text: str) -> list[Term]:
+    """Every positive term, stop words kept (they help a sentence encoder)."""
+    out = []
+    for match in _TOKEN.finditer(text or ""):
+        raw = match.group(3) if match.group(3) is not None else match.group(2)
+        negative = bool(match.group(1)) or (match.group(3) or "").startswith("-")
+        words = tuple(w.lower() for w in _WORD.findall(raw))
+        if words and not negative:
+            out.append(Term(words))
+    return out
+
+
+class LexicalIndex:
+    """BM25 queries over the catalog's ``sound_words`` table."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        weights = ", ".join(str(FIELD_WEIGHTS[f]) for f in FIELDS)
+        self._rank = f"bm25(sound_words, {weights})"
+
+    def search(
+        self, query: WordsQuery, limit: int, filters: Filters | None = None
+    ) -> list[tuple[int, float]]:
+        """(sound id, words score) best first; the score is BM25 made positive."""
+        expression = query.fts()
+        if expression is None or limit < 1:
+            return []
+        excluded = query.exclude_fts()
+        if excluded is not None:
+            expression = f"({expression}) NOT ({excluded})"
+        if filters is not None and filters.active:
+            where, params = self.catalog.filter_clause(filters)
+            sql = (
+                f"SELECT w.rowid, -{self._rank} FROM sound_words w JOIN sounds ON sounds.id = "
+                f"w.rowid WHERE sound_words MATCH ? AND {where} ORDER BY {self._rank} LIMIT ?"
+            )
+            rows = self.catalog.query(sql, [expression, *params, limit])
+        else:
+            sql = (
+                f"SELECT rowid, -{self._rank} FROM sound_words WHERE sound_words MATCH ? "
+                f"ORDER BY {self._rank} LIMIT ?"
+            )
+            rows = self.catalog.query(sql, [expression, limit])
+        return [(int(r[0]), float(r[1])) for r in rows]  # type: ignore[arg-type]
+
+    def fields(self, sound_id: int) -> dict[str, str]:
+        """The text of each lexical field of one sound (empty when it has none)."""
+        rows = self.catalog.query(
+            f"SELECT {', '.join(FIELDS)} FROM sound_words WHERE rowid = ?", [sound_id]
+        )
+        return {f: str(v) for f, v in zip(FIELDS, rows[0], strict=True) if v} if rows else {}
+
+    def excluded(self, query: WordsQuery, ids: Sequence[int]) -> set[int]:
+        """Those of ``ids`` whose words hold a negative term of the query."""
+        expression = query.exclude_fts()
+        if expression is None or not ids:
+            return set()
+        return self._matching(expression, ids)
+
+    def _matching(self, expression: str, ids: Sequence[int]) -> set[int]:
+        out: set[int] = set()
+        for start in range(0, len(ids), 500):
+            chunk = [int(i) for i in ids[start : start + 500]]
+            marks = ",".join("?" * len(chunk))
+            rows = self.catalog.query(
+                f"SELECT rowid FROM sound_words WHERE sound_words MATCH ? AND rowid IN ({marks})",
+                [expression, *chunk],
+            )
+            out.update(int(r[0]) for r in rows)  # type: ignore[call-overload]
+        return out
+
+    def coverage(self, query: WordsQuery, ids: Sequence[int]) -> dict[int, float]:
+        """Share of the query's positive terms each sound's words hold (0..1)."""
+        if not query.include or not ids:
+            return {int(i): 0.0 for i in ids}
+        found = {int(i): 0 for i in ids}
+        for term in query.include:
+            for sound_id in self._matching(term.fts(), list(found)):
+                found[sound_id] += 1
+        return {i: n / len(query.include) for i, n in found.items()}
+
+    def matches(self, query: WordsQuery, ids: Sequence[int]) -> dict[int, list[WordMatch]]:
+        """The query words found in each field of each sound (for explanations)."""
+        expression = query.fts()
+        if expression is None or not ids:
+            return {}
+        columns = ", ".join(
+            f"highlight(sound_words, {n}, '{_OPEN}', '{_CLOSE}')" for n in range(len(FIELDS))
+        )
+        chunk = [int(i) for i in ids][:500]
+        rows = self.catalog.query(
+            f"SELECT rowid, {columns} FROM sound_words WHERE sound_words MATCH ? "
+            f"AND rowid IN ({','.join('?' * len(chunk))})",
+            [expression, *chunk],
+        )
+        out: dict[int, list[WordMatch]] = {}
+        for row in rows:
+            found = [
+                WordMatch(name, words)
+                for name, text in zip(FIELDS, row[1:], strict=True)
+                if (words := _highlighted(str(text or "")))
+            ]
+            out[int(row[0])] = found  # type: ignore[call-overload]
+        return out
+
+
+def _highlighted(text: str) -> tuple[str, ...]:
+    """The distinct marked words of a highlighted field text."""
+    found = re.findall(f"{_OPEN}(.*?){_CLOSE}", text, flags=re.S)
+    return tuple(dict.fromkeys(w.strip().lower() for w in found if w.strip()))

@@ -1,0 +1,51 @@
+"""A relevance a person can read: the chance that a result is what was asked for.
+
+Raw scores say little on their own (a builtin text query's cosines sit in 0.14-0.21
+whether the hit is good or bad). Two features do: how far a sound's score stands above
+the library's for the same query (``sound_z``: standard deviations over a sample of the
+library), and the share of the query's words its names and tags hold (``coverage``). A
+logistic model of each search mode turns them into 0..1, fitted on held-out queries
+(``benchmarks/eval_words.py --fit``; docs/search.md has the data and the fit), and bands
+name it: strong, fair, weak.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic coefficients: intercept, per standard deviation of sound score, per unit
+    of word coverage."""
+
+    intercept: float
+    sound_z: float
+    coverage: float
+
+    def __call__(self, sound_z: float | None, coverage: float | None) -> float:
+        x = self.intercept + self.sound_z * (sound_z or 0.0) + self.coverage * (coverage or 0.0)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
+
+
+#: Fitted per mode of the text side (see the module docstring).
+CALIBRATIONS = {
+    "sound": Calibration(intercept=-4.0, sound_z=1.0, coverage=0.0),
+    "words": Calibration(intercept=-3.0, sound_z=0.0, coverage=4.0),
+    "both": Calibration(intercept=-4.5, sound_z=0.8, coverage=3.5),
+}
+#: Lower edges of the bands.
+STRONG, FAIR = 0.6, 0.3
+
+
+def relevance(mode: str, sound_z: float | None, coverage: float | None) -> float:
+    """Calibrated relevance in 0..1 of one result of a text query searched by ``mode``."""
+    return CALIBRATIONS[mode](sound_z, coverage)
+
+
+def band(value: float) -> str:
+    """``strong``, ``fair`` or ``weak``."""
+    if value >= STRONG:
+        return "strong"
+    return "fair" if value >= FAIR else "weak"
