@@ -212,6 +212,14 @@ class Catalog:
         return out
 
     @_locked
+    def has_indexed(self) -> bool:
+        """Whether any sound is indexed (done)."""
+        return (
+            self._conn.execute("SELECT 1 FROM sounds WHERE status = 'done' LIMIT 1").fetchone()
+            is not None
+        )
+
+    @_locked
     def stale_count(self, encoder_version: str) -> int:
         """Done sounds embedded by another encoder version."""
         return self._conn.execute(

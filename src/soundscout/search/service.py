@@ -264,8 +264,9 @@ class SearchService:
         k = check_k(cfg.default_k if k is None else k, cfg.max_k)
         if alpha is not None:
             alpha = check_alpha(alpha)
-        index = self.sync_index()
-        if index.count == 0:
+        words_only = match == "words" and not sources  # no vector is needed
+        index = None if words_only else self.sync_index()
+        if (index.count == 0) if index is not None else not self.catalog.has_indexed():
             raise EmptyLibraryError("No sounds are indexed yet.")
         if region is not None and not sources:
             raise InvalidQueryError("A region (start/end) needs a reference sound.")
@@ -304,7 +305,7 @@ class SearchService:
 
     def _ranked_lists(
         self,
-        index: VectorIndex,
+        index: VectorIndex | None,
         query: np.ndarray | None,
         words: WordsQuery,
         match: str,
@@ -321,7 +322,7 @@ class SearchService:
                 return None
         window = max(k, self.settings.search.fusion_window) + len(exclude)
         lists: dict[str, list[tuple[int, float]]] = {}
-        if query is not None:
+        if query is not None and index is not None:
             scores, ids = index.search(query[None, :], window, allowed_ids=allowed)
             lists["sound"] = [
                 (int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0

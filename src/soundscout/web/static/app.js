@@ -1,13 +1,13 @@
 // Soundscout web page: search by words or by ear, audition, and follow "more like this".
-// The query lives in the URL (q, ref, alpha, k and filters), so searches can be
-// bookmarked and back/forward work. Plain ES modules, no build step.
+// The query lives in the URL (q, match, ref, alpha, k and filters, the UCS category among
+// them), so searches can be bookmarked and back/forward work. Plain ES modules, no build step.
 
 import { api, ApiError, setApiKey } from "./api.js";
 import { Player } from "./player.js";
 import { bindKeys } from "./keys.js";
 import { Messages, showLibrary } from "./messages.js";
-import { markPlaying, renderResults, selectRow, showProgress } from "./results.js";
-import { queryFromUrl, queryToUrl, searchRequest } from "./query.js";
+import { markPlaying, refreshResults, renderResults, selectRow, showProgress } from "./results.js";
+import { DEFAULT_MATCH, queryFromUrl, queryToUrl, searchRequest } from "./query.js";
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -16,6 +16,9 @@ const ui = {
   alphaRow: $("alpha-row"), alpha: $("alpha"), alphaValue: $("alpha-value"),
   k: $("k"), minDuration: $("min-duration"), maxDuration: $("max-duration"),
   format: $("format"), folder: $("folder"),
+  matches: [...document.querySelectorAll("input[name=match]")],
+  categoryFilter: $("category-filter"), categoryName: $("category-name"), categoryClear: $("category-clear"),
+  notes: $("notes"),
   keyForm: $("key-form"), apiKey: $("api-key"),
   summary: $("summary"), results: $("results"), intro: $("intro"),
   library: { state: $("library-state"), roots: $("library-roots"), failures: $("failures") },
@@ -29,6 +32,7 @@ const hideError = () => messages.hide();
 
 const state = {
   ref: null, // {type: "id", id, name} or {type: "file", file, name}
+  category: null, // the category filter: {value: "DOORS-WOOD", label: "DOORS / WOOD"}
   hits: [],
   selected: -1,
   limits: { default_k: 20, max_k: 500, default_alpha: 0.5, max_upload_bytes: Infinity },
@@ -61,6 +65,7 @@ async function explainPlaybackError(hit, message) {
 function currentQuery() {
   return {
     q: ui.q.value.trim(),
+    match: (ui.matches.find((input) => input.checked) || { value: DEFAULT_MATCH }).value,
     ref: state.ref,
     alpha: Number(ui.alpha.value),
     k: ui.k.value === "" ? null : Number(ui.k.value),
@@ -68,6 +73,7 @@ function currentQuery() {
     maxDuration: ui.maxDuration.value,
     format: ui.format.value,
     folder: ui.folder.value.trim(),
+    category: state.category ? state.category.value : "",
     defaultK: state.limits.default_k,
   };
 }
@@ -81,6 +87,9 @@ function fillForm(query) {
   ui.format.value = query.format;
   if (ui.format.selectedIndex < 0) ui.format.value = ""; // a format the menu does not offer
   ui.folder.value = query.folder;
+  for (const input of ui.matches) input.checked = input.value === query.match;
+  const label = state.category && state.category.value === query.category ? state.category.label : query.category;
+  setCategory(query.category ? { value: query.category, label } : null, { search: false });
   setReference(query.ref, { search: false });
 }
 
@@ -111,6 +120,18 @@ function setReference(ref, { search = true } = {}) {
   updateAlphaRow();
   if (!ref && hadFocus) ui.dropzone.focus(); // the × button the focus was on is gone
   if (ref && ref.type === "id" && !ref.name) nameReference(ref);
+  if (search) runSearch({ push: true });
+}
+
+/** Filter by a UCS category ({value, label}), or by none with null. */
+function setCategory(category, { search = true } = {}) {
+  const hadFocus = ui.categoryFilter.contains(document.activeElement);
+  state.category = category;
+  ui.categoryFilter.hidden = !category;
+  ui.categoryName.textContent = category ? category.label : "";
+  ui.categoryClear.setAttribute("aria-label",
+    category ? `Remove the category filter ${category.label}` : "Remove the category filter");
+  if (!category && hadFocus) ui.q.focus(); // the × button the focus was on is gone
   if (search) runSearch({ push: true });
 }
 
@@ -184,10 +205,9 @@ function showResults(body, query) {
     renderResults(ui.results, state.hits, rowActions);
   } else {
     state.hits = body.results;
-    body.results.forEach((hit, i) => {
-      ui.results.children[i].querySelector(".score").textContent = hit.score.toFixed(3);
-    });
+    refreshResults(ui.results, state.hits);
   }
+  showNotes(body.notes);
   ui.intro.hidden = true;
   state.shown = { body, query };
   showSummary();
@@ -204,6 +224,17 @@ function showSummary() {
   if (query.ref && count) ui.summary.textContent += ` · like ${query.ref.name || `sound ${query.ref.id}`}`;
 }
 
+/** What the server says about the answer ("No strong match for …"), above the results. */
+function showNotes(notes) {
+  const items = (notes || []).map((note) => {
+    const item = document.createElement("li");
+    item.textContent = note;
+    return item;
+  });
+  ui.notes.replaceChildren(...items);
+  ui.notes.hidden = !items.length;
+}
+
 /** A search that failed: its error replaces the results of the search before it. */
 function failSearch(err) {
   clearResults();
@@ -218,6 +249,7 @@ function clearResults() {
   state.shown = null;
   ui.results.replaceChildren();
   ui.summary.textContent = "";
+  showNotes([]);
   ui.intro.hidden = false;
   hideError();
 }
@@ -237,6 +269,10 @@ const rowActions = {
     ui.results.focus({ preventScroll: true });
   },
   more: (index) => moreLikeThis(index),
+  category: (category) => {
+    setCategory(category);
+    ui.results.focus({ preventScroll: true }); // the chip is gone with its row
+  },
 };
 
 function select(index) {
@@ -305,9 +341,10 @@ function bindEvents() {
   });
   ui.alpha.addEventListener("input", updateAlphaRow);
   ui.alpha.addEventListener("change", () => runSearch());
-  for (const input of [ui.k, ui.minDuration, ui.maxDuration, ui.format, ui.folder]) {
+  for (const input of [ui.k, ui.minDuration, ui.maxDuration, ui.format, ui.folder, ...ui.matches]) {
     input.addEventListener("change", () => runSearch({ push: true }));
   }
+  ui.categoryClear.addEventListener("click", () => setCategory(null));
   ui.refClear.addEventListener("click", (event) => {
     event.stopPropagation();
     setReference(null);

@@ -1,18 +1,25 @@
 // The search query, to and from the page URL, and as an API request.
-// A query: {q, ref, alpha, k, minDuration, maxDuration, format, folder, defaultK}
-// where ref is null, {type: "id", id, name} or {type: "file", file, name}.
+// A query: {q, match, ref, alpha, k, minDuration, maxDuration, format, folder, category,
+// defaultK} where ref is null, {type: "id", id, name} or {type: "file", file, name}, and
+// match is how the words are searched: "both" (the default), "words" or "sound".
 
 const FILTERS = [
   ["minDuration", "min_duration"],
   ["maxDuration", "max_duration"],
   ["format", "format"],
   ["folder", "folder"],
+  ["category", "category"],
 ];
+
+export const MATCHES = ["both", "words", "sound"];
+export const DEFAULT_MATCH = "both";
+const MAX_CATEGORY = 200; // the API's limit
 
 /**
  * Read a query from a URL's search part (an uploaded file cannot be in a URL).
  * Values the page cannot show are dropped (a bad k, an alpha outside 0-1, a negative
- * duration); of a repeated parameter the first counts.
+ * duration, an unknown match, an overlong category); of a repeated parameter the first
+ * counts. A category the library does not know is left to the API to explain.
  */
 export function queryFromUrl(search) {
   const params = new URLSearchParams(search);
@@ -24,6 +31,7 @@ export function queryFromUrl(search) {
   const id = number("ref", (v) => Number.isInteger(v) && v > 0);
   const query = {
     q: (params.get("q") || "").trim(),
+    match: MATCHES.includes(params.get("match")) ? params.get("match") : DEFAULT_MATCH,
     ref: id ? { type: "id", id, name: "" } : null,
     alpha: number("alpha", (v) => v >= 0 && v <= 1),
     k: number("k", (v) => Number.isInteger(v) && v > 0),
@@ -34,6 +42,7 @@ export function queryFromUrl(search) {
     if (query[field] !== "" && !(Number.isFinite(value) && value >= 0)) query[field] = "";
   }
   query.format = query.format.toLowerCase();
+  if (query.category.length > MAX_CATEGORY) query.category = "";
   return query;
 }
 
@@ -53,6 +62,7 @@ function isHybrid(query) {
 export function queryToUrl(query) {
   const params = new URLSearchParams();
   if (query.q) params.set("q", query.q);
+  if (query.match && query.match !== DEFAULT_MATCH) params.set("match", query.match);
   if (query.ref && query.ref.type === "id") params.set("ref", query.ref.id);
   if (isHybrid(query) && query.ref.type === "id") params.set("alpha", query.alpha);
   if (query.k && query.k !== query.defaultK) params.set("k", query.k);
@@ -66,6 +76,7 @@ export function searchRequest(query) {
     const form = new FormData();
     form.append("file", query.ref.file, query.ref.name);
     if (query.q) form.append("text", query.q);
+    if (query.q) form.append("match", query.match || DEFAULT_MATCH);
     if (isHybrid(query)) form.append("alpha", query.alpha);
     if (query.k) form.append("k", query.k);
     for (const [key, value] of withFilters(new URLSearchParams(), query)) form.append(key, value);
@@ -73,6 +84,7 @@ export function searchRequest(query) {
   }
   const params = new URLSearchParams();
   if (query.q) params.set("q", query.q);
+  if (query.q) params.set("match", query.match || DEFAULT_MATCH);
   if (query.ref) params.set("sound_id", query.ref.id);
   if (isHybrid(query)) params.set("alpha", query.alpha);
   if (query.k) params.set("k", query.k);

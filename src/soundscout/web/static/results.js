@@ -1,4 +1,6 @@
-// The results list: one row per hit with a waveform drawn from server-side peaks.
+// The results list: one row per hit with a waveform drawn from server-side peaks, and
+// why it is there: the matched words marked in its name and folder, the other fields that
+// matched, a relevance badge and its UCS category as a chip that filters by it.
 
 import { api } from "./api.js";
 
@@ -46,6 +48,134 @@ function startDrag(event, hit) {
   event.dataTransfer.setData("text/plain", url);
 }
 
+// A word part: a run of letters or digits, split where camelCase turns ("DOORWood":
+// DOOR, Wood) and between letters and digits ("door03": door, 03).
+const WORD_PART = /\p{Lu}[\p{Lu}\p{M}]*(?=\p{Lu}\p{Ll})|\p{Lu}?[\p{Ll}\p{Lo}\p{Lm}\p{Lt}\p{M}]+|\p{Lu}[\p{Lu}\p{M}]*|\p{N}+/gu;
+const NAME_FIELDS = new Set(["name", "folders"]); // shown by the marks in the name and folder
+
+/** The distinct matched words of a hit, longest first. */
+function matchedWords(hit) {
+  const matches = (hit.explain && hit.explain.matches) || [];
+  const words = new Set(matches.flatMap((m) => m.words.map((w) => w.toLowerCase())));
+  return [...words].filter(Boolean).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * [start, end) ranges of `text` to mark for these (lowercase) words. A word marks the word
+ * parts it starts (case-insensitively, running on through parts written together, as
+ * "doorwood" in "DOORWood", and on to the end of the part it ends in: "door" marks "Doors");
+ * a part of 3+ letters that starts a word is marked too, as the index stems ("Door" for
+ * "doors").
+ */
+export function markRanges(text, words) {
+  const parts = [...text.matchAll(WORD_PART)].map((m) => ({
+    start: m.index, end: m.index + m[0].length, lower: m[0].toLowerCase(),
+  }));
+  const marked = new Array(parts.length).fill(false);
+  parts.forEach((part, i) => {
+    for (const word of words) {
+      let joined = part.lower;
+      let last = i;
+      while (joined.length < word.length && last + 1 < parts.length && parts[last + 1].start === parts[last].end) {
+        last += 1;
+        joined += parts[last].lower;
+      }
+      if ((word.length >= 2 || joined === word) && joined.startsWith(word)) {
+        // Mark only the parts the word reaches into.
+        let reach = i;
+        let length = parts[i].lower.length;
+        while (length < word.length && reach < last) length += parts[++reach].lower.length;
+        for (let j = i; j <= reach; j++) marked[j] = true;
+        return;
+      }
+      if (part.lower.length >= 3 && word.startsWith(part.lower)) {
+        marked[i] = true;
+        return;
+      }
+    }
+  });
+  const ranges = [];
+  parts.forEach((part, i) => {
+    if (!marked[i]) return;
+    const previous = ranges[ranges.length - 1];
+    if (previous && previous.end === part.start) previous.end = part.end;
+    else ranges.push({ start: part.start, end: part.end });
+  });
+  return ranges;
+}
+
+/** Fill `node` with `text`, the matched words in <mark>s (text nodes only: no HTML). */
+function setMarkedText(node, text, words) {
+  const nodes = [];
+  let at = 0;
+  for (const { start, end } of words.length ? markRanges(text, words) : []) {
+    if (start > at) nodes.push(document.createTextNode(text.slice(at, start)));
+    nodes.push(el("mark", null, text.slice(start, end)));
+    at = end;
+  }
+  if (at < text.length) nodes.push(document.createTextNode(text.slice(at)));
+  node.replaceChildren(...nodes);
+}
+
+/** "category: doors · keywords: rain, roof" for the matched fields not on show. */
+function fillWhy(node, hit) {
+  const matches = ((hit.explain && hit.explain.matches) || [])
+    .filter((m) => !NAME_FIELDS.has(m.field) && m.words.length);
+  const nodes = [];
+  matches.forEach((m, i) => {
+    if (i) nodes.push(document.createTextNode(" · "));
+    nodes.push(document.createTextNode(`${m.field}: `));
+    m.words.forEach((word, j) => {
+      if (j) nodes.push(document.createTextNode(", "));
+      nodes.push(el("mark", null, word));
+    });
+  });
+  node.replaceChildren(...nodes);
+  node.hidden = !nodes.length;
+  node.title = node.textContent;
+}
+
+/** "sound #3 · words #1": where the hit stood in each list. */
+function ranks(hit) {
+  const explain = hit.explain || {};
+  const parts = [];
+  if (explain.sound_rank != null) parts.push(`sound #${explain.sound_rank}`);
+  if (explain.words_rank != null) parts.push(`words #${explain.words_rank}`);
+  return parts;
+}
+
+/** The relevance badge ("strong", "fair", "weak"); empty for audio and hybrid searches. */
+function fillBand(node, hit) {
+  const band = hit.band || "";
+  node.textContent = band;
+  node.className = band ? `band band-${band}` : "band";
+  node.title = band
+    ? [`relevance ${hit.relevance == null ? "–" : hit.relevance.toFixed(2)}`, ...ranks(hit)].join(" · ")
+    : "";
+  if (band) node.setAttribute("aria-label", `${band} match, ${node.title}`);
+  else node.removeAttribute("aria-label");
+}
+
+/** "DOORS / WOOD" and the filter value "DOORS-WOOD" of a hit's UCS category, or null. */
+export function categoryOf(hit) {
+  if (!hit.category) return null;
+  return hit.subcategory
+    ? { value: `${hit.category}-${hit.subcategory}`, label: `${hit.category} / ${hit.subcategory}` }
+    : { value: hit.category, label: hit.category };
+}
+
+/** Show what may differ between two answers with the same hits. */
+function fillExplained(li, hit) {
+  const words = matchedWords(hit);
+  setMarkedText(li.querySelector(".name"), hit.name, words);
+  setMarkedText(li.querySelector(".folder"), hit.folder || "/", words);
+  fillWhy(li.querySelector(".why"), hit);
+  fillBand(li.querySelector(".band"), hit);
+  const score = li.querySelector(".score");
+  score.textContent = hit.score.toFixed(3);
+  score.title = ["score", ...ranks(hit)].join(" · ");
+}
+
 function row(hit, index, actions) {
   const li = el("li", "hit");
   li.id = `hit-${hit.id}`;
@@ -60,13 +190,26 @@ function row(hit, index, actions) {
   play.addEventListener("click", () => actions.play(index));
 
   const meta = el("div", "meta");
-  const name = el("a", "name", hit.name);
+  const name = el("a", "name");
   name.href = `${hit.audio_url}?download=1`;
   name.download = hit.name;
   name.title = `${hit.path}\nDownload, or drag it out`;
   name.tabIndex = -1; // only the selected row's link is a Tab stop: see selectRow
   name.addEventListener("click", (event) => event.stopPropagation());
-  meta.append(name, el("span", "folder", hit.folder || "/"));
+  const where = el("div", "where");
+  where.append(el("span", "folder"));
+  const category = categoryOf(hit);
+  if (category) {
+    const chip = button("chip category", category.label, `Only ${category.label} sounds`);
+    chip.title = `Show only ${category.label} sounds`;
+    chip.addEventListener("click", (event) => {
+      event.stopPropagation();
+      actions.category(category);
+    });
+    where.append(chip);
+  }
+  const why = el("div", "why muted");
+  meta.append(name, where, why);
 
   const wave = el("div", "wave");
   wave.title = "Click to play from here";
@@ -86,9 +229,11 @@ function row(hit, index, actions) {
     play, meta, wave,
     el("span", "duration", formatDuration(hit.duration)),
     el("span", "format", (hit.format || "?").toUpperCase()),
-    el("span", "score", hit.score.toFixed(3)),
+    el("span", "band"),
+    el("span", "score"),
     more,
   );
+  fillExplained(li, hit);
   return li;
 }
 
@@ -98,16 +243,21 @@ export function renderResults(list, hits, actions) {
   for (const item of list.children) visibility.observe(item);
 }
 
+/** New answers for the same hits (same ids, same order): update the rows in place. */
+export function refreshResults(list, hits) {
+  hits.forEach((hit, i) => fillExplained(list.children[i], hit));
+}
+
 /** Mark one row selected (or none with -1) and scroll it into view. */
 export function selectRow(list, index) {
   for (const item of list.querySelectorAll(".hit[aria-selected=true]")) {
     item.setAttribute("aria-selected", "false");
-    item.querySelector(".name").tabIndex = -1;
+    for (const stop of item.querySelectorAll(".name, .category")) stop.tabIndex = -1;
   }
   const item = list.children[index];
   if (!item) return;
   item.setAttribute("aria-selected", "true");
-  item.querySelector(".name").tabIndex = 0;
+  for (const stop of item.querySelectorAll(".name, .category")) stop.tabIndex = 0;
   item.scrollIntoView({ block: "nearest" });
   list.setAttribute("aria-activedescendant", item.id);
 }
