@@ -61,7 +61,7 @@ class SearchSettings(_Section):
     match: Literal["both", "words", "sound"] = "both"
     rank_constant: float = Field(60.0, gt=0)
     sound_weight: float = Field(1.0, ge=0)
-    words_weight: float = Field(1.0, ge=0)
+    words_weight: float = Field(1.5, ge=0)
     fusion_window: int = Field(100, ge=1, le=100000)
 
 

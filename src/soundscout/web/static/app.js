@@ -6,7 +6,7 @@ import { api, ApiError, setApiKey } from "./api.js";
 import { Player } from "./player.js";
 import { bindKeys } from "./keys.js";
 import { Messages, showLibrary } from "./messages.js";
-import { markPlaying, refreshResults, renderResults, selectRow, showProgress } from "./results.js";
+import { categoryOf, markPlaying, refreshResults, renderResults, selectRow, showProgress } from "./results.js";
 import { DEFAULT_MATCH, queryFromUrl, queryToUrl, searchRequest } from "./query.js";
 
 const $ = (id) => document.getElementById(id);
@@ -29,6 +29,10 @@ const messages = new Messages({
 });
 const showError = (err) => messages.show(err);
 const hideError = () => messages.hide();
+
+/** "DOORS / WOOD" by filter value ("DOORS-WOOD"), from results and GET /api/categories. */
+const categoryLabels = new Map();
+const labelOf = (value) => categoryLabels.get(value.toUpperCase()) || value;
 
 const state = {
   ref: null, // {type: "id", id, name} or {type: "file", file, name}
@@ -88,8 +92,8 @@ function fillForm(query) {
   if (ui.format.selectedIndex < 0) ui.format.value = ""; // a format the menu does not offer
   ui.folder.value = query.folder;
   for (const input of ui.matches) input.checked = input.value === query.match;
-  const label = state.category && state.category.value === query.category ? state.category.label : query.category;
-  setCategory(query.category ? { value: query.category, label } : null, { search: false });
+  setCategory(query.category ? { value: query.category, label: labelOf(query.category) } : null,
+    { search: false });
   setReference(query.ref, { search: false });
 }
 
@@ -196,8 +200,28 @@ function updateUrl(query, push) {
 
 const sameHits = (a, b) => a.length === b.length && a.every((hit, i) => hit.id === b[i].id);
 
+function learnLabels(categories) {
+  for (const category of categories) {
+    if (category) categoryLabels.set(category.value.toUpperCase(), category.label);
+  }
+  if (state.category) ui.categoryName.textContent = state.category.label = labelOf(state.category.value);
+}
+
+/** The labels of the library's categories, for a category filter taken from the URL. */
+async function loadCategories() {
+  try {
+    const body = await api("/api/categories");
+    learnLabels(body.categories.flatMap((c) => [
+      categoryOf({ category: c.category }), categoryOf(c),
+    ]));
+  } catch {
+    // Only the labels are missing: the chip shows the filter as the URL gives it.
+  }
+}
+
 function showResults(body, query) {
   hideError();
+  learnLabels(body.results.map(categoryOf));
   if (!sameHits(body.results, state.hits) || !ui.results.children.length) {
     player.reset(); // a new list: keep playing only while the rows stay the same
     state.hits = body.results;
@@ -367,7 +391,10 @@ function bindEvents() {
   ui.keyForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     setApiKey(ui.apiKey.value.trim());
-    if (await loadLibrary()) runSearch({ fromHistory: true });
+    if (await loadLibrary()) {
+      loadCategories();
+      runSearch({ fromHistory: true });
+    }
   });
   bindKeys(ui, {
     hasResults: () => state.hits.length > 0,
@@ -388,6 +415,7 @@ function bindEvents() {
 async function start() {
   bindEvents();
   const ready = await loadLibrary();
+  if (ready) loadCategories();
   fillForm(queryFromUrl(location.search));
   updateUrl(currentQuery(), false); // a hand-edited URL shows what the form took from it
   if (ready) runSearch({ fromHistory: true });

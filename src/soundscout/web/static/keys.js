@@ -1,6 +1,6 @@
 // Keyboard: ↑/↓ select a result, space plays/stops it, enter = more like this, / = search,
 // Delete on the drop zone removes the reference sound. Tab from the list reaches the
-// selected result's download link only (one stop for the list, not one per row).
+// selected result's download link and its category chip only (not stops in every row).
 // Keys typed into form fields stay theirs, except ↓ from the search box into the results.
 
 /**
