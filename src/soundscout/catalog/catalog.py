@@ -434,7 +434,7 @@ class Catalog:
                 "rev = ? WHERE id = ?",
                 [(f.path, root, f.size, f.mtime_ns, now, rev, sid) for sid, f in moved],
             )
-            words.drop_words(conn, (sid for sid, _ in changed))
+            words.drop_words(conn, (sid for sid, _ in changed), with_tags=True)
             words.refresh_words(conn, (sid for sid, _ in moved))
             self._delete(conn, deleted, rev)
 
@@ -482,7 +482,7 @@ class Catalog:
                         (*meta, o.error or "unknown error", now, rev, o.sound_id),
                     )
                     conn.execute("DELETE FROM embeddings WHERE sound_id = ?", (o.sound_id,))
-                    words.drop_words(conn, [o.sound_id])
+                    words.drop_words(conn, [o.sound_id], with_tags=True)
             return rev
 
     # -- words ---------------------------------------------------------------------

@@ -53,9 +53,18 @@ def write_words(
     )
 
 
-def drop_words(conn: sqlite3.Connection, ids: Iterable[int]) -> None:
-    """Take sounds out of the lexical index (deleted, changed or failed)."""
-    conn.executemany("DELETE FROM sound_words WHERE rowid = ?", [(int(i),) for i in ids])
+def drop_words(conn: sqlite3.Connection, ids: Iterable[int], with_tags: bool = False) -> None:
+    """Take sounds out of the lexical index (deleted, changed or failed); ``with_tags``
+    also forgets the tags read from their files (the content they described is gone)."""
+    params = [(int(i),) for i in ids]
+    conn.executemany("DELETE FROM sound_words WHERE rowid = ?", params)
+    if with_tags:
+        conn.executemany("DELETE FROM sound_tags WHERE sound_id = ?", params)
+        conn.executemany(
+            "UPDATE sounds SET words_version = NULL, ucs_catid = NULL, ucs_category = NULL, "
+            "ucs_subcategory = NULL WHERE id = ?",
+            params,
+        )
 
 
 def refresh_words(conn: sqlite3.Connection, ids: Iterable[int]) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -180,6 +181,8 @@ def split_words(text: str) -> list[str]:
     Returns:
         The words in order, e.g. ``["kick", "808", "deep"]``.
     """
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)  # macOS writes names decomposed (NFD)
     if "'" in text or "\u2019" in text:
         text = _APOSTROPHES.sub("", text)
     words: list[str] = []

@@ -9,6 +9,8 @@ reading the file again.
 from __future__ import annotations
 
 import posixpath
+import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -17,7 +19,7 @@ from soundscout.metadata.read import EmbeddedMetadata
 from soundscout.metadata.ucs import UcsEntry, find_category, parse_ucs_name, ucs_list, ucs_words
 
 #: Bumped when the rules below change: sounds with older words are read again by `index`.
-WORDS_VERSION = 1
+WORDS_VERSION = 2
 
 #: The lexical index's fields, in its column order.
 FIELDS = ("name", "title", "description", "keywords", "category", "folders", "other")
@@ -59,6 +61,7 @@ def sound_words(path: str, root: str, tags: Mapping[str, str]) -> SoundWords:
             extra, grouped.get("library", ""), grouped.get("designer", ""), grouped.get("other", "")
         ),
     }
+    texts = {field: _plain(text) for field, text in texts.items()}
     return SoundWords(texts, entry, tuple(warnings))
 
 
@@ -100,6 +103,16 @@ def _entry_from_tags(grouped: Mapping[str, str], warnings: list[str]) -> UcsEntr
         found = find_category(f"{category}-{subcategory}")
         return found[0] if len(found) == 1 else None
     return None
+
+
+_APOSTROPHES = re.compile(r"(?<=\w)['\u2019](?=\w)")
+
+
+def _plain(text: str) -> str:
+    """Composed Unicode, no in-word apostrophes: as queries are read."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return _APOSTROPHES.sub("", text) if "'" in text or "\u2019" in text else text
 
 
 def _join(*parts: str) -> str:

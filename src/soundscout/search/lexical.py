@@ -10,6 +10,7 @@ dropped unless nothing else is left.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ _STOP_WORDS = frozenset(
     {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is"}
     | {"it", "of", "on", "or", "that", "the", "this", "to", "with", "sound", "sounds"}
 )
+_APOSTROPHES = re.compile(r"(?<=\w)['\u2019](?=\w)")
 _OPEN, _CLOSE = "\ue000", "\ue001"  # highlight markers no tag can hold
 
 
@@ -74,8 +76,15 @@ class WordsQuery:
         return " OR ".join(t.fts() for t in self.exclude) or None
 
 
+def plain_text(text: str) -> str:
+    """Text as words are indexed: composed Unicode (NFC), no in-word apostrophes
+    ("don't" and "dont" are one word)."""
+    return _APOSTROPHES.sub("", unicodedata.normalize("NFC", text))
+
+
 def parse_words(text: str) -> WordsQuery:
     """Split a user's query into terms; never raises, whatever the text."""
+    text = plain_text(text or "")
     include: list[Term] = []
     exclude: list[Term] = []
     for match in _TOKEN.finditer(text or ""):
@@ -90,7 +99,9 @@ def parse_words(text: str) -> WordsQuery:
         term = Term(words, prefix=prefix and bare is not None)
         (exclude if negative else include).append(term)
     notes = []
-    meaningful = [t for t in include if len(t.words) > 1 or t.words[0] not in _STOP_WORDS]
+    meaningful = [
+        t for t in include if len(t.words) > 1 or t.prefix or t.words[0] not in _STOP_WORDS
+    ]
     if include and not meaningful:
         notes.append("only common words (such as 'the', 'of') were given to match")
     include = list(dict.fromkeys(meaningful))
