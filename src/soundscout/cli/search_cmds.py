@@ -85,10 +85,12 @@ def search(
             log.warning("--alpha weighs a text and a reference sound together; ignored here")
     service = state(ctx).service(require_library=True)
     try:
+        by_words = (match or service.settings.search.match) == "words"
+        reference = audio is not None or sound_id is not None
         loading_s = (
-            _load(service, with_text=bool(query and query.strip()) and match != "words")
-            if (query or audio or sound_id is not None)
-            else 0.0
+            _load(service, with_text=bool(query and query.strip()) and not by_words)
+            if (query or reference) and (reference or not by_words)
+            else 0.0  # a words-only search needs neither the model nor the vector index
         )
         result = service.search(
             region=region,
