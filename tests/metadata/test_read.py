@@ -20,6 +20,7 @@ from soundscout.metadata.read import (
     clean_text,
     read_embedded,
 )
+from tests.taggen import bext_chunk, info_list, riff_chunk
 
 FFMPEG = shutil.which("ffmpeg")
 needs_ffmpeg = pytest.mark.skipif(FFMPEG is None, reason="ffmpeg is not installed")
@@ -48,30 +49,6 @@ XXE_IXML = b"""<?xml version="1.0"?>
 
 
 # --- fixture writers -------------------------------------------------------------------------
-
-
-def riff_chunk(ident: bytes, payload: bytes) -> bytes:
-    """One RIFF chunk: id, little-endian size, payload, pad byte to an even length."""
-    return ident + struct.pack("<I", len(payload)) + payload + b"\0" * (len(payload) % 2)
-
-
-def info_list(fields: dict[bytes, bytes]) -> bytes:
-    """A LIST/INFO chunk with NUL-terminated sub-chunks."""
-    return riff_chunk(
-        b"LIST", b"INFO" + b"".join(riff_chunk(k, v + b"\0") for k, v in fields.items())
-    )
-
-
-def bext_chunk(
-    description: bytes, originator: bytes = b"Recordomatic", history: bytes = b""
-) -> bytes:
-    """A version 1 Broadcast Wave ``bext`` chunk."""
-    fixed = struct.pack(
-        "<256s32s32s10s8sQH64s5h180s",
-        description, originator, b"USREF123", b"2024-05-01", b"12:30:00",
-        48000, 1, b"\x06\x0a", 0, 0, 0, 0, 0, b"",
-    )  # fmt: skip
-    return riff_chunk(b"bext", fixed + history)
 
 
 def write_wav(

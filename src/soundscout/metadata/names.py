@@ -117,6 +117,14 @@ _APOSTROPHES = re.compile(r"(?<=\w)['\u2019](?=\w)")
 _AUDIO_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 
 
+def plain_text(text: str) -> str:
+    """Text as words are indexed and searched: composed Unicode (NFC; macOS writes names
+    decomposed) and no in-word apostrophes ("don't" and "dont" are one word)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return _APOSTROPHES.sub("", text) if "'" in text or "\u2019" in text else text
+
+
 @dataclass(frozen=True)
 class NameWords:
     """The words of a file's name and of its folders below the indexed root."""
@@ -181,10 +189,7 @@ def split_words(text: str) -> list[str]:
     Returns:
         The words in order, e.g. ``["kick", "808", "deep"]``.
     """
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)  # macOS writes names decomposed (NFD)
-    if "'" in text or "\u2019" in text:
-        text = _APOSTROPHES.sub("", text)
+    text = plain_text(text)
     words: list[str] = []
     chunks = _CHUNK.findall(text)
     for i, chunk in enumerate(chunks):

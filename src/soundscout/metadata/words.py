@@ -9,12 +9,10 @@ reading the file again.
 from __future__ import annotations
 
 import posixpath
-import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from soundscout.metadata.names import name_words, words_from_path
+from soundscout.metadata.names import name_words, plain_text, words_from_path
 from soundscout.metadata.read import EmbeddedMetadata
 from soundscout.metadata.ucs import UcsEntry, find_category, parse_ucs_name, ucs_list, ucs_words
 
@@ -61,7 +59,7 @@ def sound_words(path: str, root: str, tags: Mapping[str, str]) -> SoundWords:
             extra, grouped.get("library", ""), grouped.get("designer", ""), grouped.get("other", "")
         ),
     }
-    texts = {field: _plain(text) for field, text in texts.items()}
+    texts = {field: plain_text(text) for field, text in texts.items()}
     return SoundWords(texts, entry, tuple(warnings))
 
 
@@ -103,16 +101,6 @@ def _entry_from_tags(grouped: Mapping[str, str], warnings: list[str]) -> UcsEntr
         found = find_category(f"{category}-{subcategory}")
         return found[0] if len(found) == 1 else None
     return None
-
-
-_APOSTROPHES = re.compile(r"(?<=\w)['\u2019](?=\w)")
-
-
-def _plain(text: str) -> str:
-    """Composed Unicode, no in-word apostrophes: as queries are read."""
-    if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
-    return _APOSTROPHES.sub("", text) if "'" in text or "\u2019" in text else text
 
 
 def _join(*parts: str) -> str:

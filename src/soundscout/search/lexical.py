@@ -10,11 +10,11 @@ dropped unless nothing else is left.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from soundscout.catalog.catalog import Catalog
+from soundscout.metadata.names import plain_text
 from soundscout.metadata.words import FIELDS
 from soundscout.search.query import Filters, WordMatch
 
@@ -35,7 +35,6 @@ _STOP_WORDS = frozenset(
     {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is"}
     | {"it", "of", "on", "or", "that", "the", "this", "to", "with", "sound", "sounds"}
 )
-_APOSTROPHES = re.compile(r"(?<=\w)['\u2019](?=\w)")
 _OPEN, _CLOSE = "\ue000", "\ue001"  # highlight markers no tag can hold
 
 
@@ -74,12 +73,6 @@ class WordsQuery:
     def exclude_fts(self) -> str | None:
         """The MATCH expression of the negative terms, or None."""
         return " OR ".join(t.fts() for t in self.exclude) or None
-
-
-def plain_text(text: str) -> str:
-    """Text as words are indexed: composed Unicode (NFC), no in-word apostrophes
-    ("don't" and "dont" are one word)."""
-    return _APOSTROPHES.sub("", unicodedata.normalize("NFC", text))
 
 
 def parse_words(text: str) -> WordsQuery:
