@@ -287,3 +287,19 @@ def test_index_reports_words_read_for_an_old_library(capsys, tmp_path: Path) -> 
     assert "read the names and tags of 2 sounds indexed before" in out
     code, out, _ = run(capsys, library, "search", "backfillword", "--match", "words")
     assert [r["path"] for r in _rows(out)] == [str(root / "clip.wav")]
+
+
+def test_status_counts_the_words_read(capsys, lib) -> None:
+    library, root = lib
+    code, out, _ = run(capsys, library, "status", "--json")
+    assert code == 0
+    data = json.loads(out)
+    done = data["sounds"]["done"]
+    warned = (
+        sqlite3.connect(library / "catalog.sqlite")
+        .execute("SELECT COUNT(*) FROM sound_tags WHERE warnings != '[]'")
+        .fetchone()[0]
+    )
+    assert data["words"] == {"read": done, "ucs": 2, "with_warnings": warned} and warned >= 3
+    code, out, _ = run(capsys, library, "status")
+    assert f"names and tags read for {done} sounds, 2 with a UCS" in " ".join(out.split())

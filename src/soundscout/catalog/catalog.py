@@ -507,6 +507,18 @@ class Catalog:
         return words.stored_tags(self._conn, sound_id)
 
     @_locked
+    def words_counts(self) -> dict[str, int]:
+        """Indexed sounds whose words were read, that have a UCS category, and whose
+        files had fields skipped (with warnings)."""
+        row = self._conn.execute(
+            "SELECT COUNT(words_version), COUNT(ucs_catid) FROM sounds WHERE status = 'done'"
+        ).fetchone()
+        warned = self._conn.execute(
+            "SELECT COUNT(*) FROM sound_tags WHERE warnings != '[]'"
+        ).fetchone()[0]
+        return {"read": row[0], "ucs": row[1], "with_warnings": warned}
+
+    @_locked
     def category_counts(self) -> list[tuple[str, str, int]]:
         """(category, subcategory, indexed sounds) of every UCS category present."""
         rows = self._conn.execute(

@@ -162,6 +162,11 @@ def status(
         f"Sounds:  [green]{sounds['done']} ok[/], [red]{sounds['failed']} failed[/], "
         f"{sounds['pending']} pending ({sounds['total']} total)"
     )
+    words = stats["words"]
+    console.print(
+        f"Words:   names and tags read for {words['read']} sounds, {words['ucs']} with a UCS "
+        f"category, {words['with_warnings']} with fields skipped (`soundscout show ID` says why)"
+    )
     if index is None:
         console.print("Index:   none yet — run `soundscout index PATH`")
     else:

@@ -381,6 +381,7 @@ class SearchService:
                     else {}
                 ),
             },
+            "words": self.catalog.words_counts(),
             "index": None
             if manifest is None
             else {
