@@ -190,6 +190,8 @@ def test_sound_match_ignores_the_words(lib: Lib) -> None:
     result = lib.search(text="zorblax", match="sound")
     assert result.match == "sound"
     assert all(h.explain.words_rank is None for h in result.hits)  # type: ignore[union-attr]
+    # nor does it explain by words it did not rank with
+    assert all(not h.explain.matches and h.explain.coverage is None for h in result.hits)  # type: ignore[union-attr]
     vector = lib.service.embed_text("zorblax")
     stored = lib.service.catalog.embeddings([h.id for h in result.hits])
     expected = sorted(stored, key=lambda i: -float(stored[i] @ vector))

@@ -295,7 +295,7 @@ class SearchService:
         context = QueryContext(
             query,
             library_spread(query, self._library_sample()) if query is not None else None,
-            words,
+            words if match != "sound" else WordsQuery(),  # explain only what ranked
             (match if mode == "text" else None),
             tuple(name for name, ranked in lists.items() if ranked and weights[name] > 0),
         )
