@@ -221,6 +221,22 @@ def test_matching_more_terms_ranks_first(catalog: Catalog) -> None:
     assert lexical.coverage(parse_words("the"), [both]) == {both: 0.0}
 
 
+def test_sounds_holding_every_word_come_first(catalog: Catalog) -> None:
+    """A rare word alone in a short name outscores two common words in a long one by BM25;
+    the sounds holding every word still come first, then the rest in BM25 order."""
+    every = _add(catalog, "/lib/metal door heavy old rusty squeaky hinge long name.wav")
+    rare = _add(catalog, "/lib/metal.wav")
+    for n in range(8):  # make "door" common, so its BM25 weight is small
+        _add(catalog, f"/lib/door {n}.wav")
+    lexical = LexicalIndex(catalog)
+    query = parse_words("metal door")
+    or_order = lexical._ranked(query.fts() or "", query, 3, None)
+    assert [i for i, _ in or_order][0] == rare  # BM25 alone puts the rare word first
+    ranked = lexical.search(query, 3)
+    assert [i for i, _ in ranked][:2] == [every, rare]
+    assert [i for i, _ in lexical.search(query, 1)] == [every]  # enough: no OR query
+
+
 def test_matches_name_each_field(catalog: Catalog) -> None:
     sound = _add(
         catalog,

@@ -130,10 +130,26 @@ class LexicalIndex:
     def search(
         self, query: WordsQuery, limit: int, filters: Filters | None = None
     ) -> list[tuple[int, float]]:
-        """(sound id, words score) best first; the score is BM25 made positive."""
-        expression = query.fts()
-        if expression is None or limit < 1:
+        """(sound id, words score) best first; the score is BM25 made positive.
+
+        Sounds holding every word come first (BM25 order among them), then the rest of
+        the OR query's BM25 order; the OR query runs only when fewer than ``limit`` sounds
+        hold every word (BM25 scores every matching row, ~2 us each at 10^6 sounds).
+        """
+        if not query.include or limit < 1:
             return []
+        if len(query.include) == 1:
+            return self._ranked(" OR ".join(t.fts() for t in query.include), query, limit, filters)
+        rows = self._ranked(" AND ".join(t.fts() for t in query.include), query, limit, filters)
+        if len(rows) < limit:
+            seen = {i for i, _ in rows}
+            more = self._ranked(query.fts() or "", query, limit, filters)
+            rows += [r for r in more if r[0] not in seen][: limit - len(rows)]
+        return rows
+
+    def _ranked(
+        self, expression: str, query: WordsQuery, limit: int, filters: Filters | None
+    ) -> list[tuple[int, float]]:
         excluded = query.exclude_fts()
         if excluded is not None:
             expression = f"({expression}) NOT ({excluded})"

@@ -320,7 +320,8 @@ class SearchService:
             allowed = self.catalog.filter_ids(filters)
             if len(allowed) == 0:
                 return None
-        window = max(k, self.settings.search.fusion_window) + len(exclude)
+        fusing = query is not None and match != "sound" and bool(words.include)
+        window = (max(k, self.settings.search.fusion_window) if fusing else k) + len(exclude)
         lists: dict[str, list[tuple[int, float]]] = {}
         if query is not None and index is not None:
             scores, ids = index.search(query[None, :], window, allowed_ids=allowed)
