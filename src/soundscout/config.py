@@ -63,6 +63,8 @@ class SearchSettings(_Section):
     sound_weight: float = Field(1.0, ge=0)
     words_weight: float = Field(1.5, ge=0)
     fusion_window: int = Field(100, ge=1, le=100000)
+    coverage_floor: float = Field(0.75, ge=0, le=1)
+    full_match_boost: float = Field(2.0, ge=0)
 
 
 class ServerSettings(_Section):

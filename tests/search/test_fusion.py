@@ -111,6 +111,8 @@ PINNED = {
     "search.words_weight": 1.0,
     "search.rank_constant": K,
     "search.fusion_window": 100,
+    "search.coverage_floor": 1.0,  # plain RRF here; the coverage factors are tested below
+    "search.full_match_boost": 1.0,
 }
 
 
@@ -216,3 +218,18 @@ def test_fusion_window_limits_each_list(built: Built) -> None:
         service.close()
     assert len(both.hits) == 1
     assert both.hits[0].id in (built.ids["sound_best"], built.ids["words_best"])
+
+
+def test_words_share_follows_coverage_and_full_matches(built: Built) -> None:
+    """A words-list sound's share is scaled by floor + (1 - floor) * coverage, and doubled
+    when it holds every word of a longer query (both winners here hold both words)."""
+    service = built.service(**{"search.coverage_floor": 0.75, "search.full_match_boost": 2.0})
+    try:
+        both = service.search(text=QUERY, match="both", k=N_FILES)
+    finally:
+        service.close()
+    ids = built.ids
+    by_id = {h.id: h for h in both.hits}
+    assert by_id[ids["both_good"]].score == pytest.approx(1 / 62 + 2 / 62)
+    assert by_id[ids["words_best"]].score == pytest.approx(2 / 61 + 1 / 68)
+    assert [h.id for h in both.hits][:2] == [ids["both_good"], ids["words_best"]]

@@ -224,7 +224,7 @@ def test_ucs_name_gives_the_category(lib: Lib) -> None:
     assert plain_row is not None and plain_row.ucs_catid is None
     # The FX name is the name; the creator and source ids are "other" words.
     fields = lib.service.lexical.fields(wood.id)
-    assert fields["name"] == "slam heavy wooden door"
+    assert fields["name"] == "slam heavy wooden door doorwood"
     assert "jd" in fields["other"].lower() and "closet" in fields["category"]
 
 
@@ -409,13 +409,14 @@ def test_japanese_words(lib: Lib) -> None:
     assert lib.names(lib.search(text="ドア", match="both"))[0] == name
 
 
-def test_stop_words_only(lib: Lib) -> None:
+def test_stop_words_only_are_matched_as_they_are(lib: Lib) -> None:
+    """Common words alone are searched (a folder may be called "Sounds"); next to real
+    words they are dropped (below)."""
     words = lib.search(text="the of", match="words")
-    assert words.hits == []
-    assert any("common words" in note for note in words.notes)
-    both = lib.search(text="the of", match="both")  # the sound side still has a sentence
-    assert both.hits and any("common words" in note for note in both.notes)
-    assert all(h.explain.words_rank is None for h in both.hits)  # type: ignore[union-attr]
+    assert words.notes == ()
+    assert all(h.explain.coverage for h in words.hits)  # type: ignore[union-attr]
+    both = lib.search(text="the of", match="both")  # the sound side has a sentence
+    assert both.hits
 
 
 def test_stop_words_are_dropped_next_to_real_words(lib: Lib) -> None:
@@ -462,7 +463,8 @@ def test_odd_queries_in_hybrid_and_filtered_searches(lib: Lib) -> None:
 
 
 def test_too_many_words_are_cut_with_a_note(lib: Lib) -> None:
-    query = " ".join(f"word{i}" for i in range(40)) + " zorblax"
+    query = " ".join(f"word{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(40))
+    query += " zorblax"
     result = lib.search(text=query, match="words")
     assert any("first 16 words" in note for note in result.notes)
     assert result.hits == []  # zorblax was the 41st word
@@ -516,3 +518,27 @@ def test_prefix_of_a_stop_word_works_when_longer(small: Lib) -> None:
 def test_apostrophe_words_in_names_and_tags(small: Lib) -> None:
     assert small.names(small.search(text="don't", match="words")) == ["Don't_Stop.wav"]
     assert small.names(small.search(text="won't", match="words")) == ["clip_wont.wav"]
+
+
+def test_names_are_found_as_they_are_typed(tmp_path: Path) -> None:
+    """A query is split as names are: a camelCase run, a file name, a CatID find their file;
+    a word written as one run finds a name that splits it by case."""
+    root = tmp_path / "sounds"
+    plain(root / "FootStepSnow1.wav", 1)
+    plain(root / "door_slam_heavy_03.wav", 2)
+    plain(root / "DOORWood_Creak Open Slow_JD_LIB.wav", 3)
+    plain(root / "rain_on_roof.wav", 4)
+    service = SearchService(make_settings(tmp_path / "library"))
+    try:
+        assert service.index_folder(root, progress=False).ok == 4
+
+        def first(query: str) -> str:
+            return Path(service.search(text=query, match="words").hits[0].path).name
+
+        assert first("footstep") == "FootStepSnow1.wav"
+        assert first("FootStepSnow1") == "FootStepSnow1.wav"
+        assert first("door_slam_heavy_03") == "door_slam_heavy_03.wav"
+        assert first("door/slam") == "door_slam_heavy_03.wav"
+        assert first("DOORWood") == "DOORWood_Creak Open Slow_JD_LIB.wav"
+    finally:
+        service.close()

@@ -9,15 +9,16 @@ reading the file again.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from soundscout.metadata.names import name_words, plain_text, words_from_path
+from soundscout.metadata.names import name_words, plain_text, split_words, words_from_path
 from soundscout.metadata.read import EmbeddedMetadata
 from soundscout.metadata.ucs import UcsEntry, find_category, parse_ucs_name, ucs_list, ucs_words
 
 #: Bumped when the rules below change: sounds with older words are read again by `index`.
-WORDS_VERSION = 2
+WORDS_VERSION = 3
 
 #: The lexical index's fields, in its column order.
 FIELDS = ("name", "title", "description", "keywords", "category", "folders", "other")
@@ -45,7 +46,7 @@ def sound_words(path: str, root: str, tags: Mapping[str, str]) -> SoundWords:
     stem = posixpath.splitext(posixpath.basename(path))[0]
     name, extra, entry, warnings = _name_and_ucs(stem, from_path.name, grouped)
     texts = {
-        "name": name,
+        "name": _join(name, _compounds(stem)),
         "title": grouped.get("title", ""),
         "description": grouped.get("description", ""),
         "keywords": grouped.get("keywords", ""),
@@ -53,6 +54,7 @@ def sound_words(path: str, root: str, tags: Mapping[str, str]) -> SoundWords:
             grouped.get("category", ""),
             grouped.get("subcategory", ""),
             ucs_words(entry) if entry else "",
+            entry.catid.lower() if entry else "",
         ),
         "folders": from_path.folders,
         "other": _join(
@@ -101,6 +103,19 @@ def _entry_from_tags(grouped: Mapping[str, str], warnings: list[str]) -> UcsEntr
         found = find_category(f"{category}-{subcategory}")
         return found[0] if len(found) == 1 else None
     return None
+
+
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def _compounds(stem: str) -> str:
+    """Words a name writes as one run of letters but splits by case (``FootStep``,
+    ``DOORWood``): each neighbouring pair joined, so ``footstep`` finds ``FootStepSnow1``."""
+    out: list[str] = []
+    for chunk in _LETTERS.findall(stem):
+        parts = split_words(chunk)
+        out += [a + b for a, b in zip(parts, parts[1:], strict=False)]
+    return " ".join(dict.fromkeys(out))
 
 
 def _join(*parts: str) -> str:

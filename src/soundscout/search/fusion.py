@@ -27,6 +27,7 @@ def reciprocal_rank_fusion(
     lists: Mapping[str, Sequence[tuple[int, float]]],
     weights: Mapping[str, float],
     rank_constant: float = 60.0,
+    scale: Mapping[str, Mapping[int, float]] | None = None,
 ) -> list[Fused]:
     """Fuse ranked (id, score) lists, best first; ties keep the order of first appearance.
 
@@ -34,6 +35,7 @@ def reciprocal_rank_fusion(
         lists: retriever name -> its (id, score) pairs, best first.
         weights: retriever name -> weight (a missing name weighs 1; 0 leaves it out).
         rank_constant: k of RRF; larger flattens the difference between ranks.
+        scale: retriever name -> item -> a factor on that item's share (absent: 1).
     """
     if rank_constant <= 0:
         raise ValueError("rank_constant must be positive")
@@ -49,6 +51,7 @@ def reciprocal_rank_fusion(
                 continue  # a list naming an item twice counts its best rank only
             ranks.setdefault(item, {})[name] = rank
             scores.setdefault(item, {})[name] = score
-            totals[item] = totals.get(item, 0.0) + weight / (rank_constant + rank)
+            factor = scale[name].get(item, 1.0) if scale and name in scale else 1.0
+            totals[item] = totals.get(item, 0.0) + factor * weight / (rank_constant + rank)
     order = sorted(totals, key=lambda i: -totals[i])  # sorted() is stable
     return [Fused(i, totals[i], ranks[i], scores[i]) for i in order]

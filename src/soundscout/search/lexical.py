@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from soundscout.catalog.catalog import Catalog
-from soundscout.metadata.names import plain_text
+from soundscout.metadata.names import plain_text, split_words
 from soundscout.metadata.words import FIELDS
 from soundscout.search.query import Filters, WordMatch
 
@@ -76,47 +76,44 @@ class WordsQuery:
 
 
 def parse_words(text: str) -> WordsQuery:
-    """Split a user's query into terms; never raises, whatever the text."""
-    text = plain_text(text or "")
+    """Split a user's query into terms; never raises, whatever the text.
+
+    A bare token is split as file names are (``door_slam``, ``FootStepSnow1``,
+    ``door/slam`` are two or three words, take numbers dropped) and each word is its own
+    term (a left-out token is one phrase); a quoted phrase is one term; ``*`` after two or more letters makes a prefix.
+    """
     include: list[Term] = []
     exclude: list[Term] = []
-    for match in _TOKEN.finditer(text or ""):
-        negative, quoted, bare = match.group(1), match.group(2), match.group(3)
+    for match in _TOKEN.finditer(plain_text(text or "")):
+        negative, quoted, bare = bool(match.group(1)), match.group(2), match.group(3)
         if bare is not None:
-            negative, prefix = bare.startswith("-"), bare.endswith("*")
-            words = tuple(w.lower() for w in _WORD.findall(bare))
+            negative = bare.startswith("-")
+            words = _words_of(bare)
+            # a left-out hi-hat leaves out the phrase, not every hat
+            terms = [Term(words)] if negative and words else [Term((w,)) for w in words]
+            if terms and bare.endswith("*") and len(terms[-1].words[0]) >= 2:
+                terms[-1] = Term(terms[-1].words, prefix=True)
         else:
-            prefix, words = False, tuple(w.lower() for w in _WORD.findall(quoted))
-        if not words:
-            continue
-        term = Term(words, prefix=prefix and bare is not None)
-        (exclude if negative else include).append(term)
-    notes = []
+            words = _words_of(quoted)
+            terms = [Term(words)] if words else []
+        (exclude if negative else include).extend(terms)
+    sound_text = " ".join(" ".join(t.words) for t in include)
     meaningful = [
         t for t in include if len(t.words) > 1 or t.prefix or t.words[0] not in _STOP_WORDS
     ]
-    if include and not meaningful:
-        notes.append("only common words (such as 'the', 'of') were given to match")
-    include = list(dict.fromkeys(meaningful))
+    include = list(dict.fromkeys(meaningful or include))  # only common words: match them
+    notes = []
     if len(include) > MAX_TERMS:
         notes.append(f"only the first {MAX_TERMS} words were matched")
         include = include[:MAX_TERMS]
-    sound_text = " ".join(" ".join(t.words) for t in _positive_terms(text))
-    return WordsQuery(
-        tuple(include), tuple(dict.fromkeys(exclude))[:MAX_TERMS], sound_text, tuple(notes)
-    )
+    exclude = list(dict.fromkeys(exclude))[:MAX_TERMS]
+    return WordsQuery(tuple(include), tuple(exclude), sound_text, tuple(notes))
 
 
-def _positive_terms(text: str) -> list[Term]:
-    """Every positive term, stop words kept (they help a sentence encoder)."""
-    out = []
-    for match in _TOKEN.finditer(text or ""):
-        raw = match.group(3) if match.group(3) is not None else match.group(2)
-        negative = bool(match.group(1)) or (match.group(3) or "").startswith("-")
-        words = tuple(w.lower() for w in _WORD.findall(raw))
-        if words and not negative:
-            out.append(Term(words))
-    return out
+def _words_of(token: str) -> tuple[str, ...]:
+    """The words of one token as names are split; its plain words when that leaves none
+    (a lone number, a single letter)."""
+    return tuple(split_words(token)) or tuple(w.lower() for w in _WORD.findall(token))
 
 
 class LexicalIndex:

@@ -291,7 +291,10 @@ class SearchService:
             mode, alpha = "hybrid", cfg.default_alpha if alpha is None else alpha  # + words
         words_weight = cfg.words_weight * (1.0 - alpha if alpha is not None else 1.0)
         weights = {"sound": cfg.sound_weight, "words": words_weight}
-        fused = reciprocal_rank_fusion(lists, weights, cfg.rank_constant)[:k]
+        scale = None
+        if lists.get("words") and lists.get("sound"):
+            scale = {"words": self._words_factors(words, lists["words"])}
+        fused = reciprocal_rank_fusion(lists, weights, cfg.rank_constant, scale)[:k]
         context = QueryContext(
             query,
             library_spread(query, self._library_sample()) if query is not None else None,
@@ -302,6 +305,19 @@ class SearchService:
         hits = explained_hits(fused, self.catalog, self.lexical, context)
         notes = (*words.notes, *_strength_note(hits, text))
         return SearchResult(hits, mode, alpha, _ms(started), match, notes)
+
+    def _words_factors(
+        self, words: WordsQuery, ranked: list[tuple[int, float]]
+    ) -> dict[int, float]:
+        """Each words-list sound's factor in the fusion: ``floor + (1 - floor) * coverage``,
+        doubled (``full_match_boost``) for one holding every word of a longer query."""
+        cfg = self.settings.search
+        coverage = self.lexical.coverage(words, [i for i, _ in ranked])
+        boost = cfg.full_match_boost if len(words.include) > 1 else 1.0
+        floor = cfg.coverage_floor
+        return {
+            i: (floor + (1 - floor) * c) * (boost if c >= 1.0 else 1.0) for i, c in coverage.items()
+        }
 
     def _ranked_lists(
         self,
