@@ -15,7 +15,7 @@ import pytest
 
 from soundscout.errors import InvalidQueryError
 from soundscout.search.query import Filters, SearchHit
-from soundscout.search.relevance import band
+from soundscout.search.relevance import band, relevance
 from soundscout.search.service import SearchResult, SearchService
 from tests.conftest import make_settings
 from tests.taggen import (
@@ -542,3 +542,21 @@ def test_names_are_found_as_they_are_typed(tmp_path: Path) -> None:
         assert first("DOORWood") == "DOORWood_Creak Open Slow_JD_LIB.wav"
     finally:
         service.close()
+
+
+def test_sounds_without_the_words_others_hold_are_less_relevant(lib: Lib) -> None:
+    """In a fused search whose words are found in the library, a result holding none of
+    them gets the calibration's `unmatched` term; with no word found anywhere, it does not."""
+    found = lib.search(text="zorblax", match="both")
+    assert any(h.explain.coverage for h in found.hits)  # type: ignore[union-attr]
+    nowhere = lib.search(text="qqqxqqq", match="both")
+    assert not any(h.explain.coverage for h in nowhere.hits)  # type: ignore[union-attr]
+    for result, unmatched in ((found, True), (nowhere, False)):
+        for hit in result.hits:
+            explain = hit.explain
+            assert explain is not None
+            if explain.coverage:
+                continue
+            expected = relevance("both", explain.sound_z, 0.0, unmatched)
+            assert hit.relevance == pytest.approx(expected, abs=1e-4)
+    assert relevance("both", 2.0, 0.0, True) < relevance("both", 2.0, 0.0, False)

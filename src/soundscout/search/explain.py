@@ -30,6 +30,7 @@ class QueryContext:
     words: WordsQuery
     text_mode: str | None  # None: no text query (no relevance is given)
     lists: tuple[str, ...]  # the retrievers that ranked (one: its own score is the score)
+    words_found: bool = False  # some sound in the library holds the query's words
 
 
 def library_spread(vector: np.ndarray | None, sample: np.ndarray) -> tuple[float, float] | None:
@@ -69,7 +70,8 @@ def explained_hits(
             sound_z=z,
         )
         score = item.scores[context.lists[0]] if len(context.lists) == 1 else item.score
-        hits.append(_hit(row, score, explain, context.text_mode))
+        unmatched = context.words_found and not explain.coverage
+        hits.append(_hit(row, score, explain, context.text_mode, unmatched))
     return hits
 
 
@@ -86,10 +88,12 @@ def _sound_scores(
     return scores
 
 
-def _hit(row: SoundRow, score: float, explain: Explanation, text_mode: str | None) -> SearchHit:
+def _hit(
+    row: SoundRow, score: float, explain: Explanation, text_mode: str | None, unmatched: bool
+) -> SearchHit:
     value = None
     if text_mode is not None:
-        value = round(relevance(text_mode, explain.sound_z, explain.coverage), 4)
+        value = round(relevance(text_mode, explain.sound_z, explain.coverage, unmatched), 4)
     return SearchHit(
         row.id,
         row.path,

@@ -80,7 +80,8 @@ def parse_words(text: str) -> WordsQuery:
 
     A bare token is split as file names are (``door_slam``, ``FootStepSnow1``,
     ``door/slam`` are two or three words, take numbers dropped) and each word is its own
-    term (a left-out token is one phrase); a quoted phrase is one term; ``*`` after two or more letters makes a prefix.
+    term (a left-out token is one phrase); a quoted phrase is one term; ``*`` after two or
+    more letters makes a prefix.
     """
     include: list[Term] = []
     exclude: list[Term] = []

@@ -1,12 +1,13 @@
 """A relevance a person can read: the chance that a result is what was asked for.
 
 Raw scores say little on their own (a builtin text query's cosines sit in 0.14-0.21
-whether the hit is good or bad). Two features do: how far a sound's score stands above
+whether the hit is good or bad). Three features do: how far a sound's score stands above
 the library's for the same query (``sound_z``: standard deviations over a sample of the
-library), and the share of the query's words its names and tags hold (``coverage``). A
-logistic model of each search mode turns them into 0..1, fitted on held-out queries
-(``benchmarks/eval_words.py --fit``; docs/search.md has the data and the fit), and bands
-name it: strong, fair, weak.
+library), the share of the query's words its names and tags hold (``coverage``), and
+whether it holds none of them while other sounds do (``unmatched``). A logistic model of
+each search mode turns them into 0..1, fitted on held-out queries
+(``benchmarks/eval_fusion.py``; docs/search.md has the data and the fit), and bands name
+it: strong, fair, weak.
 """
 
 from __future__ import annotations
@@ -18,14 +19,19 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Calibration:
     """Logistic coefficients: intercept, per standard deviation of sound score, per unit
-    of word coverage."""
+    of word coverage, and for a result holding none of the query's words when others in
+    the library do (``unmatched``)."""
 
     intercept: float
     sound_z: float
     coverage: float
+    unmatched: float = 0.0
 
-    def __call__(self, sound_z: float | None, coverage: float | None) -> float:
+    def __call__(
+        self, sound_z: float | None, coverage: float | None, unmatched: bool = False
+    ) -> float:
         x = self.intercept + self.sound_z * (sound_z or 0.0) + self.coverage * (coverage or 0.0)
+        x += self.unmatched if unmatched else 0.0
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, x))))
 
 
@@ -33,16 +39,18 @@ class Calibration:
 #: held-out SFX packages and soundfont, named and anonymous: 3,640 results per mode).
 CALIBRATIONS = {
     "sound": Calibration(intercept=-3.76, sound_z=1.68, coverage=0.0),
-    "words": Calibration(intercept=-3.52, sound_z=0.0, coverage=8.82),
-    "both": Calibration(intercept=-3.62, sound_z=1.49, coverage=5.05),
+    "words": Calibration(intercept=-3.50, sound_z=0.0, coverage=8.82),
+    "both": Calibration(intercept=-3.68, sound_z=1.57, coverage=5.72, unmatched=-0.78),
 }
 #: Lower edges of the bands.
 STRONG, FAIR = 0.6, 0.3
 
 
-def relevance(mode: str, sound_z: float | None, coverage: float | None) -> float:
+def relevance(
+    mode: str, sound_z: float | None, coverage: float | None, unmatched: bool = False
+) -> float:
     """Calibrated relevance in 0..1 of one result of a text query searched by ``mode``."""
-    return CALIBRATIONS[mode](sound_z, coverage)
+    return CALIBRATIONS[mode](sound_z, coverage, unmatched)
 
 
 def band(value: float) -> str:

@@ -301,6 +301,7 @@ class SearchService:
             words if match != "sound" else WordsQuery(),  # explain only what ranked
             (match if mode == "text" else None),
             tuple(name for name, ranked in lists.items() if ranked and weights[name] > 0),
+            words_found=bool(lists.get("words")),
         )
         hits = explained_hits(fused, self.catalog, self.lexical, context)
         notes = (*words.notes, *_strength_note(hits, text))
