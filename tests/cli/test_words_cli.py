@@ -253,10 +253,20 @@ def test_categories(capsys, lib) -> None:
             {"category": "DOORS", "subcategory": "WOOD", "count": 1},
         ]
     }
-    code, out, _ = run(capsys, library, "categories")
-    assert code == 0 and "UCS categories" in out
-    lines = [line for line in out.splitlines() if "DOORS" in line]
-    assert len(lines) == 2 and "METAL" in lines[0] and "WOOD" in lines[1]
+    code, out, _ = run(capsys, library, "categories")  # piped: tab-separated lines
+    assert code == 0
+    assert out.splitlines() == [
+        "category\tsubcategory\tsounds",
+        "DOORS\tMETAL\t1",
+        "DOORS\tWOOD\t1",
+    ]
+
+
+def test_show_by_path_under_an_indexed_folder(capsys, lib) -> None:
+    """Results print paths under the indexed folder; show takes them as they are."""
+    library, root = lib
+    code, out, _ = run(capsys, library, "show", f"doors/{WOOD}", "--json")
+    assert code == 0 and json.loads(out)["path"] == str(root / "doors" / WOOD)
 
 
 def test_categories_of_a_library_without_ucs(capsys, tmp_path: Path) -> None:

@@ -188,6 +188,8 @@ def test_ucs_words() -> None:
         ("WIND", 7),
         ("Vehicles - Truck Van & SUV", ["VEHTruck"]),
         ("Dirt & Sand", 7),
+        ("AMB", 47),  # a category's short code
+        ("ui", 7),
         ("DOORS-NOPE", []),
         ("nothing", []),
         ("", []),

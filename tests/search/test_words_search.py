@@ -560,3 +560,15 @@ def test_sounds_without_the_words_others_hold_are_less_relevant(lib: Lib) -> Non
             expected = relevance("both", explain.sound_z, 0.0, unmatched)
             assert hit.relevance == pytest.approx(expected, abs=1e-4)
     assert relevance("both", 2.0, 0.0, True) < relevance("both", 2.0, 0.0, False)
+
+
+def test_filters_alone_browse_by_path(lib: Lib) -> None:
+    """A category (or any filter) without a query lists the sounds passing it, by path."""
+    result = lib.search(filters=Filters(category="DOORS"))
+    assert result.mode == "browse" and result.hits
+    assert all(h.category == "DOORS" for h in result.hits)
+    paths = [h.path for h in result.hits]
+    assert paths == sorted(paths)
+    assert len(lib.service.search(filters=Filters(category="DOORS"), k=1).hits) == 1
+    with pytest.raises(InvalidQueryError):
+        lib.service.search()

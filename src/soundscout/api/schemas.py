@@ -127,7 +127,9 @@ class SearchHitOut(BaseModel):
 class SearchResponse(BaseModel):
     """Results plus how the query was run."""
 
-    mode: str = Field(description='"text", "audio" or "hybrid".')
+    mode: str = Field(
+        description='"text", "audio", "hybrid", or "browse" (filters only, ordered by path).'
+    )
     match: str = Field(description='How the text was searched: "both", "words" or "sound".')
     alpha: float | None
     took_ms: float

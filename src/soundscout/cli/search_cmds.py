@@ -117,6 +117,8 @@ def search(
         log.warning("%s", note)
     count = len(result.hits)
     how = f"{result.mode} search" + (f" ({result.match})" if result.mode != "audio" else "")
+    if result.mode == "browse":
+        how = "filter only (by path)"
     title = (
         f"{how} — {count} result{'' if count == 1 else 's'} in "
         f"{result.took_ms:.0f} ms (model and index loaded in {loading_s:.1f} s)"

@@ -38,7 +38,7 @@ def show(
         "path": row.path,
         "status": row.status,
         "error": row.error,
-        "duration": row.duration,
+        "duration": round(row.duration, 3) if row.duration is not None else None,
         "sample_rate": row.sample_rate,
         "channels": row.channels,
         "format": row.format,
@@ -65,9 +65,12 @@ def show(
 
 
 def _find(service: SearchService, sound: str) -> SoundRow:
+    """A sound by id, by path, or by its path under an indexed folder (as results show it)."""
     if sound.strip().isdigit():
         return service.sound(int(sound))
-    row = service.catalog.find_by_path(os.path.abspath(os.path.expanduser(sound)))
+    candidates = [os.path.abspath(os.path.expanduser(sound))]
+    candidates += [os.path.join(root, sound.lstrip("/")) for root in service.catalog.roots()]
+    row = next((r for r in map(service.catalog.find_by_path, candidates) if r is not None), None)
     if row is None:
         raise NotFoundError(
             f"No catalogued sound at {sound}.",
@@ -92,6 +95,11 @@ def categories(
         return
     if not counts:
         console.print("No sound has a UCS category: none of the names or tags carry a known CatID.")
+        return
+    if not console.is_terminal:  # piped: one tab-separated line per subcategory
+        typer.echo("category\tsubcategory\tsounds")
+        for category, subcategory, count in counts:
+            typer.echo(f"{category}\t{subcategory}\t{count}")
         return
     table = Table("category", "subcategory", "sounds", title="UCS categories")
     for category, subcategory, count in counts:

@@ -209,8 +209,9 @@ def ucs_words(entry: UcsEntry) -> str:
 
 def find_category(text: str) -> list[UcsEntry]:
     """The entries a filter names, case-insensitive: a category (``"DOORS"``: all its
-    entries), a CatID (``"DOORWood"``) or a category and subcategory (``"DOORS-WOOD"``,
-    ``"Doors/Wood"``); [] when none match."""
+    entries), a CatID (``"DOORWood"``), a category and subcategory (``"DOORS-WOOD"``,
+    ``"Doors/Wood"``) or a category's short code (``"AMB"``, ``"UI"``: all its entries);
+    [] when none match."""
     entries = ucs_list()
     found = entries.by_category(text)
     if found:
@@ -218,6 +219,10 @@ def find_category(text: str) -> list[UcsEntry]:
     entry = entries.by_catid(text)
     if entry is not None:
         return [entry]
+    short = text.strip().upper()
+    found = [e for e in entries.entries() if e.cat_short.upper() == short]
+    if found:
+        return found
     parts = _SEPARATORS.split(text.strip(), maxsplit=1)
     if len(parts) == 2:
         pair = entries.by_pair(parts[0], parts[1])

@@ -62,7 +62,7 @@ class SearchResult:
     """Hits plus a description of the query that produced them."""
 
     hits: list[SearchHit]
-    mode: str  # "text", "audio" or "hybrid"
+    mode: str  # "text", "audio", "hybrid", or "browse" (filters only, by path)
     alpha: float | None
     took_ms: float
     match: str = "sound"  # how the text was searched: "both", "words" or "sound"
@@ -248,7 +248,8 @@ class SearchService:
             region: only this time range of the reference sound.
             alpha: hybrid weight of the reference sound, in [0, 1].
             k: number of results.
-            filters: duration, format, folder, sample-rate and category restrictions.
+            filters: duration, format, folder, sample-rate and category restrictions;
+                given alone, the first ``k`` sounds passing them, by path ("browse").
             match: how the text is searched: ``both`` (sound and words, fused),
                 ``words`` or ``sound``; default ``search.match``.
         """
@@ -257,11 +258,13 @@ class SearchService:
         sources = [s for s in (sound_id, audio_path, audio_bytes) if s is not None]
         if len(sources) > 1:
             raise InvalidQueryError("Give at most one reference sound (id, file or upload).")
-        if not text and not sources:
-            raise InvalidQueryError("Give a text query, a reference sound, or both.")
         cfg = self.settings.search
-        match = check_match(cfg.match if match is None else match)
         k = check_k(cfg.default_k if k is None else k, cfg.max_k)
+        if not text and not sources:
+            if filters is not None and filters.active:  # browse: the sounds a filter keeps
+                return SearchResult(self._browse(filters, k), "browse", None, _ms(started))
+            raise InvalidQueryError("Give a text query, a reference sound, or both.")
+        match = check_match(cfg.match if match is None else match)
         if alpha is not None:
             alpha = check_alpha(alpha)
         words_only = match == "words" and not sources  # no vector is needed
@@ -306,6 +309,18 @@ class SearchService:
         hits = explained_hits(fused, self.catalog, self.lexical, context)
         notes = (*words.notes, *_strength_note(hits, text))
         return SearchResult(hits, mode, alpha, _ms(started), match, notes)
+
+    def _browse(self, filters: Filters, k: int) -> list[SearchHit]:
+        """The first ``k`` indexed sounds passing the filters, by path."""
+        where, params = self.catalog.filter_clause(filters)
+        ids = [
+            int(r[0])
+            for r in self.catalog.query(  # type: ignore[call-overload]
+                f"SELECT id FROM sounds WHERE {where} ORDER BY path LIMIT ?", [*params, k]
+            )
+        ]
+        rows = self.catalog.get_many(ids)
+        return [_browse_hit(rows[i]) for i in ids if i in rows]
 
     def _words_factors(
         self, words: WordsQuery, ranked: list[tuple[int, float]]
@@ -418,6 +433,21 @@ class SearchService:
         """Write ``embeddings.npy``, ``paths.json`` and ``index.faiss`` (row i = path i)."""
         self._keeper.check_encoder()
         return export_vectors(self.catalog, self.encoder.version, out_dir)
+
+
+def _browse_hit(row: SoundRow) -> SearchHit:
+    return SearchHit(
+        row.id,
+        row.path,
+        row.root,
+        0.0,
+        row.duration,
+        row.format,
+        row.sample_rate,
+        row.channels,
+        category=row.ucs_category,
+        subcategory=row.ucs_subcategory,
+    )
 
 
 def _strength_note(hits: list[SearchHit], text: str | None) -> tuple[str, ...]:
