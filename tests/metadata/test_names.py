@@ -66,6 +66,7 @@ CASES = [
     ("Take_Off_Jet.wav", "take off jet", ""),
     ("Boeing 747 Takeoff.wav", "boeing 747 takeoff", ""),
     ("Don't Stop Scream.wav", "dont stop scream", ""),
+    ("Sirène d'alarme.wav", "sirène alarme", ""),  # French elision: "d'" is its own word
     ("kebab-case-name-here.wav", "kebab case name here", ""),
     ("snake_case__double.wav", "snake case double", ""),
     ("wpn_expl_lrg_ext.wav", "wpn weapon expl explosion lrg large ext exterior", ""),

@@ -114,15 +114,19 @@ _MODEL = re.compile(r"[A-Za-z]{1,3}[0-9]+|[0-9]+[A-Za-z]{1,3}")
 _VERSION = re.compile(r"(?:v|ver|version|take|tk)[0-9]+", re.IGNORECASE)
 _TAKE_WORDS = frozenset({"take", "tk"})
 _APOSTROPHES = re.compile(r"(?<=\w)['\u2019](?=\w)")
+_ELISION = re.compile(r"(?<!\w)([^\W\d_]|[Qq][Uu])['\u2019](?=\w)")
 _AUDIO_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 
 
 def plain_text(text: str) -> str:
     """Text as words are indexed and searched: composed Unicode (NFC; macOS writes names
-    decomposed) and no in-word apostrophes ("don't" and "dont" are one word)."""
+    decomposed), no in-word apostrophes ("don't" and "dont" are one word) except after an
+    elided one-letter word or "qu" (French "d'alarme" is "d alarme")."""
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-    return _APOSTROPHES.sub("", text) if "'" in text or "\u2019" in text else text
+    if "'" not in text and "\u2019" not in text:
+        return text
+    return _APOSTROPHES.sub("", _ELISION.sub(r"\1 ", text))
 
 
 @dataclass(frozen=True)
