@@ -292,6 +292,22 @@ class SearchService:
             return SearchResult([], mode, alpha, _ms(started), match, words.notes)
         if audio_vec is not None and text_vec is None and words.include:
             mode, alpha = "hybrid", cfg.default_alpha if alpha is None else alpha  # + words
+        hits = self._fused_hits(lists, words, query, match, mode, alpha, k)
+        notes = (*words.notes, *_strength_note(hits, text))
+        return SearchResult(hits, mode, alpha, _ms(started), match, notes)
+
+    def _fused_hits(
+        self,
+        lists: dict[str, list[tuple[int, float]]],
+        words: WordsQuery,
+        query: np.ndarray | None,
+        match: str,
+        mode: str,
+        alpha: float | None,
+        k: int,
+    ) -> list[SearchHit]:
+        """Fuse the sound and words lists (see docs/search.md) and explain the best ``k``."""
+        cfg = self.settings.search
         words_weight = cfg.words_weight * (1.0 - alpha if alpha is not None else 1.0)
         weights = {"sound": cfg.sound_weight, "words": words_weight}
         scale = None
@@ -306,9 +322,7 @@ class SearchService:
             tuple(name for name, ranked in lists.items() if ranked and weights[name] > 0),
             words_found=bool(lists.get("words")),
         )
-        hits = explained_hits(fused, self.catalog, self.lexical, context)
-        notes = (*words.notes, *_strength_note(hits, text))
-        return SearchResult(hits, mode, alpha, _ms(started), match, notes)
+        return explained_hits(fused, self.catalog, self.lexical, context)
 
     def _browse(self, filters: Filters, k: int) -> list[SearchHit]:
         """The first ``k`` indexed sounds passing the filters, by path."""
