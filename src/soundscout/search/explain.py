@@ -9,7 +9,7 @@ relevance of :mod:`soundscout.search.relevance`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -31,6 +31,7 @@ class QueryContext:
     text_mode: str | None  # None: no text query (no relevance is given)
     lists: tuple[str, ...]  # the retrievers that ranked (one: its own score is the score)
     words_found: bool = False  # some sound in the library holds the query's words
+    known_coverage: dict[int, float] = field(default_factory=dict)  # computed for the fusion
 
 
 def library_spread(vector: np.ndarray | None, sample: np.ndarray) -> tuple[float, float] | None:
@@ -49,7 +50,10 @@ def explained_hits(
     ids = [f.id for f in fused]
     rows = catalog.get_many(ids)
     sound_scores = _sound_scores(fused, catalog, context.vector)
-    coverage = lexical.coverage(context.words, ids) if context.words.include else {}
+    coverage = dict(context.known_coverage)
+    missing = [i for i in ids if i not in coverage]
+    if context.words.include and missing:
+        coverage.update(lexical.coverage(context.words, missing))
     matches = lexical.matches(context.words, ids) if context.words.include else {}
     hits = []
     for item in fused:

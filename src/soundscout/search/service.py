@@ -310,9 +310,10 @@ class SearchService:
         cfg = self.settings.search
         words_weight = cfg.words_weight * (1.0 - alpha if alpha is not None else 1.0)
         weights = {"sound": cfg.sound_weight, "words": words_weight}
-        scale = None
+        scale, coverage = None, {}
         if lists.get("words") and lists.get("sound"):
-            scale = {"words": self._words_factors(words, lists["words"])}
+            coverage = self.lexical.coverage(words, [i for i, _ in lists["words"]])
+            scale = {"words": self._words_factors(len(words.include), coverage)}
         fused = reciprocal_rank_fusion(lists, weights, cfg.rank_constant, scale)[:k]
         context = QueryContext(
             query,
@@ -321,6 +322,7 @@ class SearchService:
             (match if mode == "text" else None),
             tuple(name for name, ranked in lists.items() if ranked and weights[name] > 0),
             words_found=bool(lists.get("words")),
+            known_coverage=coverage,
         )
         return explained_hits(fused, self.catalog, self.lexical, context)
 
@@ -336,14 +338,12 @@ class SearchService:
         rows = self.catalog.get_many(ids)
         return [_browse_hit(rows[i]) for i in ids if i in rows]
 
-    def _words_factors(
-        self, words: WordsQuery, ranked: list[tuple[int, float]]
-    ) -> dict[int, float]:
+    def _words_factors(self, terms: int, coverage: dict[int, float]) -> dict[int, float]:
         """Each words-list sound's factor in the fusion: ``floor + (1 - floor) * coverage``,
-        doubled (``full_match_boost``) for one holding every word of a longer query."""
+        doubled (``full_match_boost``) for one holding every word of a query of ``terms``
+        two or more words."""
         cfg = self.settings.search
-        coverage = self.lexical.coverage(words, [i for i, _ in ranked])
-        boost = cfg.full_match_boost if len(words.include) > 1 else 1.0
+        boost = cfg.full_match_boost if terms > 1 else 1.0
         floor = cfg.coverage_floor
         return {
             i: (floor + (1 - floor) * c) * (boost if c >= 1.0 else 1.0) for i, c in coverage.items()
