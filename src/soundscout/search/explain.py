@@ -98,6 +98,13 @@ def _hit(
     value = None
     if text_mode is not None:
         value = round(relevance(text_mode, explain.sound_z, explain.coverage, unmatched), 4)
+    band_name = band(value) if value is not None else None
+    return row_hit(row, score, relevance=value, band=band_name, explain=explain)
+
+
+def row_hit(row: SoundRow, score: float, **extra: object) -> SearchHit:
+    """A result for a catalog row: its file facts and UCS category, plus ``extra`` fields
+    (relevance, band, explain)."""
     return SearchHit(
         row.id,
         row.path,
@@ -109,7 +116,5 @@ def _hit(
         row.channels,
         category=row.ucs_category,
         subcategory=row.ucs_subcategory,
-        relevance=value,
-        band=band(value) if value is not None else None,
-        explain=explain,
+        **extra,  # type: ignore[arg-type]
     )

@@ -35,7 +35,7 @@ from soundscout.index.keeper import IndexKeeper
 from soundscout.ingest.ray_engine import EncoderSpec, RayOptions
 from soundscout.ingest.runner import IngestReport, run_ingest
 from soundscout.search.blend import combine
-from soundscout.search.explain import QueryContext, explained_hits, library_spread
+from soundscout.search.explain import QueryContext, explained_hits, library_spread, row_hit
 from soundscout.search.export import export_vectors
 from soundscout.search.files import served_file
 from soundscout.search.fusion import reciprocal_rank_fusion
@@ -336,7 +336,7 @@ class SearchService:
             )
         ]
         rows = self.catalog.get_many(ids)
-        return [_browse_hit(rows[i]) for i in ids if i in rows]
+        return [row_hit(rows[i], 0.0) for i in ids if i in rows]
 
     def _words_factors(self, terms: int, coverage: dict[int, float]) -> dict[int, float]:
         """Each words-list sound's factor in the fusion: ``floor + (1 - floor) * coverage``,
@@ -447,21 +447,6 @@ class SearchService:
         """Write ``embeddings.npy``, ``paths.json`` and ``index.faiss`` (row i = path i)."""
         self._keeper.check_encoder()
         return export_vectors(self.catalog, self.encoder.version, out_dir)
-
-
-def _browse_hit(row: SoundRow) -> SearchHit:
-    return SearchHit(
-        row.id,
-        row.path,
-        row.root,
-        0.0,
-        row.duration,
-        row.format,
-        row.sample_rate,
-        row.channels,
-        category=row.ucs_category,
-        subcategory=row.ucs_subcategory,
-    )
 
 
 def _strength_note(hits: list[SearchHit], text: str | None) -> tuple[str, ...]:
