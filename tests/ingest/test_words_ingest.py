@@ -473,7 +473,7 @@ def test_backfill_of_a_schema_3_library(tmp_path: Path) -> None:
     service = SearchService(make_settings(library))
     try:
         version = service.catalog.query("PRAGMA user_version")[0][0]
-        assert version == 4
+        assert version == 5
         _check_backfill(service, root, n)
     finally:
         service.close()
@@ -528,3 +528,27 @@ def test_bad_metadata_with_decode_workers(tmp_path: Path) -> None:
         assert len(assert_in_step(service.library_dir)) == len(files)
     finally:
         service.close()
+
+
+def test_edited_tags_keep_the_embedding(setup: tuple[SearchService, Path]) -> None:
+    """A file whose tags were edited (same audio, other bytes) gets its new words and keeps
+    its vector; a file whose audio changed is embedded again."""
+    service, root = setup
+    zebra = root / "zebra_growl.wav"
+    robin = root / "Birds" / "robin_song.wav"
+    before = _embedded_at(service)
+    wav(zebra, 1, front=[bext_chunk(b"retaggedword savanna, longer description now")])
+    wav(robin, 22, back=[info_list({b"IKEY": b"featherkey"})])  # other audio, same tags
+    report = service.index_folder(root, progress=False)
+    assert report.changed == 2 and report.ok == 2 and report.kept_vectors == 1
+    zebra_row = service.catalog.find_by_path(str(zebra))
+    robin_row = service.catalog.find_by_path(str(robin))
+    assert zebra_row is not None and robin_row is not None
+    assert zebra_row.embedded_at == before[zebra_row.id]  # not embedded again
+    assert robin_row.embedded_at != before[robin_row.id]
+    assert words_ids(service, "retaggedword") == {zebra_row.id}
+    assert words_ids(service, "stripyfur") == set()
+    hits = service.search(sound_id=zebra_row.id, k=5).hits  # still in the vector index
+    assert hits and zebra_row.id not in [h.id for h in hits]
+    assert service.search(text="retaggedword", match="both", k=1).hits[0].id == zebra_row.id
+    assert_in_step(service.library_dir)

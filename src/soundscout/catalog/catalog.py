@@ -79,6 +79,8 @@ class Outcome:
     error: str | None = None
     tags: dict[str, str] | None = None  # embedded tags read from the file; None: not read
     tag_warnings: tuple[str, ...] = ()
+    audio_hash: str | None = None  # of the decoded audio
+    reused: bool = False  # the stored vector was kept: the audio did not change
 
 
 _ROW_COLUMNS = ", ".join(SoundRow.__dataclass_fields__)
@@ -464,9 +466,10 @@ class Catalog:
                     conn.execute(
                         "UPDATE sounds SET content_hash = COALESCE(?, content_hash), "
                         "duration = ?, sample_rate = ?, channels = ?, format = ?, "
-                        "status = 'done', error = NULL, encoder_version = ?, embedded_at = ?, "
-                        "updated_at = ?, rev = ? WHERE id = ?",
-                        (*meta, encoder_version, now, now, rev, o.sound_id),
+                        "status = 'done', error = NULL, encoder_version = ?, "
+                        "embedded_at = CASE WHEN ? THEN embedded_at ELSE ? END, "
+                        "audio_hash = ?, updated_at = ?, rev = ? WHERE id = ?",
+                        (*meta, encoder_version, o.reused, now, o.audio_hash, now, rev, o.sound_id),
                     )
                     conn.execute(
                         "INSERT OR REPLACE INTO embeddings (sound_id, vector) VALUES (?, ?)",
@@ -484,6 +487,21 @@ class Catalog:
                     conn.execute("DELETE FROM embeddings WHERE sound_id = ?", (o.sound_id,))
                     words.drop_words(conn, [o.sound_id], with_tags=True)
             return rev
+
+    @_locked
+    def stored_vector(
+        self, sound_id: int, audio_hash: str | None, encoder_version: str
+    ) -> np.ndarray | None:
+        """The stored vector of a sound whose decoded audio still has ``audio_hash`` and
+        was embedded by this encoder version; None otherwise."""
+        if audio_hash is None:
+            return None
+        row = self._conn.execute(
+            "SELECT e.vector FROM sounds s JOIN embeddings e ON e.sound_id = s.id "
+            "WHERE s.id = ? AND s.audio_hash = ? AND s.encoder_version = ?",
+            (sound_id, audio_hash, encoder_version),
+        ).fetchone()
+        return np.frombuffer(row[0], dtype=np.float32).copy() if row else None
 
     # -- words ---------------------------------------------------------------------
     @_locked

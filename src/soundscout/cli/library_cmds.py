@@ -105,6 +105,11 @@ def _print_report(report: IngestReport) -> None:
         )
     if report.reembedded:
         console.print(f"  re-embedded {report.reembedded} unchanged files for the new encoder")
+    if report.kept_vectors:
+        console.print(
+            f"  {report.kept_vectors} changed files have the same audio (their tags were "
+            "edited): their words were read again, their embeddings kept"
+        )
     if report.words_read:
         console.print(
             f"  read the names and tags of {report.words_read} sounds indexed before "

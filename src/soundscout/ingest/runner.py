@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from soundscout.catalog.catalog import Catalog, Outcome
@@ -72,6 +73,7 @@ class IngestReport:
     excluded: int = 0  # removed though still on disk: ingest.extensions no longer takes them
     bad_names: list[str] = field(default_factory=list)  # not valid UTF-8: not catalogued
     words_read: int = 0  # indexed sounds whose names and tags were read without re-embedding
+    kept_vectors: int = 0  # changed files whose audio was the same (tags edited): not embedded
 
     @property
     def processed(self) -> int:
@@ -308,6 +310,7 @@ class _Committer:
         for outcome in batch:
             if outcome.vector is not None:
                 self.report.ok += 1
+                self.report.kept_vectors += outcome.reused
             else:
                 self.report.failed += 1
                 if len(self.report.failures) < MAX_REPORTED_FAILURES:
@@ -391,4 +394,8 @@ class _Processor:
     def _embed(self) -> None:
         if self.decoded:
             batch, self.decoded = self.decoded, []
-            self.sink.add(embed_stage(self.encoder, batch, self.batch_size))
+            self.sink.add(embed_stage(self.encoder, batch, self.batch_size, self._stored))
+
+    def _stored(self, item: Decoded) -> np.ndarray | None:
+        """The vector kept for a file whose tags changed but whose audio did not."""
+        return self.sink.catalog.stored_vector(item.sound_id, item.audio_hash, self.encoder.version)

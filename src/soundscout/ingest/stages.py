@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -33,6 +35,7 @@ class Decoded:
     rate: int = 1  # sample rate of the waveform
     tags: dict[str, str] | None = None  # words the file carries (BWF, iXML, ID3, ...)
     tag_warnings: tuple[str, ...] = ()
+    audio_hash: str | None = None  # of the decoded waveform: unchanged when only tags change
 
     @property
     def seconds(self) -> float:
@@ -71,6 +74,8 @@ def decode_stage(sound_id: int, path: str, sample_rate: int, max_seconds: float 
     if changed:
         item.waveform = None
         item.error = "file changed while being read (it will be indexed again on the next run)"
+    if item.waveform is not None:
+        item.audio_hash = hashlib.sha1(np.ascontiguousarray(item.waveform).tobytes()).hexdigest()
     return item
 
 
@@ -127,10 +132,23 @@ def failed_outcome(item: Decoded, reason: str | None = None) -> Outcome:
     return Outcome(item.sound_id, error=reason or item.error, **_metadata(item))  # type: ignore[arg-type]
 
 
-def embed_stage(encoder: Encoder, items: list[Decoded], batch_size: int) -> list[Outcome]:
-    """Embed decoded items in batches; a model error is isolated to the file causing it."""
+def embed_stage(
+    encoder: Encoder,
+    items: list[Decoded],
+    batch_size: int,
+    stored: Callable[[Decoded], np.ndarray | None] | None = None,
+) -> list[Outcome]:
+    """Embed decoded items in batches; a model error is isolated to the file causing it.
+
+    ``stored`` gives the vector already stored for an item whose decoded audio is the
+    same as when it was embedded (only its tags changed); such an item is not embedded.
+    """
     good = [i for i in items if i.waveform is not None]
     outcomes = [failed_outcome(i) for i in items if i.waveform is None]
+    if stored is not None:
+        kept = {i.sound_id: v for i in good if (v := stored(i)) is not None}
+        outcomes += [_outcome(i, kept[i.sound_id], reused=True) for i in good if i.sound_id in kept]
+        good = [i for i in good if i.sound_id not in kept]
     if not good:
         return outcomes
     try:
@@ -148,16 +166,20 @@ def embed_stage(encoder: Encoder, items: list[Decoded], batch_size: int) -> list
         if not np.all(np.isfinite(vector)):
             outcomes.append(failed_outcome(item, "encoder produced a non-finite vector"))
         else:
-            outcomes.append(
-                Outcome(
-                    item.sound_id,
-                    vector=vector,
-                    tags=item.tags,
-                    tag_warnings=item.tag_warnings,
-                    **_metadata(item),  # type: ignore[arg-type]
-                )
-            )
+            outcomes.append(_outcome(item, vector))
     return outcomes
+
+
+def _outcome(item: Decoded, vector: np.ndarray, reused: bool = False) -> Outcome:
+    return Outcome(
+        item.sound_id,
+        vector=vector,
+        tags=item.tags,
+        tag_warnings=item.tag_warnings,
+        audio_hash=item.audio_hash,
+        reused=reused,
+        **_metadata(item),  # type: ignore[arg-type]
+    )
 
 
 def read_words_stage(sound_id: int, path: str) -> tuple[int, dict[str, str], tuple[str, ...]]:
