@@ -285,3 +285,13 @@ def test_notes_are_text_not_html(page: Page, words_server: LiveServer) -> None:
         ["<img src=x onerror=alert(1)> only stop words given", "second"]
     )
     expect(page.locator("#notes img")).to_have_count(0)
+
+
+def test_a_category_alone_lists_its_sounds(page: Page, words_server: LiveServer) -> None:
+    """With no words, a category filter lists its sounds by name."""
+    _open(page, words_server, "?category=DOORS")
+    expect(_rows(page)).to_have_count(1)
+    expect(page.locator("#summary")).to_contain_text("category, by name")
+    assert _names(page) == ["DOORWood_Slam Heavy Wooden Door_JD_LIB.wav"]
+    page.locator("#category-clear").click()
+    expect(_rows(page)).to_have_count(0)  # nothing asked: the page is empty again

@@ -165,7 +165,7 @@ async function runSearch({ push = false, fromHistory = false } = {}) {
   const query = currentQuery();
   state.searchedText = query.q;
   if (!fromHistory) updateUrl(query, push);
-  if (!query.q && !query.ref) {
+  if (!query.q && !query.ref && !query.category) {
     clearResults();
     return;
   }
@@ -239,7 +239,9 @@ function showResults(body, query) {
 
 function showSummary() {
   const { body, query } = state.shown;
-  const what = { text: "text", audio: "sound", hybrid: `text + sound, α ${body.alpha}` }[body.mode];
+  const what = {
+    text: "text", audio: "sound", hybrid: `text + sound, α ${body.alpha}`, browse: "category, by name",
+  }[body.mode];
   const count = body.results.length;
   ui.summary.textContent = count
     ? `${count} result${count === 1 ? "" : "s"} · ${what} · ${Math.round(body.took_ms)} ms`
