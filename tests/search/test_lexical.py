@@ -108,7 +108,7 @@ def test_fts_expressions() -> None:
     assert query.exclude_fts() == '"metal" OR "tin can"'
     assert parse_words("-metal").fts() is None
     assert parse_words("door").exclude_fts() is None
-    assert _t("hi", "ha", prefix=True).text == "hi ha*"
+    assert _t("hi", "ha", prefix=True).fts() == '"hi ha"*'
 
 
 def test_long_queries_are_capped() -> None:

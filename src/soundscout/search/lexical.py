@@ -1,10 +1,11 @@
 """Words search: the catalog's FTS5 index (BM25) queried with what a user typed.
 
 User text never reaches FTS5 syntax raw: :func:`parse_words` keeps only words (Unicode
-letters and digits), quoted phrases, a trailing ``*`` for a prefix and a leading ``-`` for
-a term to leave out, and :meth:`WordsQuery.fts` quotes every term itself. Positive terms
-are OR-ed, so BM25 ranks sounds matching more (and rarer) terms first; stop words are
-dropped unless nothing else is left.
+letters and digits, split as file names are), quoted phrases, a trailing ``*`` for a prefix
+and a leading ``-`` for a term to leave out, and :meth:`WordsQuery.fts` quotes every term
+itself. Sounds holding every positive term come first; then those holding some (the OR of
+the terms, BM25 ranking more and rarer terms first). Stop words are dropped unless nothing
+else is left.
 """
 
 from __future__ import annotations
@@ -48,11 +49,6 @@ class Term:
     def fts(self) -> str:
         """This term in FTS5 syntax: one quoted string, ``*`` after it for a prefix."""
         return '"' + " ".join(self.words) + '"' + ("*" if self.prefix else "")
-
-    @property
-    def text(self) -> str:
-        """How a person would write it."""
-        return " ".join(self.words) + ("*" if self.prefix else "")
 
 
 @dataclass(frozen=True)
