@@ -167,6 +167,13 @@ def test_bad_match_is_422(served: Served) -> None:
     assert "'match'" in assert_error(response, 422)
 
 
+def test_match_takes_any_case(served: Served) -> None:
+    got = served.client.get("/api/search", params={"q": "door", "match": "WORDS"})
+    assert got.status_code == 200 and got.json()["match"] == "words"
+    posted = served.client.post("/api/search", json={"text": "door", "match": "Sound"})
+    assert posted.status_code == 200 and posted.json()["match"] == "sound"
+
+
 @pytest.mark.parametrize("category", ["NOPE", "DOORS-NOPE", "x" * 200])
 def test_unknown_category_is_422(served: Served, category: str) -> None:
     for match in ("both", "words", "sound"):

@@ -314,3 +314,19 @@ def test_status_counts_the_words_read(capsys, lib) -> None:
     assert data["words"] == {"read": done, "ucs": 2, "with_warnings": warned} and warned >= 3
     code, out, _ = run(capsys, library, "status")
     assert f"names and tags read for {done} sounds, 2 with a UCS" in " ".join(out.split())
+
+
+@pytest.mark.parametrize(("files", "rate_shown"), [(3, False), (20, True)])
+def test_index_rate_only_over_enough_files(
+    capsys, tmp_path: Path, files: int, rate_shown: bool
+) -> None:
+    """A run that embedded a handful of files prints no files/s (the scan and the index
+    update would make it read as slow)."""
+    root = tmp_path / "sounds"
+    for seed in range(files):
+        plain(root / f"clip_{seed:03d}_x.wav", seed + 1, seconds=0.1)
+    code, out, _ = run(
+        capsys, tmp_path / "library", "index", str(root), "--workers", "0", "--no-progress"
+    )
+    assert code == 0 and f"{files} indexed" in out
+    assert ("files/s" in out) == rate_shown

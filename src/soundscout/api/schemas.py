@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from soundscout.catalog.catalog import SoundRow
 from soundscout.search.query import Explanation, Filters, SearchHit
@@ -18,7 +18,10 @@ MAX_SOUND_ID = 2**63 - 1
 MAX_SAMPLE_RATE = 100_000_000
 
 
-MatchMode = Literal["both", "words", "sound"]
+MatchMode = Annotated[
+    Literal["both", "words", "sound"],
+    BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value),
+]
 MATCH_DESCRIPTION = (
     "How the text is searched: both (the sound and the words files carry, fused), words "
     "(names, folders, tags, UCS category) or sound; default search.match."

@@ -89,13 +89,21 @@ def index(
     _print_report(report)
 
 
+def _rate(report: IngestReport) -> str:
+    """ " (N files/s)" over a run that embedded enough files for a rate to mean something
+    (the scan and the index update dominate a run that processed a handful)."""
+    if report.processed < 20:
+        return ""
+    return f" ({report.files_per_second:.1f} files/s)"
+
+
 def _print_report(report: IngestReport) -> None:
     console.print(
         f"[bold]{escape(report.root)}[/]: {report.scanned} files scanned — "
         f"[green]{report.ok} indexed[/], [red]{report.failed} failed[/], "
         f"{report.unchanged} unchanged, {report.moved} moved, {report.deleted} removed, "
         f"{report.skipped_failed} skipped (failed before; --retry-failed to retry) "
-        f"in {report.seconds:.1f} s ({report.files_per_second:.1f} files/s)",
+        f"in {report.seconds:.1f} s{_rate(report)}",
         highlight=False,
     )
     if report.excluded:

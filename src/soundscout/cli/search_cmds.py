@@ -76,7 +76,7 @@ def search(
         category,
     )
     if match is not None:
-        check_match(match)
+        match = check_match(match)
     region = Region(start or 0.0, end) if start is not None or end is not None else None
     hybrid = bool(query and query.strip()) and (audio is not None or sound_id is not None)
     if alpha is not None:

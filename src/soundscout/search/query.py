@@ -150,7 +150,8 @@ MATCH_MODES = ("both", "words", "sound")
 
 
 def check_match(match: str) -> str:
-    """Validate a match mode: both, words or sound."""
+    """Validate a match mode: both, words or sound (any case)."""
+    match = match.lower() if isinstance(match, str) else match
     if match not in MATCH_MODES:
         raise InvalidQueryError(
             f"match must be one of {', '.join(MATCH_MODES)} (got {match!r}).",
