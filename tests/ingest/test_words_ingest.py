@@ -382,19 +382,24 @@ def _check_backfill(service: SearchService, root: Path, n: int) -> None:
     assert again.words_read == 0 and again.ok == 0
 
 
+def _wipe_words(service: SearchService) -> None:
+    """Empty the words tables and clear the version, as if no version had read them."""
+    with service.catalog.transaction() as conn:
+        conn.execute("DELETE FROM sound_words")
+        conn.execute("DELETE FROM sound_tags")
+        conn.execute(
+            "UPDATE sounds SET words_version = NULL, ucs_catid = NULL, ucs_category = NULL, "
+            "ucs_subcategory = NULL"
+        )
+
+
 def test_backfill_after_words_were_wiped(tmp_path: Path) -> None:
     """The words tables emptied and the version cleared, as if read by no version yet."""
     root, library, n = _old_library(tmp_path)
     service = SearchService(make_settings(library))
     try:
         service.index_folder(root, progress=False)
-        with service.catalog.transaction() as conn:
-            conn.execute("DELETE FROM sound_words")
-            conn.execute("DELETE FROM sound_tags")
-            conn.execute(
-                "UPDATE sounds SET words_version = NULL, ucs_catid = NULL, ucs_category = NULL, "
-                "ucs_subcategory = NULL"
-            )
+        _wipe_words(service)
         _check_backfill(service, root, n)
     finally:
         service.close()
@@ -424,10 +429,7 @@ def test_backfill_of_a_file_moved_before_its_words_were_read(tmp_path: Path) -> 
     service = SearchService(make_settings(library))
     try:
         service.index_folder(root, progress=False)
-        with service.catalog.transaction() as conn:
-            conn.execute("DELETE FROM sound_words")
-            conn.execute("DELETE FROM sound_tags")
-            conn.execute("UPDATE sounds SET words_version = NULL")
+        _wipe_words(service)
         before = _embedded_at(service)
         one = service.catalog.find_by_path(str(root / "clip_one.wav"))
         assert one is not None

@@ -20,7 +20,7 @@ from soundscout.metadata.read import (
     clean_text,
     read_embedded,
 )
-from tests.taggen import bext_chunk, info_list, riff_chunk
+from tests.taggen import BOMB_IXML, bext_chunk, info_list, riff_chunk
 
 FFMPEG = shutil.which("ffmpeg")
 # ffmpeg comes with scripts/install.sh: without it these tests fail rather than skip.
@@ -36,13 +36,6 @@ USER_IXML = b"""<?xml version="1.0" encoding="UTF-8"?>
 <CATID>DOORWood</CATID><LIBRARY>Quibblelib</LIBRARY><DESIGNER>Jonquil Smith</DESIGNER>
 <MICROPHONE>Sennheiser MKH416</MICROPHONE><FILE_UID>060A2B340101010501010D4313000000</FILE_UID>
 </USER></BWFXML>"""
-
-BOMB_IXML = b"""<?xml version="1.0"?>
-<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
-<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
-<!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
-<!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">]>
-<BWFXML><NOTE>&lol5;</NOTE></BWFXML>"""
 
 XXE_IXML = b"""<?xml version="1.0"?>
 <!DOCTYPE BWFXML [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>

@@ -60,11 +60,12 @@ class WordsQuery:
     sound_text: str = ""  # the text for the sound side: words only, no syntax
     notes: tuple[str, ...] = field(default_factory=tuple)
 
-    def fts(self) -> str | None:
-        """The FTS5 MATCH expression of the positive terms, or None when there are none."""
+    def fts(self, every: bool = False) -> str | None:
+        """The FTS5 MATCH expression of the positive terms (any of them, or ``every`` one),
+        or None when there are none."""
         if not self.include:
             return None
-        return " OR ".join(t.fts() for t in self.include)
+        return (" AND " if every else " OR ").join(t.fts() for t in self.include)
 
     def exclude_fts(self) -> str | None:
         """The MATCH expression of the negative terms, or None."""
@@ -130,14 +131,13 @@ class LexicalIndex:
         the OR query's BM25 order; the OR query runs only when fewer than ``limit`` sounds
         hold every word (BM25 scores every matching row, ~2 us each at 10^6 sounds).
         """
-        if not query.include or limit < 1:
+        every, any_ = query.fts(every=True), query.fts()
+        if every is None or any_ is None or limit < 1:
             return []
-        if len(query.include) == 1:
-            return self._ranked(" OR ".join(t.fts() for t in query.include), query, limit, filters)
-        rows = self._ranked(" AND ".join(t.fts() for t in query.include), query, limit, filters)
-        if len(rows) < limit:
+        rows = self._ranked(every, query, limit, filters)
+        if len(rows) < limit and len(query.include) > 1:
             seen = {i for i, _ in rows}
-            more = self._ranked(query.fts() or "", query, limit, filters)
+            more = self._ranked(any_, query, limit, filters)
             rows += [r for r in more if r[0] not in seen][: limit - len(rows)]
         return rows
 
