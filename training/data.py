@@ -69,10 +69,7 @@ def caption_embeddings(captions: list[str]) -> dict[str, np.ndarray]:
     cache: dict[str, np.ndarray] = torch.load(path, weights_only=False) if path.exists() else {}
     missing = sorted(set(captions) - set(cache))
     if missing:
-        model = load_text_tower("cpu")
-        vecs = model.encode(
-            missing, batch_size=128, normalize_embeddings=True, convert_to_numpy=True
-        )
+        vecs = load_text_tower().encode(missing)
         cache.update(zip(missing, vecs.astype(np.float32), strict=True))
         torch.save(cache, path)
     return cache

@@ -22,13 +22,13 @@ class MiniLMText:
 
         class _Text(Encoder):
             name, version, dim, sample_rate = "builtin-text", "bench-384", 384, 16000
-            model = load_text_tower("cpu")
+            model = load_text_tower()
 
             def _embed_waveforms(self, waveforms: list[np.ndarray]) -> np.ndarray:
                 raise NotImplementedError
 
             def _embed_texts(self, texts: list[str]) -> np.ndarray:
-                return self.model.encode(texts, convert_to_numpy=True)
+                return self.model.encode(texts)
 
         return _Text()
 

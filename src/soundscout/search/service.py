@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from filelock import FileLock, Timeout
@@ -32,14 +33,13 @@ from soundscout.errors import (
 )
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.keeper import IndexKeeper
-from soundscout.ingest.ray_engine import EncoderSpec, RayOptions
-from soundscout.ingest.runner import IngestReport, run_ingest
 from soundscout.search.blend import combine
 from soundscout.search.explain import QueryContext, explained_hits, library_spread, row_hit
 from soundscout.search.export import export_vectors
 from soundscout.search.files import served_file
 from soundscout.search.fusion import reciprocal_rank_fusion
 from soundscout.search.lexical import LexicalIndex, WordsQuery, parse_words
+from soundscout.search.notes import no_match_note, strength_note
 from soundscout.search.query import (
     Filters,
     SearchHit,
@@ -49,6 +49,10 @@ from soundscout.search.query import (
     valid_id,
 )
 from soundscout.search.reference import Reference, ReferenceResolver, Region
+
+if TYPE_CHECKING:  # ingest (decoders, worker pools) is imported only by the commands that index
+    from soundscout.ingest.ray_engine import RayOptions
+    from soundscout.ingest.runner import IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +140,9 @@ class SearchService:
         ``engine="ray"`` embeds on the Ray cluster that ``ray`` names (default: a local
         instance); every actor creates the configured encoder. The bookkeeping is the same.
         """
+        from soundscout.ingest.ray_engine import EncoderSpec, RayOptions
+        from soundscout.ingest.runner import run_ingest
+
         cfg = self.settings.encoder
         with self._writing():
             report = run_ingest(
@@ -267,13 +274,22 @@ class SearchService:
         match = check_match(cfg.match if match is None else match)
         if alpha is not None:
             alpha = check_alpha(alpha)
-        words_only = match == "words" and not sources  # no vector is needed
-        index = None if words_only else self.sync_index()
-        if (index.count == 0) if index is not None else not self.catalog.has_indexed():
-            raise EmptyLibraryError("No sounds are indexed yet.")
         if region is not None and not sources:
             raise InvalidQueryError("A region (start/end) needs a reference sound.")
+        if not self.catalog.has_indexed():
+            raise EmptyLibraryError("No sounds are indexed yet.")
         words = parse_words(text or "")
+        allowed = None
+        if filters is not None and filters.active:  # before any model or index loads
+            allowed = self.catalog.filter_ids(filters)
+            if len(allowed) == 0:
+                mode = ("hybrid" if text else "audio") if sources else "text"
+                notes = (*words.notes, no_match_note(self.catalog, filters))
+                return SearchResult([], mode, alpha, _ms(started), match, notes)
+        words_only = match == "words" and not sources  # no vector is needed
+        index = None if words_only else self.sync_index()
+        if index is not None and index.count == 0:
+            raise EmptyLibraryError("No sounds are indexed yet.")
         audio_vec, exclude = None, frozenset[int]()
         if sources:
             reference = self._resolve(sound_id, audio_path, audio_bytes, region)
@@ -287,13 +303,11 @@ class SearchService:
         query, mode, alpha = combine(
             audio_vec, text_vec, alpha, cfg.default_alpha, self._library_sample
         )
-        lists = self._ranked_lists(index, query, words, match, filters, k, exclude)
-        if lists is None:
-            return SearchResult([], mode, alpha, _ms(started), match, words.notes)
+        lists = self._ranked_lists(index, query, words, match, filters, allowed, k, exclude)
         if audio_vec is not None and text_vec is None and words.include:
             mode, alpha = "hybrid", cfg.default_alpha if alpha is None else alpha  # + words
         hits = self._fused_hits(lists, words, query, match, mode, alpha, k)
-        notes = (*words.notes, *_strength_note(hits, text))
+        notes = (*words.notes, *strength_note(hits, text))
         return SearchResult(hits, mode, alpha, _ms(started), match, notes)
 
     def _fused_hits(
@@ -356,16 +370,12 @@ class SearchService:
         words: WordsQuery,
         match: str,
         filters: Filters | None,
+        allowed: np.ndarray | None,
         k: int,
         exclude: frozenset[int],
-    ) -> dict[str, list[tuple[int, float]]] | None:
-        """The sound list and the words list, filtered, without the reference's copies and
-        without sounds holding a left-out term; None when no sound passes the filters."""
-        allowed = None
-        if filters is not None and filters.active:
-            allowed = self.catalog.filter_ids(filters)
-            if len(allowed) == 0:
-                return None
+    ) -> dict[str, list[tuple[int, float]]]:
+        """The sound list and the words list, kept to the ``allowed`` ids (the filters'),
+        without the reference's copies and without sounds holding a left-out term."""
         fusing = query is not None and match != "sound" and bool(words.include)
         window = (max(k, self.settings.search.fusion_window) if fusing else k) + len(exclude)
         lists: dict[str, list[tuple[int, float]]] = {}
@@ -447,15 +457,6 @@ class SearchService:
         """Write ``embeddings.npy``, ``paths.json`` and ``index.faiss`` (row i = path i)."""
         self._keeper.check_encoder()
         return export_vectors(self.catalog, self.encoder.version, out_dir)
-
-
-def _strength_note(hits: list[SearchHit], text: str | None) -> tuple[str, ...]:
-    """Say so when a text query found nothing that is a strong match."""
-    bands = [h.band for h in hits if h.band is not None]
-    if not text or not bands or "strong" in bands:
-        return ()
-    best = "fair" if "fair" in bands else "weak"
-    return (f"No strong match for {text!r}: the best results are {best}.",)
 
 
 def _ms(started: float) -> float:

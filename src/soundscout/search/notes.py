@@ -1,0 +1,43 @@
+"""Notes a search answer carries: what the user should know about an empty or weak answer.
+
+Every front-end shows the same words: the CLI as warnings, the API in ``notes``, the
+page under the results.
+"""
+
+from __future__ import annotations
+
+from soundscout.catalog.catalog import Catalog
+from soundscout.search.query import Filters, SearchHit
+
+
+def no_match_note(catalog: Catalog, filters: Filters) -> str:
+    """Why nothing passed the filters, naming what the library has to filter on."""
+    known = catalog.formats()
+    unknown = [f for f in filters.formats if f not in known]
+    if unknown:
+        return (
+            f"No indexed sound has the format {', '.join(unknown)}; "
+            f"the library has: {', '.join(known) or 'nothing yet'}."
+        )
+    if filters.folder:
+        roots = ", ".join(catalog.roots()) or "none"
+        return (
+            f"No indexed sound is under the folder {filters.folder!r}. A folder filter takes "
+            f"a folder under an indexed one (e.g. Drums/Kicks) or an absolute path; the "
+            f"indexed folders: {roots}."
+        )
+    if filters.category:
+        return (
+            f"No indexed sound is in the category {filters.category!r}; "
+            "`soundscout categories` (or /api/categories) lists the library's."
+        )
+    return "No indexed sound passes the filters; loosen them."
+
+
+def strength_note(hits: list[SearchHit], text: str | None) -> tuple[str, ...]:
+    """Say so when a text query found nothing that is a strong match."""
+    bands = [h.band for h in hits if h.band is not None]
+    if not text or not bands or "strong" in bands:
+        return ()
+    best = "fair" if "fair" in bands else "weak"
+    return (f"No strong match for {text!r}: the best results are {best}.",)
