@@ -78,3 +78,24 @@ def test_a_relative_library_path_is_taken_from_the_current_folder(
     monkeypatch.chdir(tmp_path)
     settings = load_config(overrides={"library.path": "lib"}, environ={}).settings
     assert settings.library_path == tmp_path / "lib"  # absolute: status says where it is
+
+
+def test_a_project_library_is_found_from_any_folder_below_it(tmp_path: Path) -> None:
+    (tmp_path / "game" / ".soundscout").mkdir(parents=True)
+    deep = tmp_path / "game" / "assets" / "sfx"
+    deep.mkdir(parents=True)
+    loaded = load_config(environ={}, cwd=deep)
+    assert loaded.settings.library_path == tmp_path / "game" / ".soundscout"
+    assert loaded.sources["library.path"] == f"project:{tmp_path / 'game' / '.soundscout'}"
+    # a project without one, next to it, does not share it
+    (tmp_path / "other").mkdir()
+    elsewhere = load_config(environ={}, cwd=tmp_path / "other").settings.library_path
+    assert ".soundscout" not in elsewhere.parts
+
+
+def test_an_explicit_library_wins_over_the_project_one(tmp_path: Path) -> None:
+    (tmp_path / ".soundscout").mkdir()
+    env = {"SOUNDSCOUT_LIBRARY__PATH": str(tmp_path / "mine")}
+    assert load_config(environ=env, cwd=tmp_path).settings.library_path == tmp_path / "mine"
+    flag = load_config(overrides={"library.path": str(tmp_path / "flag")}, environ={}, cwd=tmp_path)
+    assert flag.settings.library_path == tmp_path / "flag" and flag.sources["library.path"] == "cli"

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from soundscout.errors import ConfigError
 
 ENV_PREFIX = "SOUNDSCOUT_"
+#: A folder of this name in the working directory or a parent holds that project's library.
+PROJECT_DIRNAME = ".soundscout"
 
 
 class _Section(BaseModel):
@@ -170,13 +172,19 @@ def load_config(
     path: str | Path | None = None,
     overrides: dict[str, Any] | None = None,
     environ: dict[str, str] | None = None,
+    cwd: Path | None = None,
 ) -> LoadedConfig:
     """Build the effective settings from every layer.
+
+    When no layer sets ``library.path``, a ``.soundscout`` folder in ``cwd`` (default: the
+    working directory) or its nearest parent that has one is the library (source
+    ``project:<folder>``), as git finds ``.git``; else the per-user default.
 
     Args:
         path: a user YAML file; None falls back to ``SOUNDSCOUT_CONFIG``.
         overrides: ``{"section.key": value}`` from CLI flags; None values are ignored.
         environ: the environment to read (default ``os.environ``).
+        cwd: where to look for a project library.
 
     Raises:
         ConfigError: unreadable file, unknown key or invalid value (named).
@@ -190,11 +198,24 @@ def load_config(
         _merge(data, _read_yaml(Path(user_path).expanduser()), f"file:{user_path}", sources)
     _merge(data, _env_layer(environ), "env", sources)
     _merge(data, _dotted_overrides(overrides or {}), "cli", sources)
+    project = None if data["library"].get("path") else find_project_library(cwd or Path.cwd())
+    if project is not None:
+        _merge(data, {"library": {"path": str(project)}}, f"project:{project}", sources)
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe_validation_error(exc, sources)) from exc
     return LoadedConfig(settings=settings, sources=sources)
+
+
+def find_project_library(start: Path) -> Path | None:
+    """The ``.soundscout`` folder in ``start`` or its nearest parent that has one."""
+    start = start.absolute()
+    for folder in (start, *start.parents):
+        candidate = folder / PROJECT_DIRNAME
+        if candidate.is_dir():
+            return candidate
+    return None
 
 
 def _describe_validation_error(exc: ValidationError, sources: dict[str, str]) -> str:

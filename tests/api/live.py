@@ -74,15 +74,25 @@ class LiveServer:
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
         )
 
-    def start(self, timeout: float = 60.0) -> LiveServer:
-        """Start serving and wait until the app's lifespan has finished starting."""
+    def start(self, timeout: float = 60.0, ready: bool = True) -> LiveServer:
+        """Start serving and wait until the app's lifespan has finished starting and (with
+        ``ready``) its index and model have loaded."""
         self._thread.start()
         deadline = time.monotonic() + timeout
-        while not self._server.started:
+        while not (self._server.started and (self.app.state.readiness.ready or not ready)):
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError(f"the test server on {self.url} did not start")
             time.sleep(0.02)
         return self
+
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        """Wait until the app's index and model have loaded; whether they did in time."""
+        deadline = time.monotonic() + timeout
+        while not self.app.state.readiness.ready:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
 
     def stop(self) -> None:
         """Ask uvicorn to shut down (running the lifespan's exit) and wait for it."""

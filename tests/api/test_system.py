@@ -10,7 +10,8 @@ from tests.api.live import Library
 
 
 def test_health(client: httpx.Client) -> None:
-    assert client.get("/api/health").json() == {"ok": True, "version": __version__}
+    body = client.get("/api/health").json()
+    assert body["ok"] is True and body["version"] == __version__
 
 
 def test_stats(client: httpx.Client, library: Library) -> None:

@@ -263,3 +263,10 @@ def main_out(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
+
+
+@pytest.mark.parametrize("command", [[], ["search"], ["index"], ["init"]])
+def test_help_shows_no_type_beside_on_off_flags(capsys, command: list[str]) -> None:
+    assert main([*command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--help" in out and "<bool>" not in out and "list[str]" not in out

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -45,12 +47,38 @@ async def _open(settings: Settings) -> SearchService:
     return await run_in_threadpool(SearchService, settings)
 
 
-def _warm_up(service: SearchService) -> None:
-    """Load the encoder and the index now rather than on the first query (best effort)."""
-    try:
-        service.sync_index()
-    except SoundscoutError as exc:
-        log.warning("Search is not ready yet: %s", exc.message)
+class Readiness:
+    """What the server is still loading; ``/api/health`` reports it.
+
+    The server answers at once; the index and the model load in a background thread, so
+    the first search does not pay for them (a search that arrives earlier loads what it
+    needs itself, under the service's locks).
+    """
+
+    def __init__(self) -> None:
+        self.loading: str | None = "index"
+        self.problem: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.loading is None
+
+    def warm_up(self, service: SearchService) -> None:
+        """Load the index, then the model's text and audio sides (best effort)."""
+        started = time.perf_counter()
+        try:
+            service.sync_index()
+            self.loading = "model"
+            service.warm_up()
+        except SoundscoutError as exc:
+            self.problem = exc.message
+            log.warning("Search is not ready yet: %s", exc.message)
+        except Exception:  # the server must come up; a search will report the problem
+            log.exception("Loading the model failed")
+            self.problem = "loading the model failed; see the server log"
+        finally:
+            self.loading = None
+        log.info("ready in %.1f s", time.perf_counter() - started)
 
 
 def create_app(settings: Settings, service: SearchService | None = None) -> FastAPI:
@@ -65,7 +93,9 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = service if service is not None else await _open(settings)
         app.state.service = opened
-        await run_in_threadpool(_warm_up, opened)
+        threading.Thread(
+            target=app.state.readiness.warm_up, args=(opened,), name="warm-up", daemon=True
+        ).start()
         try:
             yield
         finally:
@@ -81,6 +111,7 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Fast
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.readiness = Readiness()
     app.state.peaks = PeakCache()
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware)

@@ -189,10 +189,16 @@ class PeaksOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    """Liveness."""
+    """Liveness, and whether the index and the model have loaded."""
 
     ok: bool
     version: str
+    ready: bool = Field(
+        description="The index and the model are loaded: searches answer at full speed."
+    )
+    loading: str | None = Field(
+        None, description='What is still loading ("index" or "model"); null when ready.'
+    )
 
 
 class FailureOut(BaseModel):

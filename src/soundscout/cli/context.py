@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from soundscout.catalog.catalog import CATALOG_FILENAME
-from soundscout.config import LoadedConfig, load_config
+from soundscout.config import PROJECT_DIRNAME, LoadedConfig, load_config
 from soundscout.errors import LibraryError
 from soundscout.search.service import SearchService, indexed_encoder
 
@@ -25,6 +25,7 @@ class CliState:
     library: Path | None = None
     verbose: bool = False
     overrides: dict[str, Any] = field(default_factory=dict)
+    loaded: LoadedConfig | None = None  # the configuration the command runs with
 
     def load(self, **overrides: Any) -> LoadedConfig:
         """Effective configuration with these command's flag overrides on top."""
@@ -36,7 +37,13 @@ class CliState:
         if not self.verbose:
             level = getattr(logging, loaded.settings.logging.level)
             logging.getLogger("soundscout").setLevel(level)
-        return _with_library_encoder(loaded)
+        self.loaded = _with_library_encoder(loaded)
+        log.debug("library %s (from %s)", self.loaded.settings.library_path, self.origin())
+        return self.loaded
+
+    def origin(self) -> str:
+        """Where the library path came from, in words."""
+        return library_origin(self.loaded) if self.loaded is not None else "unknown"
 
     def service(self, require_library: bool = False, **overrides: Any) -> SearchService:
         """The search service over the configured library.
@@ -52,6 +59,19 @@ class CliState:
                 "(or library.path in the configuration).",
             )
         return SearchService(settings)
+
+
+def library_origin(loaded: LoadedConfig) -> str:
+    """Where the library path came from, in words, for summaries."""
+    source = loaded.sources.get("library.path", "default")
+    if source.startswith("project:"):
+        return f"the project's {PROJECT_DIRNAME} folder"
+    if source == "default":
+        return (
+            "the per-user default, shared by every project on this machine; `soundscout "
+            "init` or --library keeps a project's sounds apart"
+        )
+    return {"cli": "--library", "env": "SOUNDSCOUT_LIBRARY__PATH"}.get(source, source)
 
 
 def _with_library_encoder(loaded: LoadedConfig) -> LoadedConfig:

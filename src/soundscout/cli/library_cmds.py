@@ -90,6 +90,11 @@ def index(
     finally:
         service.close()
     _print_report(report)
+    console.print(
+        f"  library: {escape(str(service.library_dir))} ({escape(state(ctx).origin())})",
+        highlight=False,
+        soft_wrap=True,  # a path is never folded
+    )
 
 
 def _rate(report: IngestReport) -> str:

@@ -13,11 +13,28 @@ from rich.console import Console
 from rich.markup import escape
 
 from soundscout import __version__
-from soundscout.cli import library_cmds, search_cmds, server_cmds, sound_cmds
+from soundscout.cli import library_cmds, project_cmds, search_cmds, server_cmds, sound_cmds
 from soundscout.cli.config_cmds import app as config_app
 from soundscout.cli.context import CliState
 from soundscout.errors import SoundscoutError
 
+
+def _hide_flag_types() -> None:
+    """Show no ``<bool>`` beside on/off flags (``--help``, ``--json``) in ``--help``: a
+    flag takes no value. Recent typer releases print the type of every option."""
+    option = getattr(getattr(typer, "core", None), "TyperOption", None)
+    shown = getattr(option, "display_type_rich", None)
+    if option is None or shown is None or getattr(shown, "hides_flags", False):
+        return
+
+    def display_type_rich(self: object, ctx: object) -> str | None:
+        return None if getattr(self, "is_flag", False) else shown(self, ctx)
+
+    display_type_rich.hides_flags = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_hide_flag_types()
 app = typer.Typer(
     help="Soundscout: find sounds by what they sound like.",
     no_args_is_help=True,
@@ -25,6 +42,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(config_app, name="config")
+project_cmds.register(app)
 library_cmds.register(app)
 search_cmds.register(app)
 sound_cmds.register(app)

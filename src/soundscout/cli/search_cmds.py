@@ -47,7 +47,9 @@ def search(
     max_duration: Annotated[float | None, typer.Option(help="Longest duration, seconds.")] = None,
     fmt: Annotated[
         list[str] | None,
-        typer.Option("--format", help="Only these formats (repeatable): wav, flac, mp3..."),
+        typer.Option(
+            "--format", metavar="FORMAT", help="Only these formats (repeatable): wav, flac, mp3..."
+        ),
     ] = None,
     folder: Annotated[str | None, typer.Option(help="Only under this folder.")] = None,
     category: Annotated[

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -89,26 +90,29 @@ class BuiltinEncoder(Encoder):
         self.sample_rate = self.cfg.sample_rate
         digest = hashlib.sha1(weights.read_bytes()).hexdigest()[:12]
         self.version = f"{meta.get('version', 'unknown')}+{digest}"
+        self._loading = threading.Lock()  # a server's threads load each tower once
         self._text: MiniLM | None = None
         self._audio: tuple[AudioTower, torch.nn.Module] | None = None
 
     @property
     def text_tower(self) -> MiniLM:
         """The MiniLM sentence encoder (numpy), loaded on first use."""
-        if self._text is None:
-            self._text = load_text_tower()
-        return self._text
+        with self._loading:
+            if self._text is None:
+                self._text = load_text_tower()
+            return self._text
 
     @property
     def audio_tower(self) -> tuple[AudioTower, torch.nn.Module]:
         """The CNN and its log-mel front-end, loaded (with torch) on first use."""
-        if self._audio is None:
-            from soundscout.encoders.builtin_net import LogMel
+        with self._loading:
+            if self._audio is None:
+                from soundscout.encoders.builtin_net import LogMel
 
-            self.device = _resolve_device(self.device)
-            model, _, _ = load_audio_tower(self.weights)
-            self._audio = (model.to(self.device), LogMel(self.cfg).to(self.device))
-        return self._audio
+                self.device = _resolve_device(self.device)
+                model, _, _ = load_audio_tower(self.weights)
+                self._audio = (model.to(self.device), LogMel(self.cfg).to(self.device))
+            return self._audio
 
     def _window_vectors(self, waveforms: list[np.ndarray]) -> list[torch.Tensor]:
         """Per-window L2-normalised vectors of each waveform (same result alone or batched).

@@ -207,6 +207,15 @@ class SearchService:
         finally:
             lock.release()
 
+    def warm_up(self) -> None:
+        """Load the encoder's text and audio sides and the decoders now (the server does
+        this at start-up so that its first search is fast)."""
+        import soundscout.audio.decode  # noqa: F401 (uploads and reference files)
+
+        encoder = self.encoder
+        encoder.encode_text("a sound")
+        encoder.encode_audio(np.zeros(encoder.sample_rate, dtype=np.float32))
+
     def sync_index(self, save: bool = False) -> VectorIndex:
         """The index, up to date with the catalog (loading, catching up or rebuilding)."""
         return self._keeper.sync(save=save)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from soundscout import __version__
 from soundscout.api.deps import ServiceDep, SettingsDep
@@ -22,10 +22,12 @@ router = APIRouter(tags=["system"], responses=ERROR_RESPONSES)
 MAX_FAILURES = 50
 
 
-@public_router.get("/health", response_model=HealthOut, summary="Liveness")
-def health() -> HealthOut:
-    """Always ``{"ok": true}`` while the server runs, with the Soundscout version."""
-    return HealthOut(ok=True, version=__version__)
+@public_router.get("/health", response_model=HealthOut, summary="Liveness and readiness")
+def health(request: Request) -> HealthOut:
+    """``ok`` while the server runs, with the Soundscout version; ``ready`` once the index
+    and the model have loaded (a search before then waits for them)."""
+    readiness = request.app.state.readiness
+    return HealthOut(ok=True, version=__version__, ready=readiness.ready, loading=readiness.loading)
 
 
 @router.get("/stats", response_model=StatsOut, summary="Library statistics")

@@ -1,0 +1,45 @@
+"""The init command: a library of a project's own, found from its folders as git finds .git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from soundscout.cli.context import state
+from soundscout.config import PROJECT_DIRNAME
+
+
+def init(
+    ctx: typer.Context,
+    folder: Annotated[
+        Path, typer.Argument(help="The project folder (default: the working directory).")
+    ] = Path("."),
+) -> None:
+    """Give a project its own library: FOLDER/.soundscout, used by every command run in
+    FOLDER or below it (unless --library, SOUNDSCOUT_LIBRARY__PATH or a config file names
+    another)."""
+    library = folder.expanduser().absolute() / PROJECT_DIRNAME
+    if library.is_dir():
+        typer.echo(f"{library} already exists; commands under {library.parent} use it.")
+        return
+    if not folder.is_dir():
+        raise typer.BadParameter(f"{folder} is not a folder.", param_hint="FOLDER")
+    library.mkdir()
+    typer.echo(
+        f"Created the library {library}: `soundscout index PATH` run in {library.parent} "
+        "or below it now writes there, and search, serve and status read it."
+    )
+    loaded = state(ctx).load()
+    origin = loaded.sources.get("library.path", "default")
+    if not origin.startswith("project:"):
+        typer.echo(
+            f"Note: here library.path comes from {origin} "
+            f"({loaded.settings.library_path}), which takes precedence over this folder."
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add this command to the root app."""
+    app.command()(init)
