@@ -109,6 +109,21 @@ def test_filters_in_query_string(client: httpx.Client) -> None:
     assert low and {h["sample_rate"] for h in low} == {22050}
 
 
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({"format": "exe"}, "No indexed sound has the format exe; the library has: "),
+        ({"folder": "Nope"}, "No indexed sound is under the folder 'Nope'"),
+        ({"min_duration": 500}, "No indexed sound passes the filters"),
+    ],
+)
+def test_filters_that_keep_nothing_say_why(client: httpx.Client, params: dict, needle: str) -> None:
+    body = _search(client, q="kick", **params)
+    assert body["results"] == [] and any(needle in note for note in body["notes"])
+    posted = client.post("/api/search", json={"text": "kick", "filters": {"formats": ["exe"]}})
+    assert posted.json()["results"] == [] and "format exe" in posted.json()["notes"][0]
+
+
 def test_filters_in_json_body(client: httpx.Client) -> None:
     response = client.post(
         "/api/search", json={"text": "x", "k": 50, "filters": {"folder": "hats", "formats": []}}

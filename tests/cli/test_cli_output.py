@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 import signal
@@ -270,3 +271,19 @@ def test_help_shows_no_type_beside_on_off_flags(capsys, command: list[str]) -> N
     assert main([*command, "--help"]) == 0
     out = capsys.readouterr().out
     assert "--help" in out and "<bool>" not in out and "list[str]" not in out
+
+
+def test_a_named_pipe_as_the_reference_is_named_as_such(
+    env,  # noqa: F811
+    capsys,
+    tmp_path: Path,
+) -> None:
+    library = tmp_path / "lib"
+    write_audio(tmp_path / "s" / "a.wav", tone(440, 0.5), 22050)
+    assert main(["-L", str(library), "index", str(tmp_path / "s"), "--no-progress"]) == 0
+    pipe = tmp_path / "ref.wav"
+    os.mkfifo(pipe)
+    capsys.readouterr()
+    assert main(["-L", str(library), "search", "--audio", str(pipe)]) == 1
+    err = " ".join(capsys.readouterr().err.split())
+    assert "not a regular file (a pipe, device or socket)" in err and "not found" not in err

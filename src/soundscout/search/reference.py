@@ -5,7 +5,10 @@ left out of its own results."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +17,10 @@ import numpy as np
 from soundscout.catalog.catalog import Catalog, SoundRow
 from soundscout.config import Settings
 from soundscout.encoders.base import Encoder
-from soundscout.errors import InvalidQueryError, NotFoundError, PayloadTooLargeError
+from soundscout.errors import DecodeError, InvalidQueryError, NotFoundError, PayloadTooLargeError
 from soundscout.search.query import valid_id
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -130,7 +135,8 @@ class ReferenceResolver:
         stop = region.end if bounded and region is not None else limit + 1
         from soundscout.audio.decode import decode_bytes
 
-        info, waveform = decode_bytes(data, self.encoder.sample_rate, max_seconds=stop)
+        with _plain_decode_errors():
+            info, waveform = decode_bytes(data, self.encoder.sample_rate, max_seconds=stop)
         if not bounded and info.duration > limit:
             raise PayloadTooLargeError(
                 f"The upload lasts {info.duration:.1f} s; the limit is {limit:g} s.",
@@ -148,17 +154,40 @@ class ReferenceResolver:
                 f"The reference {path} is a folder, not a sound file.",
                 hint="Give one audio file as the reference.",
             )
-        if not os.path.isfile(path):
+        if not os.path.exists(path):
             raise NotFoundError(f"Reference file not found: {path}")
+        if not os.path.isfile(path):
+            raise InvalidQueryError(
+                f"The reference {path} is not a regular file (a pipe, device or socket).",
+                hint="Save the sound to a file and give that file as the reference.",
+            )
         limit = self.settings.ingest.max_file_seconds
         if region is not None and region.end is not None:
             limit = region.end if limit is None else min(limit, region.end)
         from soundscout.audio.decode import load_audio
 
-        waveform = load_audio(path, self.encoder.sample_rate, max_seconds=limit)
+        with _plain_decode_errors():
+            waveform = load_audio(path, self.encoder.sample_rate, max_seconds=limit)
         if region is not None:
             waveform = region.cut(waveform, self.encoder.sample_rate)
         return Reference(self.encoder.encode_audio(waveform), frozenset(exclude))
+
+
+@contextmanager
+def _plain_decode_errors() -> Iterator[None]:
+    """Say why a reference sound cannot be read in plain words; the decoders' own names
+    for it (which a catalogued failure keeps) go to the debug log."""
+    try:
+        yield
+    except DecodeError as exc:
+        reason = getattr(exc, "reason", None)
+        if reason is None:
+            raise
+        log.debug("reference not decoded: %s", exc.message)
+        raise DecodeError(
+            f"The reference sound cannot be read: {reason}.",
+            hint="Give a WAV, FLAC, AIFF, MP3, OGG, Opus or M4A file that plays in a player.",
+        ) from exc
 
 
 def _unchanged_and_done(row: SoundRow, path: str) -> bool:
