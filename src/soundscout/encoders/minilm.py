@@ -57,6 +57,7 @@ class MiniLM:
     """Sentence embeddings of a BERT sentence-transformers model (mean pooling, unit norm)."""
 
     def __init__(self, folder: Path) -> None:
+        from threadpoolctl import ThreadpoolController
         from tokenizers import Tokenizer
 
         self.shape = BertShape.read(folder)
@@ -65,12 +66,18 @@ class MiniLM:
         self.tokenizer.enable_truncation(self.shape.max_tokens)
         self.tokenizer.no_padding()
         self.dim = self.shape.hidden
+        self._blas = ThreadpoolController()
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Unit-length float32 vectors, shape ``(len(texts), dim)``."""
+        """Unit-length float32 vectors, shape ``(len(texts), dim)``.
+
+        Runs on one BLAS thread: these matrices are small, and on a busy 2-core machine
+        OpenBLAS's threads made a query 4-8x slower (benchmarks/bench_cold_start.py).
+        """
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), BATCH):
-            out[start : start + BATCH] = self._encode_batch(texts[start : start + BATCH])
+        with self._blas.limit(limits=1, user_api="blas"):
+            for start in range(0, len(texts), BATCH):
+                out[start : start + BATCH] = self._encode_batch(texts[start : start + BATCH])
         return out
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
