@@ -26,6 +26,9 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+#: The two sizes layout tests run at, as ``viewport`` parameters.
+VIEWPORTS = [pytest.param(LAPTOP, id="desktop"), pytest.param(PHONE, id="phone")]
 
 
 @pytest.fixture(scope="session")

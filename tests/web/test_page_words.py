@@ -151,7 +151,7 @@ def test_the_match_is_sent_with_an_upload(
     assert response.value.request.method == "POST"
     answer = response.value.json()  # (Chromium hides a multipart body with a file)
     assert answer["match"] == "words" and answer["mode"] == "hybrid"
-    expect(page.locator("#summary")).to_contain_text("text + sound")
+    expect(page.locator("#summary")).to_contain_text("blend: 50 % sound, 50 % text")
 
 
 def test_a_hand_edited_match_is_dropped(page: Page, words_server: LiveServer) -> None:

@@ -5,9 +5,22 @@
 import { api, ApiError, setApiKey } from "./api.js";
 import { Player } from "./player.js";
 import { bindKeys } from "./keys.js";
-import { Messages, showLibrary } from "./messages.js";
+import { Messages } from "./messages.js";
+import { bindLibraryPopover, showLibrary } from "./library.js";
 import { categoryOf, markPlaying, refreshResults, renderResults, selectRow, showProgress } from "./results.js";
 import { DEFAULT_MATCH, queryFromUrl, queryToUrl, searchRequest } from "./query.js";
+import { nextOrder, showOrder, sortHits } from "./order.js";
+import { progressText, summaryText } from "./status.js";
+import { fitPlaceholder } from "./fit.js";
+import { bindDurationRange, invalidFilter, rangeState } from "./form.js";
+
+const SLOW_SEARCH_MS = 800; // a search this slow: ask whether the model is still loading
+const LIBRARY_POLL_MS = 5000; // how often the library is read again while it is indexed
+const PLACEHOLDERS = [ // the longest that fits the search box is shown
+  "Describe a sound: “dusty vinyl kick”, “glass shatter”…",
+  "Describe a sound: “glass shatter”…",
+  "Describe a sound…",
+];
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -20,8 +33,11 @@ const ui = {
   categoryFilter: $("category-filter"), categoryName: $("category-name"), categoryClear: $("category-clear"),
   notes: $("notes"),
   keyForm: $("key-form"), apiKey: $("api-key"),
-  summary: $("summary"), results: $("results"), intro: $("intro"),
-  library: { state: $("library-state"), roots: $("library-roots"), failures: $("failures") },
+  summary: $("summary"), progress: $("progress"), results: $("results"), intro: $("intro"),
+  resultsHead: $("results-head"), sortDuration: $("sort-duration"),
+  library: {
+    details: $("library"), state: $("library-state"), roots: $("library-roots"), failures: $("failures"),
+  },
 };
 const messages = new Messages({
   box: $("error"), message: $("error-message"), hint: $("error-hint"),
@@ -37,13 +53,18 @@ const labelOf = (value) => categoryLabels.get(value.toUpperCase()) || value;
 const state = {
   ref: null, // {type: "id", id, name} or {type: "file", file, name}
   category: null, // the category filter: {value: "DOORS-WOOD", label: "DOORS / WOOD"}
-  hits: [],
+  answer: [], // the hits of the last answer, in the server's order (by relevance)
+  hits: [], // the hits as shown: the answer, or sorted by duration
+  order: "none", // "none" (relevance), "ascending" or "descending" by duration
   selected: -1,
   limits: { default_k: 20, max_k: 500, default_alpha: 0.5, max_upload_bytes: Infinity },
   controller: null,
   typingTimer: 0,
+  cancelRangeSearch: () => {}, // a search waiting for the duration range to be typed
+  libraryTimer: 0,
   searchedText: "", // the words of the last search run, to notice a cleared box
-  shown: null, // {body, query} behind the summary line
+  searchedRange: "", // its duration fields (rangeState), to search again only when they change
+  shown: null, // {body, query, loaded} behind the summary line
 };
 
 const player = new Player($("player"), {
@@ -97,23 +118,6 @@ function fillForm(query) {
   setReference(query.ref, { search: false });
 }
 
-/** The first filter the browser already knows is wrong, as an error to show, or null. */
-function invalidFilter() {
-  const checks = [
-    [ui.k, `The number of results must be a whole number from 1 to ${state.limits.max_k}.`],
-    [ui.minDuration, "The minimum duration must be a number of seconds, 0 or more."],
-    [ui.maxDuration, "The maximum duration must be a number of seconds, 0 or more."],
-  ];
-  for (const [input] of checks) input.removeAttribute("aria-invalid");
-  for (const [input, message] of checks) {
-    if (!input.validity.valid) {
-      input.setAttribute("aria-invalid", "true");
-      return new ApiError(0, "invalid_input", message, "Correct the field and the search runs again.");
-    }
-  }
-  return null;
-}
-
 function setReference(ref, { search = true } = {}) {
   const hadFocus = ui.refChip.contains(document.activeElement);
   state.ref = ref;
@@ -158,18 +162,22 @@ function updateAlphaRow() {
 // --- searching -------------------------------------------------------------------------
 
 async function runSearch({ push = false, fromHistory = false } = {}) {
-  // Whatever happens below, an older request still in flight must not land afterwards.
+  // Whatever happens below, an older request still in flight must not land afterwards,
+  // and a search still waiting for the typing to stop is this one.
   if (state.controller) state.controller.abort();
   state.controller = null;
-  document.body.classList.remove("busy");
+  clearTimeout(state.typingTimer);
+  state.cancelRangeSearch();
+  setBusy(null);
   const query = currentQuery();
   state.searchedText = query.q;
+  state.searchedRange = rangeState(ui);
   if (!fromHistory) updateUrl(query, push);
   if (!query.q && !query.ref && !query.category) {
     clearResults();
     return;
   }
-  const invalid = invalidFilter();
+  const invalid = invalidFilter(ui, state.limits.max_k);
   if (invalid) return failSearch(invalid);
   if (query.ref && query.ref.type === "file" && query.ref.file.size > state.limits.max_upload_bytes) {
     return failSearch(new ApiError(413, "payload_too_large",
@@ -179,16 +187,38 @@ async function runSearch({ push = false, fromHistory = false } = {}) {
   ui.intro.hidden = true;
   const controller = (state.controller = new AbortController());
   const request = searchRequest(query);
-  document.body.classList.add("busy");
+  const search = { loaded: "" }; // what the server loaded meanwhile ("model"), if it says
+  const slow = setTimeout(() => watchSlowSearch(controller, search), SLOW_SEARCH_MS);
+  setBusy("searching…");
   try {
     const body = await api(request.url, { ...request.options, signal: controller.signal });
     if (controller.signal.aborted) return; // superseded while its body was being read
-    showResults(body, query);
+    showResults(body, query, search.loaded);
   } catch (err) {
     if (err.name !== "AbortError") failSearch(err);
   } finally {
-    if (state.controller === controller) document.body.classList.remove("busy");
+    clearTimeout(slow);
+    if (state.controller === controller) setBusy(null);
   }
+}
+
+/** Show what runs now ("searching…") after the summary, or nothing with null. */
+function setBusy(what) {
+  document.body.classList.toggle("busy", Boolean(what));
+  ui.progress.hidden = !what;
+  ui.progress.textContent = what ? progressText(ui.summary.textContent, what) : "";
+}
+
+/**
+ * A search still running: if the server says it is loading its model (GET /api/health
+ * with `ready: false`), say so instead of "searching…", and do not blame the query for the
+ * time it took. Servers without the field are left alone.
+ */
+async function watchSlowSearch(controller, search) {
+  const health = await api("/api/health").catch(() => null);
+  if (state.controller !== controller || !health || health.ready !== false) return;
+  search.loaded = health.loading || "model";
+  setBusy(`loading the ${search.loaded}…`);
 }
 
 function updateUrl(query, push) {
@@ -219,35 +249,44 @@ async function loadCategories() {
   }
 }
 
-function showResults(body, query) {
+function showResults(body, query, loaded = "") {
   hideError();
   learnLabels(body.results.map(categoryOf));
-  if (!sameHits(body.results, state.hits) || !ui.results.children.length) {
+  const hits = sortHits(body.results, state.order);
+  state.answer = body.results;
+  if (!sameHits(hits, state.hits) || !ui.results.children.length) {
     player.reset(); // a new list: keep playing only while the rows stay the same
-    state.hits = body.results;
+    state.hits = hits;
     state.selected = -1;
     renderResults(ui.results, state.hits, rowActions);
   } else {
-    state.hits = body.results;
+    state.hits = hits;
     refreshResults(ui.results, state.hits);
   }
+  ui.resultsHead.hidden = !hits.length;
   showNotes(body.notes);
   ui.intro.hidden = true;
-  state.shown = { body, query };
+  state.shown = { body, query, loaded };
   showSummary();
 }
 
 function showSummary() {
-  const { body, query } = state.shown;
-  const what = {
-    text: "text", audio: "sound", hybrid: `text + sound, α ${body.alpha}`, browse: "category, by name",
-  }[body.mode];
-  const count = body.results.length;
-  ui.summary.textContent = count
-    ? `${count} result${count === 1 ? "" : "s"} · ${what} · ${Math.round(body.took_ms)} ms`
-    : "No sounds match. Loosen the filters or try other words.";
+  const { body, query, loaded } = state.shown;
+  ui.summary.textContent = summaryText(body, query, loaded);
   ui.summary.dataset.mode = body.mode;
-  if (query.ref && count) ui.summary.textContent += ` · like ${query.ref.name || `sound ${query.ref.id}`}`;
+}
+
+/** Show the same hits in another order, the selected and playing rows still marked. */
+function sortResults(order) {
+  state.order = order;
+  showOrder(ui.sortDuration, order);
+  if (!state.answer.length) return;
+  const selected = state.hits[state.selected];
+  state.hits = sortHits(state.answer, order);
+  renderResults(ui.results, state.hits, rowActions);
+  state.selected = selected ? state.hits.indexOf(selected) : -1;
+  if (state.selected >= 0) selectRow(ui.results, state.selected);
+  if (player.hit) markPlaying(ui.results, player.hit.id, player.isPlaying(player.hit));
 }
 
 /** What the server says about the answer ("No strong match for …"), above the results. */
@@ -270,10 +309,12 @@ function failSearch(err) {
 
 function clearResults() {
   player.reset();
+  state.answer = [];
   state.hits = [];
   state.selected = -1;
   state.shown = null;
   ui.results.replaceChildren();
+  ui.resultsHead.hidden = true;
   ui.summary.textContent = "";
   showNotes([]);
   ui.intro.hidden = false;
@@ -307,24 +348,30 @@ function select(index) {
   selectRow(ui.results, state.selected);
 }
 
+/** Search by this sound alone: the words go (Back brings them back), pure similarity. */
 function moreLikeThis(index) {
   const hit = state.hits[index];
   if (!hit) return;
+  ui.q.value = "";
   setReference({ type: "id", id: hit.id, name: hit.name });
   ui.results.focus({ preventScroll: true });
 }
 
 // --- the library state ---------------------------------------------------------------
 
-async function loadLibrary() {
+/** Read the library's state; while it is being indexed, read it again now and then. */
+async function loadLibrary({ poll = false } = {}) {
+  clearTimeout(state.libraryTimer);
   try {
     const stats = await api("/api/stats");
     state.limits = { ...state.limits, ...stats.limits };
     ui.k.max = state.limits.max_k;
-    messages.hide();
+    if (!poll) messages.hide();
     messages.setNotice(showLibrary(ui.library, stats));
+    if (stats.indexing) state.libraryTimer = setTimeout(() => loadLibrary({ poll: true }), LIBRARY_POLL_MS);
     return true;
   } catch (err) {
+    if (poll) return false; // the state shown stays; the next search says what is wrong
     ui.library.state.textContent = "Library unavailable";
     showError(err);
     return false;
@@ -350,15 +397,11 @@ function useFile(file) {
 function bindEvents() {
   ui.form.addEventListener("submit", (event) => {
     event.preventDefault();
-    clearTimeout(state.typingTimer);
     runSearch({ push: true });
   });
   ui.q.addEventListener("search", () => {
     // Escape or the clear button emptied the box: search again (Enter submits the form).
-    if (ui.q.value.trim() !== state.searchedText) {
-      clearTimeout(state.typingTimer);
-      runSearch({ push: true });
-    }
+    if (ui.q.value.trim() !== state.searchedText) runSearch({ push: true });
   });
   ui.q.addEventListener("input", () => {
     updateAlphaRow();
@@ -367,9 +410,14 @@ function bindEvents() {
   });
   ui.alpha.addEventListener("input", updateAlphaRow);
   ui.alpha.addEventListener("change", () => runSearch());
-  for (const input of [ui.k, ui.minDuration, ui.maxDuration, ui.format, ui.folder, ...ui.matches]) {
+  for (const input of [ui.k, ui.format, ui.folder, ...ui.matches]) {
     input.addEventListener("change", () => runSearch({ push: true }));
   }
+  state.cancelRangeSearch = bindDurationRange(ui, () => {
+    if (rangeState(ui) !== state.searchedRange) runSearch({ push: true });
+  });
+  ui.sortDuration.addEventListener("click", () => sortResults(nextOrder(state.order)));
+  bindLibraryPopover(ui.library.details);
   ui.categoryClear.addEventListener("click", () => setCategory(null));
   ui.refClear.addEventListener("click", (event) => {
     event.stopPropagation();
@@ -416,6 +464,7 @@ function bindEvents() {
 
 async function start() {
   bindEvents();
+  fitPlaceholder(ui.q, PLACEHOLDERS);
   const ready = await loadLibrary();
   if (ready) loadCategories();
   fillForm(queryFromUrl(location.search));

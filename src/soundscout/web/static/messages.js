@@ -17,11 +17,13 @@ export class Messages {
   constructor(elements) {
     this.el = elements;
     this.notice = null; // shown whenever no other message is (e.g. an empty library)
+    this.current = null; // the message on show, or null
   }
 
   /** Show an error (an ApiError, or anything else as its text). */
   show(err) {
     const error = err instanceof ApiError ? err : new ApiError(0, "error", String(err), null);
+    this.current = err;
     setRichText(this.el.message, error.message);
     setRichText(this.el.hint, error.hint);
     this.el.hint.hidden = !error.hint;
@@ -33,33 +35,18 @@ export class Messages {
 
   /** Hide the current error (the notice, if any, comes back). */
   hide() {
+    this.current = null;
     this.el.box.hidden = true;
     this.el.keyForm.hidden = true;
     if (this.notice) this.show(this.notice);
   }
 
-  /** Set (or clear with null) the lasting notice. */
+  /** Set (or clear with null) the lasting notice; it replaces the old one, not an error. */
   setNotice(notice) {
+    const noticeShown = this.current === null || this.current === this.notice;
     this.notice = notice;
+    if (!noticeShown) return;
     if (notice) this.show(notice);
+    else this.hide();
   }
-}
-
-/** Render the library's state (GET /api/stats); return a notice when nothing is indexed. */
-export function showLibrary(el, stats) {
-  const { done, failed, pending } = stats.sounds;
-  const parts = [`${done} sound${done === 1 ? "" : "s"} indexed`];
-  if (failed) parts.push(`${failed} failed`);
-  if (pending) parts.push(`${pending} pending`);
-  parts.push(`${stats.encoder.name} encoder`);
-  el.state.textContent = parts.join(" · ");
-  el.roots.textContent = stats.roots.length ? `Folders: ${stats.roots.join(", ")}` : "No folders indexed.";
-  el.failures.replaceChildren(...stats.failures.map((f) => {
-    const item = document.createElement("li");
-    item.textContent = `${f.path} — ${f.error}`;
-    return item;
-  }));
-  if (done) return null;
-  return new ApiError(409, "empty_library", "No sounds are indexed yet.",
-    "Run `soundscout index PATH` on a folder of sounds, then reload this page.");
 }

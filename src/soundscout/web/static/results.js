@@ -3,6 +3,7 @@
 // matched, a relevance badge and its UCS category as a chip that filters by it.
 
 import { api } from "./api.js";
+import { formatDuration, soundFacts } from "./format.js";
 
 const PEAK_COUNT = 240;
 const peakRequests = new Map(); // sound id -> Promise<number[] | null>
@@ -11,15 +12,6 @@ const MIME = {
   ogg: "audio/ogg", opus: "audio/ogg", m4a: "audio/mp4", wma: "audio/x-ms-wma",
   caf: "audio/x-caf",
 };
-
-/** "0.42 s", "12.5 s" or "3:07". */
-export function formatDuration(seconds) {
-  if (seconds == null) return "–";
-  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
-  const minutes = Math.floor(seconds / 60);
-  const rest = Math.round(seconds - minutes * 60);
-  return `${minutes}:${String(rest).padStart(2, "0")}`;
-}
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -168,12 +160,29 @@ export function categoryOf(hit) {
 function fillExplained(li, hit) {
   const words = matchedWords(hit);
   setMarkedText(li.querySelector(".name"), hit.name, words);
-  setMarkedText(li.querySelector(".folder"), hit.folder || "/", words);
+  setMarkedText(li.querySelector(".folder-path"), hit.folder || "/", words);
   fillWhy(li.querySelector(".why"), hit);
   fillBand(li.querySelector(".band"), hit);
   const score = li.querySelector(".score");
   score.textContent = hit.score.toFixed(3);
   score.title = ["score", ...ranks(hit)].join(" · ");
+}
+
+/** The folder, cut at its start when long: the end ("…/Doors/Wood") says the most. */
+function folderOf(hit) {
+  const folder = el("span", "folder");
+  folder.title = hit.folder || "/";
+  folder.append(el("span", "folder-path")); // left-to-right inside a right-to-left box
+  return folder;
+}
+
+/** Sample rate, bit depth and channels, each in its own span ("48 kHz", "24-bit", "stereo"). */
+function factsOf(hit) {
+  const facts = soundFacts(hit);
+  const node = el("span", "facts");
+  node.append(...facts.map(([kind, text]) => el("span", kind, text)));
+  node.title = facts.map(([, text]) => text).join(" · ");
+  return node;
 }
 
 function row(hit, index, actions) {
@@ -197,7 +206,7 @@ function row(hit, index, actions) {
   name.tabIndex = -1; // only the selected row's link is a Tab stop: see selectRow
   name.addEventListener("click", (event) => event.stopPropagation());
   const where = el("div", "where");
-  where.append(el("span", "folder"));
+  where.append(folderOf(hit));
   const category = categoryOf(hit);
   if (category) {
     const chip = button("chip category", category.label, `Only ${category.label} sounds`);
@@ -229,6 +238,7 @@ function row(hit, index, actions) {
     play, meta, wave,
     el("span", "duration", formatDuration(hit.duration)),
     el("span", "format", (hit.format || "?").toUpperCase()),
+    factsOf(hit),
     el("span", "band"),
     el("span", "score"),
     more,
