@@ -140,6 +140,42 @@ def write_corrupt(path: str | os.PathLike[str], kind: str) -> Path:
     return path
 
 
+def write_damaged_mp3(path: str | os.PathLike[str], how: str, seconds: float = 6.0) -> Path:
+    """An MP3 that still decodes but makes libmpg123 print on stderr: ``truncated`` (cut in
+    half: "Xing stream size off") or ``garbled`` (bytes overwritten mid-stream: "Illegal
+    Audio-MPEG-Header", "Trying to resync")."""
+    path = write_audio(path, tone(330, seconds, 22050), 22050, fmt="mp3")
+    data = bytearray(path.read_bytes())
+    if how == "truncated":
+        data = data[: len(data) // 2]
+    elif how == "garbled":
+        middle = len(data) // 2
+        data[middle : middle + 600] = b"\x55" * 600
+    else:
+        raise ValueError(f"unknown damage {how!r}; choose truncated or garbled")
+    path.write_bytes(bytes(data))
+    return path
+
+
+def write_alac(path: str | os.PathLike[str], waveform: np.ndarray, sr: int, bits: int) -> Path:
+    """Write mono ``waveform`` as Apple Lossless in an M4A of 16 or 24 ``bits`` (via PyAV;
+    libsndfile cannot read it, so FFmpeg decodes it)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt, dtype, scale = {16: ("s16p", np.int16, 2**15 - 1), 24: ("s32p", np.int32, 2**31 - 1)}[bits]
+    samples = (np.clip(waveform, -1, 1) * scale).astype(dtype)[None]
+    with av.open(str(path), "w", format="ipod") as container:
+        stream = container.add_stream("alac", rate=sr, layout="mono")
+        stream.codec_context.format = fmt
+        if bits == 24:
+            stream.codec_context.options = {"bits_per_raw_sample": "24"}
+        frame = av.AudioFrame.from_ndarray(samples, format=fmt, layout="mono")
+        frame.sample_rate, frame.pts, frame.time_base = sr, 0, fractions.Fraction(1, sr)
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            container.mux(packet)
+    return path
+
+
 def _write_video_only(path: Path) -> None:
     with av.open(str(path), "w", format="mp4") as container:
         stream = container.add_stream("mpeg4", rate=10)

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 
 def start_index(
-    library: Path, root: Path, *args: str, new_session: bool = False, **env: str
+    library: Path,
+    root: Path,
+    *args: str,
+    new_session: bool = False,
+    ctrl_c: bool = False,
+    **env: str,
 ) -> subprocess.Popen:
     """Start `soundscout -L library index root ARGS` on the tiny encoder, small batches;
-    ``env`` adds environment variables, ``new_session`` puts it in its own process group."""
+    ``env`` adds environment variables, ``new_session`` puts it in its own process group,
+    ``ctrl_c`` lets SIGINT interrupt it even where this process ignores SIGINT (a
+    background job's children inherit that)."""
     defaults = {
         "SOUNDSCOUT_ENCODER__NAME": "tiny",
         "SOUNDSCOUT_INGEST__COMMIT_EVERY": "4",
@@ -27,7 +36,12 @@ def start_index(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=new_session,
+        preexec_fn=_default_sigint if ctrl_c else None,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def done_rows(db: Path) -> dict[int, tuple[float, bytes]]:
@@ -45,3 +59,26 @@ def done_rows(db: Path) -> dict[int, tuple[float, bytes]]:
     finally:
         conn.close()
     return {r[0]: (r[1], r[2]) for r in rows}
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (Linux /proc)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+            try:
+                children = {int(c) for c in (task / "children").read_text().split()}
+            except OSError:  # the process ended meanwhile
+                continue
+            todo.extend(children - found)
+            found |= children
+    return found
+
+
+def wait_gone(pids: set[int], seconds: float = 20.0) -> None:
+    """Wait until none of ``pids`` is alive; fail naming those still there."""
+    deadline = time.monotonic() + seconds
+    while alive := {pid for pid in pids if Path(f"/proc/{pid}").exists()}:
+        assert time.monotonic() < deadline, f"orphaned helper processes {alive}"
+        time.sleep(0.2)

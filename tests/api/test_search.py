@@ -18,6 +18,7 @@ HIT_KEYS = {
     "format",
     "sample_rate",
     "channels",
+    "bit_depth",
     "audio_url",
     "relevance",
     "band",

@@ -18,7 +18,7 @@ def test_metadata(client: httpx.Client, library: Library) -> None:
     body = client.get(f"/api/sounds/{_id(library, name)}").json()
     assert body["path"] == str(library.path(name))
     assert (body["name"], body["folder"], body["format"]) == ("kick_01.flac", "kicks", "flac")
-    assert (body["sample_rate"], body["channels"]) == (22050, 1)
+    assert (body["sample_rate"], body["channels"], body["bit_depth"]) == (22050, 1, 16)
     assert body["duration"] == pytest.approx(1.0, abs=0.01)
     assert (body["status"], body["error"]) == ("done", None)
 

@@ -63,9 +63,7 @@ def test_a_search_no_filter_passes_loads_no_model(library: Path) -> None:
     assert body["notes"] and "format exe" in body["notes"][0] and "wav" in body["notes"][0]
 
 
-def test_an_outside_sound_as_the_query_loads_the_audio_tower(
-    library: Path, tmp_path: Path
-) -> None:
+def test_an_outside_sound_as_the_query_loads_the_audio_tower(library: Path, tmp_path: Path) -> None:
     kick = tmp_path / "kick.wav"  # not catalogued, so it is decoded and embedded
     kick.write_bytes(next((library.parent / "sounds").rglob("kick_*.wav")).read_bytes())
     info, out = probe(library, "search", "--audio", str(kick), "-k", "2", "--json")

@@ -14,7 +14,7 @@ import pytest
 from soundscout.search.service import SearchService
 from tests.audiogen import tone, write_audio
 from tests.conftest import make_settings
-from tests.ingest_process import done_rows, start_index
+from tests.ingest_process import descendants, done_rows, start_index, wait_gone
 
 N_FILES = 240
 
@@ -37,30 +37,12 @@ def _kill_after(root: Path, library: Path, workers: int, done_at_least: int) -> 
             assert proc.poll() is None, "ingest ended before it could be killed"
             assert time.monotonic() < deadline
             time.sleep(0.005)
-        helpers = _descendants(proc.pid)
+        helpers = descendants(proc.pid)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     assert len(helpers) >= (workers + 1 if workers else 0)  # forkserver (+ tracker) + workers
-    deadline = time.monotonic() + 20
-    while alive := {pid for pid in helpers if Path(f"/proc/{pid}").exists()}:
-        assert time.monotonic() < deadline, f"orphaned helper processes {alive}"
-        time.sleep(0.2)
-
-
-def _descendants(pid: int) -> set[int]:
-    """Every process below ``pid`` (Linux /proc)."""
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
-            try:
-                children = {int(c) for c in (task / "children").read_text().split()}
-            except OSError:  # the process ended meanwhile
-                continue
-            todo.extend(children - found)
-            found |= children
-    return found
+    wait_gone(helpers)
 
 
 @pytest.mark.slow

@@ -54,7 +54,8 @@ def _vectors(service: SearchService) -> dict[str, np.ndarray]:
 
 
 def _state(row: SoundRow) -> tuple[Any, ...]:
-    return (row.status, row.error, row.content_hash, row.format, row.sample_rate, row.channels)
+    facts = (row.content_hash, row.format, row.sample_rate, row.channels, row.bit_depth)
+    return (row.status, row.error, *facts)
 
 
 @pytest.mark.slow

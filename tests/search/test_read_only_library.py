@@ -61,4 +61,5 @@ def test_a_read_only_library_is_searched_and_refuses_changes(
             service.rebuild()
     finally:
         service.close()
-    assert sorted(p.name for p in library.iterdir()) == ["catalog.sqlite", "index", "write.lock"]
+    names = sorted(p.name for p in library.iterdir())
+    assert names == ["catalog.sqlite", "index", "indexing.lock", "write.lock"]

@@ -121,6 +121,9 @@ class SearchHitOut(BaseModel):
     format: str | None
     sample_rate: int | None
     channels: int | None
+    bit_depth: int | None = Field(
+        None, description="Bits per sample (16, 24, 32...); null for lossy formats (MP3, AAC)."
+    )
     category: str | None = Field(None, description="UCS category, when known.")
     subcategory: str | None = Field(None, description="UCS subcategory, when known.")
     audio_url: str
@@ -164,6 +167,9 @@ class SoundOut(BaseModel):
     duration: float | None
     sample_rate: int | None
     channels: int | None
+    bit_depth: int | None = Field(
+        None, description="Bits per sample (16, 24, 32...); null for lossy formats (MP3, AAC)."
+    )
     format: str | None
     status: str
     error: str | None
@@ -286,6 +292,7 @@ def hit_out(hit: SearchHit) -> SearchHitOut:
         format=hit.format,
         sample_rate=hit.sample_rate,
         channels=hit.channels,
+        bit_depth=hit.bit_depth,
         category=hit.category,
         subcategory=hit.subcategory,
         audio_url=audio_url(hit.id),
@@ -317,6 +324,7 @@ def sound_out(
         duration=row.duration,
         sample_rate=row.sample_rate,
         channels=row.channels,
+        bit_depth=row.bit_depth,
         format=row.format,
         status=row.status,
         error=row.error,

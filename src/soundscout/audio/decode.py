@@ -19,6 +19,9 @@ Decisions:
       the break, with a warning in the log; it fails only if nothing decoded.
     * Codec padding past the container's declared length (AAC, up to 2048 samples)
       is trimmed; lossy files may still differ from the original by a few ms.
+    * ``bit_depth`` is the stored sample size of PCM, float and lossless files (16, 24,
+      32...); None for lossy codecs (MP3, Vorbis, Opus, AAC), where it is no property of
+      the file, and for codecs whose size is not known here.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import io
 import logging
 import math
 import os
+import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +62,9 @@ _SF_FORMATS = {"WAV": "wav", "WAVEX": "wav", "AIFF": "aiff", "FLAC": "flac", "MP
 _AV_FORMATS = {"mov": "m4a", "asf": "wma", "matroska": "mka"}
 _INT_SCALE = {"s16": 2.0**15, "s32": 2.0**31, "s64": 2.0**63}
 _MAX_PADDING = 2048  # codec padding past the declared length that is trimmed
+_SF_BITS = {"FLOAT": 32, "DOUBLE": 64, "ULAW": 8, "ALAW": 8}  # other subtypes: by name
+_SIZED_SUBTYPE = re.compile(r"(?:PCM|DPCM|ALAC|DWVW)_[SU]?(\d+)")  # PCM_24, PCM_S8, ALAC_20
+_AV_PCM = re.compile(r"pcm_[suf](\d+)")  # pcm_s24le, pcm_f32be, pcm_u8
 
 T = TypeVar("T")
 
@@ -72,6 +79,7 @@ class AudioInfo:
     format: str
     frames: int | None
     subtype: str | None = None
+    bit_depth: int | None = None  # bits per stored sample; None for lossy codecs
 
 
 class _NoAudioStream(Exception):
@@ -238,7 +246,41 @@ def _sf_audio_info(f: sf.SoundFile) -> AudioInfo:
     name = _SF_FORMATS.get(f.format, f.format.lower())
     if f.format == "OGG":
         name = "opus" if f.subtype == "OPUS" else "ogg"
-    return AudioInfo(f.frames / f.samplerate, f.samplerate, f.channels, name, f.frames, f.subtype)
+    return AudioInfo(
+        f.frames / f.samplerate,
+        f.samplerate,
+        f.channels,
+        name,
+        f.frames,
+        f.subtype,
+        _sf_bits(f.subtype),
+    )
+
+
+def _sf_bits(subtype: str) -> int | None:
+    """Bits per sample of a libsndfile subtype (PCM_24, FLOAT, ALAC_20); None for lossy
+    and ADPCM codecs."""
+    if subtype in _SF_BITS:
+        return _SF_BITS[subtype]
+    match = _SIZED_SUBTYPE.fullmatch(subtype)
+    return int(match.group(1)) if match else None
+
+
+def _av_bits(codec: av.AudioCodecContext) -> int | None:
+    """Bits per sample of a PCM or lossless stream FFmpeg decodes; None for lossy codecs.
+
+    FFmpeg decodes 24-bit FLAC and ALAC to 32-bit samples, so their size is read from
+    the stream's header (FLAC STREAMINFO, the ALAC magic cookie)."""
+    name, extra = codec.name, bytes(codec.extradata or b"")
+    if name in ("pcm_alaw", "pcm_mulaw"):
+        return 8
+    if match := _AV_PCM.match(name):
+        return int(match.group(1))
+    if name == "flac" and len(extra) >= 14:  # 5 bits of (bits - 1) at bit offset 103
+        return ((extra[12] & 0x01) << 4 | extra[13] >> 4) + 1
+    if name == "alac" and len(extra) >= 18 and extra[4:8] == b"alac":
+        return extra[17] or None  # the cookie's bitDepth, after a 12-byte atom header
+    return None
 
 
 def _av_open(fh: BinaryIO) -> av.container.InputContainer:
@@ -265,7 +307,8 @@ def _av_audio_info(container: av.container.InputContainer, stream: av.AudioStrea
     codec = stream.codec_context.name
     name = "opus" if codec == "opus" else _AV_FORMATS.get(short, short)
     frames = round(duration * rate) if duration else None
-    return AudioInfo(duration, rate, stream.codec_context.channels, name, frames, codec)
+    channels = stream.codec_context.channels
+    return AudioInfo(duration, rate, channels, name, frames, codec, _av_bits(stream.codec_context))
 
 
 # --- failures ---------------------------------------------------------------------------

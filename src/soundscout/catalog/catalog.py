@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from soundscout.catalog import words
+from soundscout.catalog import decoding, words
 from soundscout.catalog.db import connect
 from soundscout.errors import LibraryError
 from soundscout.search.query import Filters
@@ -53,6 +53,7 @@ class SoundRow:
     ucs_catid: str | None = None
     ucs_category: str | None = None
     ucs_subcategory: str | None = None
+    bit_depth: int | None = None  # of PCM, float and lossless files; None for lossy ones
 
 
 class Fingerprint(NamedTuple):
@@ -81,9 +82,16 @@ class Outcome:
     tag_warnings: tuple[str, ...] = ()
     audio_hash: str | None = None  # of the decoded audio
     reused: bool = False  # the stored vector was kept: the audio did not change
+    bit_depth: int | None = None
+    decoder_warnings: tuple[str, ...] = ()  # what native decoders printed on stderr
 
 
 _ROW_COLUMNS = ", ".join(SoundRow.__dataclass_fields__)
+#: The file facts an outcome sets (the values of ``meta`` in :meth:`Catalog.commit_outcomes`).
+_META_SET = (
+    "content_hash = COALESCE(?, content_hash), duration = ?, sample_rate = ?, channels = ?, "
+    "format = ?, bit_depth = ?, decoder_warnings = ?"
+)
 
 
 def _locked(method):  # type: ignore[no-untyped-def]
@@ -461,11 +469,13 @@ class Catalog:
         with self.transaction() as conn:
             rev = self._next_revision(conn)
             for o in outcomes:
-                meta = (o.content_hash, o.duration, o.sample_rate, o.channels, o.format)
+                warned = decoding.warnings_json(o.decoder_warnings)
+                file_facts = (o.duration, o.sample_rate, o.channels, o.format, o.bit_depth)
+                meta = (o.content_hash, *file_facts, warned)
+                conn.execute("DELETE FROM bit_depth_pending WHERE sound_id = ?", (o.sound_id,))
                 if o.vector is not None:
                     conn.execute(
-                        "UPDATE sounds SET content_hash = COALESCE(?, content_hash), "
-                        "duration = ?, sample_rate = ?, channels = ?, format = ?, "
+                        f"UPDATE sounds SET {_META_SET}, "
                         "status = 'done', error = NULL, encoder_version = ?, "
                         "embedded_at = CASE WHEN ? THEN embedded_at ELSE ? END, "
                         "audio_hash = ?, updated_at = ?, rev = ? WHERE id = ?",
@@ -479,8 +489,7 @@ class Catalog:
                         words.write_words(conn, o.sound_id, o.tags, o.tag_warnings)
                 else:
                     conn.execute(
-                        "UPDATE sounds SET content_hash = COALESCE(?, content_hash), "
-                        "duration = ?, sample_rate = ?, channels = ?, format = ?, "
+                        f"UPDATE sounds SET {_META_SET}, "
                         "status = 'failed', error = ?, updated_at = ?, rev = ? WHERE id = ?",
                         (*meta, o.error or "unknown error", now, rev, o.sound_id),
                     )
@@ -502,6 +511,24 @@ class Catalog:
             (sound_id, audio_hash, encoder_version),
         ).fetchone()
         return np.frombuffer(row[0], dtype=np.float32).copy() if row else None
+
+    # -- decoding facts ------------------------------------------------------------
+    @_locked
+    def decoder_warnings(self, sound_id: int) -> list[str]:
+        """What native decoders printed while this sound's file was last decoded."""
+        return decoding.decoder_warnings(self._conn, sound_id)
+
+    @_locked
+    def bit_depth_pending(self, root: str | None = None) -> list[tuple[int, str]]:
+        """(id, path) of indexed sounds whose bit depth was never read from their file."""
+        return decoding.bit_depth_pending(self._conn, root)
+
+    @_locked
+    def commit_bit_depths(self, items: list[tuple[int, int | None]]) -> None:
+        """Store (id, bit depth) read from files' headers, in one transaction; like words,
+        this changes no vector, so the revision stays."""
+        with self.transaction() as conn:
+            decoding.store_bit_depths(conn, items)
 
     # -- words ---------------------------------------------------------------------
     @_locked

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from soundscout.cli.context import state
+from soundscout.search.library_state import describe_run
 
 if TYPE_CHECKING:  # ingest is imported when a command indexes, not on every command
     from soundscout.ingest.runner import IngestReport
@@ -131,6 +133,11 @@ def _print_report(report: IngestReport) -> None:
             f"  read the names and tags of {report.words_read} sounds indexed before "
             "(no audio embedded again)"
         )
+    if report.bit_depths_read:
+        console.print(
+            f"  read the bit depth of {report.bit_depths_read} sounds indexed before "
+            "(from their headers; no audio embedded again)"
+        )
     if report.resumed:
         console.print(f"  resumed {report.resumed} files left pending by an interrupted run")
     for folder in report.unreadable[:10]:
@@ -188,8 +195,16 @@ def status(
         f"Words:   names and tags read for {words['read']} sounds, {words['ucs']} with a UCS "
         f"category, {words['with_warnings']} with fields skipped (`soundscout show ID` says why)"
     )
+    run = stats.get("indexing")
+    if run is not None:
+        console.print(
+            f"Now:     {describe_run(run)} (under {escape(str(run['root']))}, started "
+            f"{time.time() - float(run['started']):.0f} s ago)",
+            highlight=False,
+        )
     if index is None:
-        console.print("Index:   none yet — run `soundscout index PATH`")
+        then = "built as the run goes on" if run else "run `soundscout index PATH`"
+        console.print(f"Index:   none yet — {then}")
     else:
         state_text = "stale (rebuilt on next search)" if index["stale"] else "up to date"
         console.print(

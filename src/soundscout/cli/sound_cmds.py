@@ -25,12 +25,14 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Everything the library knows of one sound: its file, its UCS category, the fields
-    read from it (BWF, iXML, ID3, Vorbis, MP4), the words it is found by, what was skipped."""
+    read from it (BWF, iXML, ID3, Vorbis, MP4), the words it is found by, what was skipped,
+    and what the decoders printed while reading it."""
     service = state(ctx).service(require_library=True)
     try:
         row = _find(service, sound)
         tags, warnings = service.catalog.tags(row.id)
         words = service.lexical.fields(row.id)
+        printed = service.catalog.decoder_warnings(row.id)
     finally:
         service.close()
     facts = {
@@ -41,6 +43,7 @@ def show(
         "duration": round(row.duration, 3) if row.duration is not None else None,
         "sample_rate": row.sample_rate,
         "channels": row.channels,
+        "bit_depth": row.bit_depth,
         "format": row.format,
         "category": row.ucs_category,
         "subcategory": row.ucs_subcategory,
@@ -48,6 +51,7 @@ def show(
     }
     if as_json:
         body = {**facts, "tags": tags, "words": words, "tag_warnings": warnings}
+        body["decoder_warnings"] = printed
         typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
         return
     table = Table(show_header=False, box=None, pad_edge=False)
@@ -61,6 +65,8 @@ def show(
             table.add_row(f"{title} {key}", Text(value))
     for warning in warnings:
         table.add_row("skipped", Text(warning, style="yellow"))
+    for line in printed:
+        table.add_row("decoder", Text(line, style="yellow"))
     console.print(table)
 
 

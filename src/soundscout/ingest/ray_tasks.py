@@ -60,6 +60,8 @@ def decode_row(row: dict[str, Any], sample_rate: int, max_seconds: float | None)
         "sample_rate": info.sample_rate if info else -1,
         "channels": info.channels if info else -1,
         "format": info.format if info else "",
+        "bit_depth": _int_or_minus(info.bit_depth if info else None),
+        "decoder_warnings": "\n".join(item.decoder_warnings),
     }
 
 
@@ -106,7 +108,9 @@ def _decoded(batch: dict[str, np.ndarray], i: int, rate: int) -> Decoded:
             channels=int(batch["channels"][i]),
             format=str(batch["format"][i]),
             frames=None,
+            bit_depth=_none_if_minus(batch["bit_depth"][i]),
         )
+    item.decoder_warnings = _lines(batch["decoder_warnings"][i])
     if item.error is None:
         item.waveform = np.frombuffer(batch["wave"][i], dtype=np.float32)
     return item
@@ -128,11 +132,28 @@ def outcome_columns(outcomes: list[Outcome], paths: dict[int, str], dim: int) ->
         "sample_rate": np.array([o.sample_rate or -1 for o in outcomes], dtype=np.int64),
         "channels": np.array([o.channels or -1 for o in outcomes], dtype=np.int64),
         "format": np.array([o.format or "" for o in outcomes], dtype=object),
+        "bit_depth": np.array([_int_or_minus(o.bit_depth) for o in outcomes], dtype=np.int64),
+        "decoder_warnings": np.array(
+            ["\n".join(o.decoder_warnings) for o in outcomes], dtype=object
+        ),
     }
 
 
 def _nan(value: float | None) -> float:
     return math.nan if value is None else float(value)
+
+
+def _int_or_minus(value: int | None) -> int:
+    return -1 if value is None else int(value)
+
+
+def _none_if_minus(value: object) -> int | None:
+    number = int(value)  # type: ignore[call-overload]
+    return None if number < 0 else number
+
+
+def _lines(text: object) -> tuple[str, ...]:
+    return tuple(line for line in str(text).split("\n") if line)
 
 
 def outcomes_from_columns(batch: dict[str, np.ndarray]) -> Iterator[tuple[str, Outcome]]:
@@ -152,5 +173,7 @@ def outcomes_from_columns(batch: dict[str, np.ndarray]) -> Iterator[tuple[str, O
                 format=str(batch["format"][i]) or None,
                 vector=None if error else np.array(batch["vector"][i], dtype=np.float32),
                 error=error,
+                bit_depth=_none_if_minus(batch["bit_depth"][i]),
+                decoder_warnings=_lines(batch["decoder_warnings"][i]),
             ),
         )

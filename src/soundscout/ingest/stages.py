@@ -16,6 +16,7 @@ from soundscout.audio.decode import AudioInfo, decode_file
 from soundscout.catalog.catalog import Outcome
 from soundscout.encoders.base import Encoder
 from soundscout.errors import DecodeError
+from soundscout.ingest.native_stderr import captured_stderr
 from soundscout.ingest.scan import content_hash
 from soundscout.metadata.read import read_embedded
 
@@ -36,6 +37,7 @@ class Decoded:
     tags: dict[str, str] | None = None  # words the file carries (BWF, iXML, ID3, ...)
     tag_warnings: tuple[str, ...] = ()
     audio_hash: str | None = None  # of the decoded waveform: unchanged when only tags change
+    decoder_warnings: tuple[str, ...] = ()  # what native decoders printed on stderr meanwhile
 
     @property
     def seconds(self) -> float:
@@ -49,8 +51,16 @@ def decode_stage(sound_id: int, path: str, sample_rate: int, max_seconds: float 
     """Hash and decode one file to mono at ``sample_rate``; never raises for a bad file.
 
     A file that changes while it is read is reported as failed; its new size and mtime
-    make the next run pick it up again.
+    make the next run pick it up again. What native decoders print meanwhile (libmpg123's
+    notes on a damaged MP3) is kept in ``decoder_warnings``, not written to stderr.
     """
+    with captured_stderr() as printed:
+        item = _decode(sound_id, path, sample_rate, max_seconds)
+    item.decoder_warnings = printed.lines
+    return item
+
+
+def _decode(sound_id: int, path: str, sample_rate: int, max_seconds: float | None) -> Decoded:
     item = Decoded(sound_id, path, rate=sample_rate)
     try:
         before = _regular_file_stat(path)
@@ -124,6 +134,8 @@ def _metadata(item: Decoded) -> dict[str, object]:
         "sample_rate": info.sample_rate if info else None,
         "channels": info.channels if info else None,
         "format": info.format if info else None,
+        "bit_depth": info.bit_depth if info else None,
+        "decoder_warnings": item.decoder_warnings,
     }
 
 

@@ -114,6 +114,7 @@ def row_hit(row: SoundRow, score: float, **extra: object) -> SearchHit:
         row.format,
         row.sample_rate,
         row.channels,
+        bit_depth=row.bit_depth,
         category=row.ucs_category,
         subcategory=row.ucs_subcategory,
         **extra,  # type: ignore[arg-type]

@@ -116,6 +116,7 @@ class SearchHit:
     format: str | None
     sample_rate: int | None
     channels: int | None
+    bit_depth: int | None = None  # of PCM, float and lossless files; None for lossy ones
     category: str | None = None  # UCS category and subcategory, when known
     subcategory: str | None = None
     relevance: float | None = None  # calibrated 0..1 (see search/relevance.py)

@@ -39,6 +39,7 @@ from soundscout.search.export import export_vectors
 from soundscout.search.files import served_file
 from soundscout.search.fusion import reciprocal_rank_fusion
 from soundscout.search.lexical import LexicalIndex, WordsQuery, parse_words
+from soundscout.search.library_state import library_stats, nothing_indexed
 from soundscout.search.notes import no_match_note, strength_note
 from soundscout.search.query import (
     Filters,
@@ -208,13 +209,17 @@ class SearchService:
             lock.release()
 
     def warm_up(self) -> None:
-        """Load the encoder's text and audio sides and the decoders now (the server does
-        this at start-up so that its first search is fast)."""
+        """Load the encoder's text and audio sides, the decoders, and what a search reads
+        (words index pages, the library sample) now: the server does this at start-up so
+        that its first search is as fast as the next."""
         import soundscout.audio.decode  # noqa: F401 (uploads and reference files)
 
         encoder = self.encoder
-        encoder.encode_text("a sound")
         encoder.encode_audio(np.zeros(encoder.sample_rate, dtype=np.float32))
+        if self.catalog.has_indexed():  # one search reads the words index and the sample too
+            self.search(text="a sound", k=1)
+        else:
+            encoder.encode_text("a sound")
 
     def sync_index(self, save: bool = False) -> VectorIndex:
         """The index, up to date with the catalog (loading, catching up or rebuilding)."""
@@ -286,7 +291,7 @@ class SearchService:
         if region is not None and not sources:
             raise InvalidQueryError("A region (start/end) needs a reference sound.")
         if not self.catalog.has_indexed():
-            raise EmptyLibraryError("No sounds are indexed yet.")
+            raise nothing_indexed(self.library_dir)
         words = parse_words(text or "")
         allowed = None
         if filters is not None and filters.active:  # before any model or index loads
@@ -431,36 +436,14 @@ class SearchService:
         return self.catalog.failures(limit=limit)
 
     def stats(self) -> dict[str, object]:
-        """Library state: counts, encoder, index."""
-        counts = self.catalog.counts()
-        manifest = VectorIndex.saved_manifest(self.index_dir)
-        return {
-            "library": str(self.library_dir),
-            "roots": self.catalog.roots(),
-            "sounds": counts,
-            "catalog_revision": self.catalog.revision,
-            "encoder": {
-                "name": self.settings.encoder.name,
-                **(
-                    {"version": self._encoder.version, "dim": self._encoder.dim}
-                    if self._encoder is not None
-                    else {}
-                ),
-            },
-            "words": self.catalog.words_counts(),
-            "index": None
-            if manifest is None
-            else {
-                "type": manifest.index_type,
-                "count": manifest.count,
-                "catalog_revision": manifest.catalog_revision,
-                "params": manifest.params,
-                "encoder": manifest.encoder_name,
-                "encoder_version": manifest.encoder_version,
-                "dim": manifest.dim,
-                "stale": manifest.catalog_revision != self.catalog.revision,
-            },
-        }
+        """Library state: counts, encoder, words, a run under way, index."""
+        return library_stats(
+            self.library_dir,
+            self.catalog,
+            self.settings.encoder.name,
+            self._encoder,
+            self.index_dir,
+        )
 
     def export(self, out_dir: Path) -> dict[str, int]:
         """Write ``embeddings.npy``, ``paths.json`` and ``index.faiss`` (row i = path i)."""

@@ -1,0 +1,78 @@
+"""What a library holds and what is happening to it, for `status`, /api/stats and the
+errors of a search that comes too early."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from soundscout.catalog.catalog import Catalog
+from soundscout.encoders.base import Encoder
+from soundscout.errors import EmptyLibraryError
+from soundscout.index.faiss_index import VectorIndex
+from soundscout.ingest.run_state import read_run_state
+
+
+def run_in_progress(library_dir: Path) -> dict[str, object] | None:
+    """The index run changing this library now (phase, done, total, root, started)."""
+    state = read_run_state(library_dir)
+    if state is None:
+        return None
+    return {
+        "phase": state.phase,
+        "done": state.done,
+        "total": state.total,
+        "root": state.root,
+        "started": state.started,
+    }
+
+
+def describe_run(run: dict[str, object]) -> str:
+    """ "indexing 120 of 848 files" (or "scanning") for an index run's state."""
+    if run["total"] is None:
+        return str(run["phase"])
+    return f"{run['phase']} {run['done']} of {run['total']} files"
+
+
+def nothing_indexed(library_dir: Path) -> EmptyLibraryError:
+    """The error for a search before any sound is indexed, naming a run under way."""
+    run = run_in_progress(library_dir)
+    if run is None:
+        return EmptyLibraryError("No sounds are indexed yet.")
+    return EmptyLibraryError(
+        f"No sounds are indexed yet: an index run is under way ({describe_run(run)}).",
+        hint="Search again in a moment: sounds can be found as soon as the first batch "
+        "is committed.",
+    )
+
+
+def library_stats(
+    library_dir: Path,
+    catalog: Catalog,
+    encoder_name: str,
+    encoder: Encoder | None,
+    index_dir: Path,
+) -> dict[str, object]:
+    """Counts, encoder (its version once loaded), words, a run under way, the saved index."""
+    manifest = VectorIndex.saved_manifest(index_dir)
+    loaded = {"version": encoder.version, "dim": encoder.dim} if encoder is not None else {}
+    return {
+        "library": str(library_dir),
+        "roots": catalog.roots(),
+        "sounds": catalog.counts(),
+        "catalog_revision": catalog.revision,
+        "encoder": {"name": encoder_name, **loaded},
+        "words": catalog.words_counts(),
+        "indexing": run_in_progress(library_dir),
+        "index": None
+        if manifest is None
+        else {
+            "type": manifest.index_type,
+            "count": manifest.count,
+            "catalog_revision": manifest.catalog_revision,
+            "params": manifest.params,
+            "encoder": manifest.encoder_name,
+            "encoder_version": manifest.encoder_version,
+            "dim": manifest.dim,
+            "stale": manifest.catalog_revision != catalog.revision,
+        },
+    }
