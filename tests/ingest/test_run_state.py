@@ -115,3 +115,24 @@ def test_reader_ignores_a_stale_or_broken_file(tmp_path: Path) -> None:
     path.write_text(json.dumps(stale.__dict__))
     # A live pid (this one) but nobody holds the run's lock: a killed run's file.
     assert read_run_state(tmp_path) is None
+
+
+def test_the_run_is_published_until_its_index_is_saved(
+    tmp_path: Path, sound_folder: Path, settings_factory
+) -> None:
+    from soundscout.search.service import SearchService
+
+    service = SearchService(settings_factory())
+    seen = []
+    saving = service.sync_index
+    service.sync_index = lambda save=False: (  # type: ignore[method-assign]
+        seen.append(read_run_state(service.library_dir)),
+        saving(save=save),
+    )[1]
+    try:
+        report = service.index_folder(sound_folder, progress=False)
+    finally:
+        service.close()
+    assert report.ok == 12 and seen and seen[0] is not None
+    assert seen[0].phase == "updating the index"
+    assert read_run_state(service.library_dir) is None

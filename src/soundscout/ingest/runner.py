@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing
@@ -66,10 +66,13 @@ def run_ingest(
     progress: bool = True,
     engine: str = "local",
     ray: RayOptions | None = None,
+    finish: Callable[[], object] | None = None,
 ) -> IngestReport:
     """Bring the catalog up to date with ``root`` and embed what is pending under it.
 
     Args:
+        finish: called last, while the run is still published (phase ``updating the
+            index``), so that other processes see the run until its index is saved.
         engine: ``local`` (decode processes + one model here) or ``ray`` (a Ray Data
             pipeline; see :mod:`soundscout.ingest.ray_engine`). Both hand their outcomes
             to the same commit code.
@@ -99,6 +102,9 @@ def run_ingest(
         every = settings.commit_every
         report.words_read = read_missing_words(catalog, root_str, every, progress, state)
         report.bit_depths_read = read_missing_bit_depths(catalog, root_str, every, progress, state)
+        if finish is not None:
+            state.phase("updating the index", None)
+            finish()
     report.seconds = time.perf_counter() - started
     _log_summary(report)
     return report

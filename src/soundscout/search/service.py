@@ -155,8 +155,8 @@ class SearchService:
                 progress=progress,
                 engine=engine,
                 ray=(ray or RayOptions()).with_encoder(EncoderSpec.from_settings(cfg)),
+                finish=lambda: self.sync_index(save=True),
             )
-            self.sync_index(save=True)
         return report
 
     def sounds_under(self, folder: Path) -> list[int]:
