@@ -97,3 +97,24 @@ def test_kill_9_leaves_no_tracker_message_and_no_helpers(tmp_path: Path) -> None
     err = proc.stderr.read().decode()
     assert "leaked" not in err and "resource_tracker" not in err, err
     assert "Traceback" not in err, err
+
+
+def test_the_api_lists_what_the_decoders_printed(tmp_path: Path) -> None:
+    import httpx
+
+    from tests.api.conftest import api_settings
+    from tests.api.live import LiveServer, index_once
+
+    root = tmp_path / "sounds"
+    write_damaged_mp3(root / "truncated.mp3", "truncated")
+    write_audio(root / "clean.wav", tone(440, 1.0), 22050)
+    settings = api_settings(tmp_path / "library")
+    ids = index_once(root, settings)
+    live = LiveServer(settings).start()
+    try:
+        damaged = httpx.get(f"{live.url}/api/sounds/{ids['truncated.mp3']}").json()
+        clean = httpx.get(f"{live.url}/api/sounds/{ids['clean.wav']}").json()
+    finally:
+        live.stop()
+    assert any("Xing stream size off" in line for line in damaged["decoder_warnings"])
+    assert clean["decoder_warnings"] == []

@@ -183,6 +183,12 @@ class SoundOut(BaseModel):
     tag_warnings: list[str] = Field(
         default_factory=list, description="Fields that were skipped, with the reason."
     )
+    decoder_warnings: list[str] = Field(
+        default_factory=list,
+        description="What the audio decoders printed while reading the file (e.g. "
+        "libmpg123's 'Xing stream size off'): the sound was indexed, but its file may be "
+        "damaged.",
+    )
 
 
 class PeaksOut(BaseModel):
@@ -313,7 +319,10 @@ def search_response(result: SearchResult) -> SearchResponse:
 
 
 def sound_out(
-    row: SoundRow, tags: dict[str, str] | None = None, warnings: list[str] | None = None
+    row: SoundRow,
+    tags: dict[str, str] | None = None,
+    warnings: list[str] | None = None,
+    decoder_warnings: list[str] | None = None,
 ) -> SoundOut:
     """Response form of a catalog row (with the tags read from its file, when given)."""
     return SoundOut(
@@ -334,4 +343,5 @@ def sound_out(
         catid=row.ucs_catid,
         tags=tags or {},
         tag_warnings=warnings or [],
+        decoder_warnings=decoder_warnings or [],
     )

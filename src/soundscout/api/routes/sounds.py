@@ -31,8 +31,9 @@ SoundId = Annotated[int, Path(ge=1, le=MAX_SOUND_ID, description="Catalog id of 
 def get_sound(sound_id: SoundId, service: ServiceDep) -> SoundOut:
     """Path, folder, duration, sample rate, channels, format, indexing status, UCS category
     and every field read from the file (with the fields skipped and why)."""
+    row = service.sound(sound_id)
     tags, warnings = service.catalog.tags(sound_id)
-    return sound_out(service.sound(sound_id), tags, warnings)
+    return sound_out(row, tags, warnings, service.catalog.decoder_warnings(sound_id))
 
 
 @router.head("/{sound_id}/audio", include_in_schema=False)
