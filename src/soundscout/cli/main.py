@@ -13,7 +13,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from soundscout import __version__
-from soundscout.cli import library_cmds, project_cmds, search_cmds, server_cmds, sound_cmds
+from soundscout.cli import (
+    eval_cmds,
+    library_cmds,
+    project_cmds,
+    search_cmds,
+    server_cmds,
+    sound_cmds,
+)
 from soundscout.cli.config_cmds import app as config_app
 from soundscout.cli.context import CliState
 from soundscout.errors import SoundscoutError
@@ -45,6 +52,7 @@ app.add_typer(config_app, name="config")
 project_cmds.register(app)
 library_cmds.register(app)
 search_cmds.register(app)
+eval_cmds.register(app)
 sound_cmds.register(app)
 server_cmds.register(app)
 
