@@ -9,6 +9,7 @@ import httpx
 import numpy as np
 
 from soundscout.encoders.tiny import TinyEncoder
+from soundscout.errors import EncoderUnavailableError
 from soundscout.search.service import SearchService
 from tests.api.conftest import api_settings
 from tests.api.live import Library, LiveServer
@@ -52,8 +53,31 @@ def test_health_says_loading_until_the_model_is_ready(library: Library) -> None:
                 "version": body["version"],
                 "ready": True,
                 "loading": None,
+                "problem": None,
             }
     finally:
         encoder.release.set()
+        live.stop()
+        service.close()
+
+
+class BrokenModel(TinyEncoder):
+    """The tiny encoder whose text side cannot load (weights missing, say)."""
+
+    def _embed_texts(self, texts: list[str]) -> np.ndarray:
+        raise EncoderUnavailableError("The model weights are missing.", hint="Download them.")
+
+
+def test_health_names_a_model_that_failed_to_load(library: Library) -> None:
+    service = SearchService(api_settings(library.library), encoder=BrokenModel())
+    live = LiveServer(service.settings, service).start()
+    try:
+        with httpx.Client(base_url=live.url, timeout=30) as http:
+            body = http.get("/api/health").json()
+            assert body["ready"] is True and body["loading"] is None
+            assert body["problem"] == "The model weights are missing."
+            error = http.get("/api/search", params={"q": "kick"}).json()["error"]
+            assert error["message"] == "The model weights are missing."
+    finally:
         live.stop()
         service.close()

@@ -123,6 +123,14 @@ def test_filters_that_keep_nothing_say_why(client: httpx.Client, params: dict, n
     assert body["results"] == [] and any(needle in note for note in body["notes"])
     posted = client.post("/api/search", json={"text": "kick", "filters": {"formats": ["exe"]}})
     assert posted.json()["results"] == [] and "format exe" in posted.json()["notes"][0]
+    browsed = _search(client, **params)  # filters alone
+    assert browsed["mode"] == "browse" and browsed["results"] == []
+    assert any(needle in note for note in browsed["notes"])
+
+
+def test_a_missing_reference_is_named_even_when_no_filter_passes(client: httpx.Client) -> None:
+    answer = client.get("/api/search", params={"sound_id": 999999, "format": "exe"})
+    assert_error(answer, 404)
 
 
 def test_filters_in_json_body(client: httpx.Client) -> None:

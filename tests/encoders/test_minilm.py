@@ -50,3 +50,27 @@ def test_weights_are_mapped_not_read(tmp_path) -> None:
     for name in ("embeddings.word_embeddings.weight", "encoder.layer.5.output.dense.bias"):
         np.testing.assert_array_equal(mapped[name], loaded[name])
         assert not mapped[name].flags.writeable and not mapped[name].flags.owndata
+
+
+def test_the_forward_pass_stays_in_float32() -> None:
+    tower = load_text_tower()
+    ids = np.array([[101, 7592, 2088, 102]], dtype=np.int64)  # [CLS] ... [SEP]
+    hidden = tower._forward(ids, np.ones(ids.shape, dtype=np.float32))
+    assert hidden.dtype == np.float32  # float64 would double memory and time
+
+
+def test_a_text_query_does_not_wait_for_the_audio_tower_to_load() -> None:
+    import threading
+
+    from soundscout.encoders import create_encoder
+
+    encoder = create_encoder("builtin", device="cpu")
+    encoder.encode_text("warm")  # the text tower is loaded; the audio tower is not
+    found: list[np.ndarray] = []
+    query = threading.Thread(target=lambda: found.append(encoder.encode_text("door slam")))
+    with encoder._audio_lock:  # the audio tower is "loading" while this is held
+        query.start()
+        query.join(60)
+        finished_while_loading = not query.is_alive()
+    query.join(60)
+    assert finished_while_loading and found[0].shape == (encoder.dim,)

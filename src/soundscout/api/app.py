@@ -47,6 +47,10 @@ async def _open(settings: Settings) -> SearchService:
     return await run_in_threadpool(SearchService, settings)
 
 
+#: Seconds a stopping server waits for the start-up loading to end.
+WARM_UP_WAIT = 60.0
+
+
 class Readiness:
     """What the server is still loading; ``/api/health`` reports it.
 
@@ -61,6 +65,7 @@ class Readiness:
 
     @property
     def ready(self) -> bool:
+        """Loading has ended (``problem`` says if it failed)."""
         return self.loading is None
 
     def warm_up(self, service: SearchService) -> None:
@@ -93,12 +98,15 @@ def create_app(settings: Settings, service: SearchService | None = None) -> Fast
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = service if service is not None else await _open(settings)
         app.state.service = opened
-        threading.Thread(
+        warming = threading.Thread(
             target=app.state.readiness.warm_up, args=(opened,), name="warm-up", daemon=True
-        ).start()
+        )
+        warming.start()
         try:
             yield
         finally:
+            # A server stopped in its first seconds lets the loading end before closing.
+            await run_in_threadpool(warming.join, WARM_UP_WAIT)
             if service is None:
                 opened.close()
 

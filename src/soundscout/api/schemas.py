@@ -211,6 +211,11 @@ class HealthOut(BaseModel):
     loading: str | None = Field(
         None, description='What is still loading ("index" or "model"); null when ready.'
     )
+    problem: str | None = Field(
+        None,
+        description="Why loading failed, when it did (searches report the same error); "
+        "null otherwise.",
+    )
 
 
 class FailureOut(BaseModel):

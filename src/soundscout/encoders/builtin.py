@@ -90,29 +90,33 @@ class BuiltinEncoder(Encoder):
         self.sample_rate = self.cfg.sample_rate
         digest = hashlib.sha1(weights.read_bytes()).hexdigest()[:12]
         self.version = f"{meta.get('version', 'unknown')}+{digest}"
-        self._loading = threading.Lock()  # a server's threads load each tower once
+        # A server's threads load each tower once; one tower loading never holds up the other.
+        self._text_lock, self._audio_lock = threading.Lock(), threading.Lock()
         self._text: MiniLM | None = None
         self._audio: tuple[AudioTower, torch.nn.Module] | None = None
 
     @property
     def text_tower(self) -> MiniLM:
         """The MiniLM sentence encoder (numpy), loaded on first use."""
-        with self._loading:
-            if self._text is None:
-                self._text = load_text_tower()
-            return self._text
+        if self._text is None:
+            with self._text_lock:
+                if self._text is None:
+                    self._text = load_text_tower()
+        return self._text
 
     @property
     def audio_tower(self) -> tuple[AudioTower, torch.nn.Module]:
         """The CNN and its log-mel front-end, loaded (with torch) on first use."""
-        with self._loading:
-            if self._audio is None:
-                from soundscout.encoders.builtin_net import LogMel
+        if self._audio is None:
+            with self._audio_lock:
+                if self._audio is None:
+                    from soundscout.encoders.builtin_net import LogMel
 
-                self.device = _resolve_device(self.device)
-                model, _, _ = load_audio_tower(self.weights)
-                self._audio = (model.to(self.device), LogMel(self.cfg).to(self.device))
-            return self._audio
+                    device = _resolve_device(self.device)
+                    model, _, _ = load_audio_tower(self.weights)
+                    self._audio = (model.to(device), LogMel(self.cfg).to(device))
+                    self.device = device
+        return self._audio
 
     def _window_vectors(self, waveforms: list[np.ndarray]) -> list[torch.Tensor]:
         """Per-window L2-normalised vectors of each waveform (same result alone or batched).
@@ -123,6 +127,7 @@ class BuiltinEncoder(Encoder):
         """
         import torch
 
+        self.audio_tower  # noqa: B018 (loads it, resolving an "auto" device, before _threads)
         with self._threads(), torch.inference_mode():
             return self._window_vectors_inner(waveforms)
 

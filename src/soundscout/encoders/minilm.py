@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,8 @@ import numpy as np
 
 #: Largest batch run at once (bounds memory on long query lists).
 BATCH = 64
+#: The BLAS thread limit is process-wide: encodes in a server's threads take turns.
+_BLAS_LIMIT = threading.Lock()
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
 
@@ -37,6 +40,7 @@ class BertShape:
 
     @classmethod
     def read(cls, folder: Path) -> BertShape:
+        """From ``config.json`` (and ``sentence_bert_config.json``'s max_seq_length)."""
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         if config.get("hidden_act") != "gelu" or config.get("model_type") != "bert":
             raise ValueError(f"{folder} is not a BERT model with GELU activations.")
@@ -75,7 +79,7 @@ class MiniLM:
         OpenBLAS's threads made a query 4-8x slower (benchmarks/bench_cold_start.py).
         """
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        with self._blas.limit(limits=1, user_api="blas"):
+        with _BLAS_LIMIT, self._blas.limit(limits=1, user_api="blas"):
             for start in range(0, len(texts), BATCH):
                 out[start : start + BATCH] = self._encode_batch(texts[start : start + BATCH])
         return out
@@ -116,7 +120,8 @@ class MiniLM:
             y = _linear(x, w, f"{prefix}.attention.self.{name}")
             return y.reshape(batch, length, shape.heads, head_dim).transpose(0, 2, 1, 3)
 
-        scores = heads("query") @ heads("key").transpose(0, 1, 3, 2) / np.sqrt(head_dim)
+        scale = np.float32(1.0 / np.sqrt(head_dim))  # a float64 scalar would promote
+        scores = heads("query") @ heads("key").transpose(0, 1, 3, 2) * scale
         scores = scores + bias
         scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
         scores /= scores.sum(axis=-1, keepdims=True)
@@ -164,7 +169,7 @@ def _layer_norm(x: np.ndarray, w: dict[str, np.ndarray], name: str, eps: float) 
 def _gelu(x: np.ndarray) -> np.ndarray:
     """BERT's exact GELU, ``x * Phi(x)``, with erf to within 1.5e-7 (Abramowitz & Stegun
     7.1.26) so that numpy alone is enough."""
-    z = np.abs(x) / np.sqrt(2.0)
+    z = np.abs(x) * np.float32(1.0 / np.sqrt(2.0))
     t = 1.0 / (1.0 + 0.3275911 * z)
     poly = np.zeros_like(t)
     for coefficient in (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592):

@@ -215,11 +215,11 @@ class SearchService:
         import soundscout.audio.decode  # noqa: F401 (uploads and reference files)
 
         encoder = self.encoder
-        encoder.encode_audio(np.zeros(encoder.sample_rate, dtype=np.float32))
         if self.catalog.has_indexed():  # one search reads the words index and the sample too
             self.search(text="a sound", k=1)
         else:
             encoder.encode_text("a sound")
+        encoder.encode_audio(np.zeros(encoder.sample_rate, dtype=np.float32))  # text first
 
     def sync_index(self, save: bool = False) -> VectorIndex:
         """The index, up to date with the catalog (loading, catching up or rebuilding)."""
@@ -283,7 +283,9 @@ class SearchService:
         k = check_k(cfg.default_k if k is None else k, cfg.max_k)
         if not text and not sources:
             if filters is not None and filters.active:  # browse: the sounds a filter keeps
-                return SearchResult(self._browse(filters, k), "browse", None, _ms(started))
+                hits = self._browse(filters, k)
+                notes = () if hits else (no_match_note(self.catalog, filters),)
+                return SearchResult(hits, "browse", None, _ms(started), notes=notes)
             raise InvalidQueryError("Give a text query, a reference sound, or both.")
         match = check_match(cfg.match if match is None else match)
         if alpha is not None:
@@ -293,8 +295,12 @@ class SearchService:
         if not self.catalog.has_indexed():
             raise nothing_indexed(self.library_dir)
         words = parse_words(text or "")
+        audio_vec, exclude = None, frozenset[int]()
+        if sources:  # a missing or unreadable reference is named whatever the filters
+            reference = self._resolve(sound_id, audio_path, audio_bytes, region)
+            audio_vec, exclude = reference.vector, reference.exclude
         allowed = None
-        if filters is not None and filters.active:  # before any model or index loads
+        if filters is not None and filters.active:  # before the index or the text model
             allowed = self.catalog.filter_ids(filters)
             if len(allowed) == 0:
                 mode = ("hybrid" if text else "audio") if sources else "text"
@@ -304,10 +310,6 @@ class SearchService:
         index = None if words_only else self.sync_index()
         if index is not None and index.count == 0:
             raise EmptyLibraryError("No sounds are indexed yet.")
-        audio_vec, exclude = None, frozenset[int]()
-        if sources:
-            reference = self._resolve(sound_id, audio_path, audio_bytes, region)
-            audio_vec, exclude = reference.vector, reference.exclude
         text_vec = None
         if words.sound_text and match != "words":
             text_vec = self.embed_text(words.sound_text)

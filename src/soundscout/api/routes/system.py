@@ -24,10 +24,17 @@ MAX_FAILURES = 50
 
 @public_router.get("/health", response_model=HealthOut, summary="Liveness and readiness")
 def health(request: Request) -> HealthOut:
-    """``ok`` while the server runs, with the Soundscout version; ``ready`` once the index
-    and the model have loaded (a search before then waits for them)."""
+    """``ok`` while the server runs, with the Soundscout version; ``ready`` once loading
+    the index and the model has ended (a search before then waits for them), ``problem``
+    when it failed."""
     readiness = request.app.state.readiness
-    return HealthOut(ok=True, version=__version__, ready=readiness.ready, loading=readiness.loading)
+    return HealthOut(
+        ok=True,
+        version=__version__,
+        ready=readiness.ready,
+        loading=readiness.loading,
+        problem=readiness.problem,
+    )
 
 
 @router.get("/stats", response_model=StatsOut, summary="Library statistics")
