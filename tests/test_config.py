@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,29 @@ def test_an_explicit_library_wins_over_the_project_one(tmp_path: Path) -> None:
     assert load_config(environ=env, cwd=tmp_path).settings.library_path == tmp_path / "mine"
     flag = load_config(overrides={"library.path": str(tmp_path / "flag")}, environ={}, cwd=tmp_path)
     assert flag.settings.library_path == tmp_path / "flag" and flag.sources["library.path"] == "cli"
+
+
+def test_a_project_library_that_is_a_file_or_anothers_is_passed_over(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "outer" / ".soundscout").mkdir(parents=True)
+    inner = tmp_path / "outer" / "inner"
+    inner.mkdir()
+    (inner / ".soundscout").write_text("not a folder")
+    found = load_config(environ={}, cwd=inner).settings.library_path
+    assert found == tmp_path / "outer" / ".soundscout"
+    assert "is not a folder" in caplog.text
+    os.chown(tmp_path / "outer" / ".soundscout", os.getuid() + 1, -1)  # another user's
+    elsewhere = load_config(environ={}, cwd=inner).settings.library_path
+    assert ".soundscout" not in elsewhere.parts and "belongs to another user" in caplog.text
+
+
+def test_a_deleted_working_directory_falls_back_to_the_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    path = load_config(environ={"XDG_DATA_HOME": str(tmp_path)}).settings.library_path
+    assert path.name == "library"

@@ -7,6 +7,7 @@ explicit overrides (CLI flags). Validated once, naming the bad key.
 
 from __future__ import annotations
 
+import logging
 import os
 from importlib import resources
 from pathlib import Path
@@ -17,6 +18,8 @@ from platformdirs import user_data_dir
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from soundscout.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "SOUNDSCOUT_"
 #: A folder of this name in the working directory or a parent holds that project's library.
@@ -198,7 +201,7 @@ def load_config(
         _merge(data, _read_yaml(Path(user_path).expanduser()), f"file:{user_path}", sources)
     _merge(data, _env_layer(environ), "env", sources)
     _merge(data, _dotted_overrides(overrides or {}), "cli", sources)
-    project = None if data["library"].get("path") else find_project_library(cwd or Path.cwd())
+    project = None if data["library"].get("path") else find_project_library(cwd or _cwd())
     if project is not None:
         _merge(data, {"library": {"path": str(project)}}, f"project:{project}", sources)
     try:
@@ -208,14 +211,39 @@ def load_config(
     return LoadedConfig(settings=settings, sources=sources)
 
 
-def find_project_library(start: Path) -> Path | None:
-    """The ``.soundscout`` folder in ``start`` or its nearest parent that has one."""
+def find_project_library(start: Path | None) -> Path | None:
+    """The ``.soundscout`` folder in ``start`` or its nearest parent that has one.
+
+    A ``.soundscout`` that is not a folder, or that another user owns (a shared ``/tmp``),
+    is passed over with a warning; an unreadable folder ends the search.
+    """
+    if start is None:
+        return None
     start = start.absolute()
     for folder in (start, *start.parents):
         candidate = folder / PROJECT_DIRNAME
-        if candidate.is_dir():
-            return candidate
+        try:
+            if not candidate.exists():
+                continue
+            if not candidate.is_dir():
+                log.warning("%s is not a folder; it is not used as a library", candidate)
+                continue
+            owner = candidate.stat().st_uid
+        except OSError:
+            return None
+        if hasattr(os, "getuid") and owner != os.getuid():
+            log.warning("%s belongs to another user; it is not used as a library", candidate)
+            continue
+        return candidate
     return None
+
+
+def _cwd() -> Path | None:
+    """The working directory, or None when it is gone (deleted under the shell)."""
+    try:
+        return Path.cwd()
+    except OSError:
+        return None
 
 
 def _describe_validation_error(exc: ValidationError, sources: dict[str, str]) -> str:

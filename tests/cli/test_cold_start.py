@@ -1,4 +1,4 @@
-"""A one-off CLI search imports only what it needs (speed itself: benchmarks/cold_start.py)."""
+"""A one-off CLI search imports only what it needs (its speed: bench_cold_start.py)."""
 
 from __future__ import annotations
 

@@ -64,3 +64,20 @@ def test_init_twice_and_init_of_a_missing_folder(tmp_path: Path) -> None:
     assert again.returncode == 0 and "already exists" in again.stdout
     missing = soundscout(tmp_path, "init", "nope")
     assert missing.returncode != 0 and "not a folder" in missing.stderr + missing.stdout
+
+
+def test_init_keeps_the_library_out_of_git_and_status_reads_it_at_once(tmp_path: Path) -> None:
+    (tmp_path / "game").mkdir()
+    assert soundscout(tmp_path / "game", "init").returncode == 0
+    ignore = (tmp_path / "game" / ".soundscout" / ".gitignore").read_text()
+    assert "*" in ignore.splitlines()
+    status = soundscout(tmp_path / "game", "status")
+    assert status.returncode == 0, status.stderr
+    assert f"Library: {tmp_path / 'game' / '.soundscout'}" in status.stdout
+
+
+def test_init_over_a_file_named_soundscout_says_so(tmp_path: Path) -> None:
+    (tmp_path / ".soundscout").write_text("a file")
+    done = soundscout(tmp_path, "init")
+    assert done.returncode == 1 and "Cannot create" in done.stderr
+    assert "Traceback" not in done.stderr

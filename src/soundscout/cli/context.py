@@ -51,8 +51,11 @@ class CliState:
         With ``require_library`` a library folder without a catalog is an error rather than
         a new, empty library (read-only commands on a mistyped ``-L``).
         """
-        settings = self.load(**overrides).settings
-        if require_library and not (settings.library_path / CATALOG_FILENAME).is_file():
+        loaded = self.load(**overrides)
+        settings = loaded.settings
+        project = loaded.sources.get("library.path", "").startswith("project:")
+        missing = not (settings.library_path / CATALOG_FILENAME).is_file()
+        if require_library and missing and not project:  # `init` made a project's on purpose
             raise LibraryError(
                 f"No library at {settings.library_path}: nothing has been indexed there.",
                 hint="Run `soundscout index PATH` to create it, or check --library/-L "

@@ -183,7 +183,7 @@ def status(
         return
     sounds = stats["sounds"]
     index = stats["index"]
-    console.print(f"Library: {escape(stats['library'])}", highlight=False)
+    console.print(f"Library: {escape(stats['library'])}", highlight=False, soft_wrap=True)
     console.print(f"Folders: {escape(', '.join(stats['roots'])) or '(none yet)'}", highlight=False)
     console.print(f"Encoder: {stats['encoder']['name']}")
     console.print(

@@ -9,6 +9,7 @@ import typer
 
 from soundscout.cli.context import state
 from soundscout.config import PROJECT_DIRNAME
+from soundscout.errors import LibraryError
 
 
 def init(
@@ -26,11 +27,23 @@ def init(
         return
     if not folder.is_dir():
         raise typer.BadParameter(f"{folder} is not a folder.", param_hint="FOLDER")
-    library.mkdir()
+    try:
+        library.mkdir()
+        (library / ".gitignore").write_text("# the catalog and index of soundscout\n*\n")
+    except OSError as exc:
+        raise LibraryError(
+            f"Cannot create {library}: {exc.strerror or exc}.",
+            hint="Remove or rename what is there, or give another FOLDER.",
+        ) from exc
     typer.echo(
         f"Created the library {library}: `soundscout index PATH` run in {library.parent} "
         "or below it now writes there, and search, serve and status read it."
     )
+    if library.parent in (Path.home(), Path(library.anchor)):
+        typer.echo(
+            f"Note: every command run anywhere under {library.parent} now uses it; a "
+            "project folder of its own keeps its sounds apart better."
+        )
     loaded = state(ctx).load()
     origin = loaded.sources.get("library.path", "default")
     if not origin.startswith("project:"):

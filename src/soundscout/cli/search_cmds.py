@@ -178,7 +178,10 @@ def _why(hit: SearchHit) -> str:
 def _some_pass(service: SearchService, filters: Filters) -> bool:
     """Whether any indexed sound passes the filters (when none does, the search answers at
     once with a note, and no model is loaded)."""
-    return not filters.active or len(service.catalog.filter_ids(filters)) > 0
+    if not filters.active:
+        return True
+    where, params = service.catalog.filter_clause(filters)
+    return bool(service.catalog.query(f"SELECT 1 FROM sounds WHERE {where} LIMIT 1", params))
 
 
 def _load(service: SearchService, with_text: bool) -> float:

@@ -4,6 +4,7 @@ their names and tags (words), and their files' bit depth."""
 from __future__ import annotations
 
 import logging
+import os
 
 from soundscout.audio.decode import probe
 from soundscout.catalog.catalog import Catalog
@@ -46,18 +47,25 @@ def read_missing_bit_depths(
         return 0
     log.info("reading the bit depth of %d indexed sounds (headers only)", len(todo))
     state.phase("reading bit depths", len(todo))
+    read = 0
     with new_bar(len(todo), "reading bit depths", progress) as bar:
         for start in range(0, len(todo), commit_every):
-            batch = [(i, _bit_depth(path)) for i, path in todo[start : start + commit_every]]
+            chunk = todo[start : start + commit_every]
+            # A file that cannot be opened now (permissions, a drive away) stays pending.
+            batch = [(i, _bit_depth(path)) for i, path in chunk if os.access(path, os.R_OK)]
             catalog.commit_bit_depths(batch)
-            bar.update(len(batch))
-            state.progress(start + len(batch))
-    return len(todo)
+            read += len(batch)
+            bar.update(len(chunk))
+            state.progress(start + len(chunk))
+    if read < len(todo):
+        unread = len(todo) - read
+        log.info("%d files could not be opened; their bit depth is read next time", unread)
+    return read
 
 
 def _bit_depth(path: str) -> int | None:
-    """The bit depth in a file's header; None when it has none or cannot be read (a file
-    changed since is decoded, and its bit depth read, by the next scan)."""
+    """The bit depth in a file's header; None when it has none or its header cannot be
+    parsed (a file changed since is decoded, and its bit depth read, by the next scan)."""
     try:
         with sigint_deferred(), captured_stderr():
             return probe(path).bit_depth
