@@ -67,7 +67,8 @@ def test_download_of_an_unknown_model_names_the_known_ones(tmp_path: Path) -> No
 def test_list_marks_optional_files(tmp_path: Path) -> None:
     result = runner.invoke(app, ["list", "--dir", str(tmp_path)])
     assert result.exit_code == 0
-    clamp3 = [line for line in result.output.splitlines() if line.startswith("  ")]
+    block = result.output.split("\nclamp3:", 1)[1].split("\nclap", 1)[0]  # clamp3's lines only
+    clamp3 = [line for line in block.splitlines() if line.startswith("  ")]
     missing = sum(line.endswith("MISSING") for line in clamp3)
     assert f"({missing} files missing)" in result.output
     assert any(line.endswith("not present (optional)") for line in clamp3)

@@ -26,7 +26,7 @@ def index(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Folder of sounds to index (re-run to update).")],
     encoder: Annotated[
-        str | None, typer.Option(help="Encoder name (builtin, clamp3, tiny).")
+        str | None, typer.Option(help="Encoder name (builtin, clap, clamp3, tiny).")
     ] = None,
     workers: Annotated[
         int | None,

@@ -28,6 +28,20 @@ def _spec(name: str) -> W.ModelSpec | None:
         return None  # no config, or a config without downloadable files
 
 
+def _models() -> list[tuple[str, str, str]]:
+    """(name, encoder, description) of each registered encoder and of each packaged
+    checkpoint that a registered encoder loads in its place (a config naming that encoder)."""
+    entries = available_encoders()
+    registered = {entry.name for entry in entries}
+    rows = [(entry.name, entry.name, entry.description) for entry in entries]
+    for name in W.spec_names():
+        spec = _spec(name)
+        encoder = spec.architecture.get("encoder") if spec is not None else None
+        if spec is not None and spec.files and name not in registered and encoder in registered:
+            rows.append((name, encoder, f"{spec.description} (loaded by the {encoder} encoder)"))
+    return sorted(rows)
+
+
 def _size(path: Path) -> str:
     return f"{path.stat().st_size / 1e6:,.1f} MB"
 
@@ -40,15 +54,15 @@ def _licences(spec: W.ModelSpec) -> None:
 @app.command("list")
 def list_models(directory: Path | None = DIR_OPTION) -> None:
     """Show each encoder, whether its files are installed, where, and their licences."""
-    for entry in available_encoders():
-        spec = _spec(entry.name)
+    for name, _, description in _models():
+        spec = _spec(name)
         if spec is None or not spec.files:
-            typer.echo(f"{entry.name}: ready (nothing to download) - {entry.description}")
+            typer.echo(f"{name}: ready (nothing to download) - {description}")
             continue
-        root = W.model_dir(entry.name, directory)
+        root = W.model_dir(name, directory)
         missing = W.missing_files(spec, root)
         state = "installed" if not missing else f"not installed ({len(missing)} files missing)"
-        typer.echo(f"{entry.name}: {state} in {root} - {entry.description}")
+        typer.echo(f"{name}: {state} in {root} - {description}")
         for item in spec.files:
             path = W.find_file(item, root)
             absent = "MISSING" if item.required else "not present (optional)"
@@ -72,7 +86,8 @@ def download(
     force: bool = typer.Option(False, "--force", help="Fetch files again even if present."),
 ) -> None:
     """Fetch a model's files (resumable, size- and sha256-checked) into the cache dir."""
-    known = [entry.name for entry in available_encoders()]
+    encoders = {model: encoder for model, encoder, _ in _models()}
+    known = list(encoders)
     if name not in known:
         raise EncoderUnavailableError(
             f"There is no model called {name!r}.",
@@ -92,10 +107,12 @@ def download(
             paths[spec.convert.role] = slim  # type: ignore[union-attr]
     for role, path in paths.items():
         typer.echo(f"  {role}: {path} ({_size(path)})")
-    if directory is None:
+    encoder = encoders[name]
+    if directory is None and encoder == name:
         typer.echo(f"{name} is ready: `soundscout` finds it in {root}.")
     else:  # not where the encoder looks by itself
         typer.echo(
-            f"{name} is ready in {root}. Point the encoder at it: `encoder.weights: {root}` "
-            f"in your config, or SOUNDSCOUT_ENCODER__WEIGHTS={root}."
+            f"{name} is ready in {root}. Point the encoder at it: `encoder.name: {encoder}` and "
+            f"`encoder.weights: {root}` in your config, or SOUNDSCOUT_ENCODER__NAME={encoder} "
+            f"SOUNDSCOUT_ENCODER__WEIGHTS={root}."
         )

@@ -94,3 +94,9 @@ register_encoder(
     "soundscout.encoders.clamp3:create_clamp3_encoder",
     "MERT-v1-95M features projected by CLaMP3-SAAS; multilingual text (needs downloaded weights).",
 )
+register_encoder(
+    "clap",
+    "soundscout.encoders.clap:create_clap_encoder",
+    "LAION CLAP (laion/larger_clap_general): general audio and sound effects, English text; "
+    "Apache-2.0 weights (needs downloaded weights).",
+)

@@ -91,6 +91,14 @@ def load_spec(name: str) -> ModelSpec:
     )
 
 
+def spec_names() -> list[str]:
+    """Names of every model config shipped in the package."""
+    folder = resources.files("soundscout.encoders") / "configs"
+    return sorted(
+        p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json")
+    )
+
+
 def _conversion(data: dict[str, Any]) -> Conversion:
     keep, drop = tuple(data["keep_prefixes"]), tuple(data.get("drop", ()))
     return Conversion(data["role"], data["output"], keep, drop)
@@ -215,8 +223,8 @@ def safetensors_metadata(path: Path) -> dict[str, str]:
     return dict(header.get("__metadata__", {}))
 
 
-def require(module: str) -> Any:
-    """Import an optional dependency, or say which extra to install."""
+def require(module: str, extra: str = "clamp3") -> Any:
+    """Import an optional dependency, or say which extra (``soundscout[extra]``) installs it."""
     import importlib
 
     try:
@@ -224,5 +232,5 @@ def require(module: str) -> Any:
     except ImportError as exc:
         raise EncoderUnavailableError(
             f"This model needs the Python package {module.split('.')[0]!r}.",
-            hint="Install the extra: pip install 'soundscout[clamp3]'.",
+            hint=f"Install the extra: pip install 'soundscout[{extra}]'.",
         ) from exc
