@@ -333,3 +333,17 @@ def test_make_library_writes_distinct_decodable_sounds(tmp_path: Path) -> None:
         centroid = (spectrum * np.fft.rfftfreq(y.size, 1 / OUT)).sum() / spectrum.sum()
         low, high = centroid_bands[path.parent.name]
         assert low < centroid < high, path
+
+
+def test_an_mp3_damaged_in_the_middle_is_decoded_around_the_damage(tmp_path: Path) -> None:
+    """Like ffmpeg, the decoder skips a damaged stretch and goes on; it used to stop there
+    and keep only the audio before it (a 100 s recording stored as 20 s)."""
+    path = write_audio(
+        tmp_path / "wind.mp3", tone(330, 30.0, 22050, kind="noise"), 22050, fmt="mp3"
+    )
+    data = bytearray(path.read_bytes())
+    start = len(data) // 5
+    data[start : start + 12_000] = np.random.default_rng(7).bytes(12_000)
+    path.write_bytes(bytes(data))
+    seconds = len(decode.load_audio(path, 16000)) / 16000
+    assert 27.0 <= seconds <= 30.1  # the whole recording but the damaged stretch

@@ -55,6 +55,8 @@ AUDIO_EXTENSIONS: frozenset[str] = frozenset(
 RESAMPLE_QUALITY = "HQ"
 _BLOCK_FRAMES = 1 << 16
 _HEAD_BYTES = 64
+#: Damaged packets skipped in one file before its decoding is given up.
+_MAX_BAD_PACKETS = 1000
 _CORRUPT_HINT = "Check that the file plays in an audio player; re-export it as WAV or FLAC."
 _MAGIC = {b"fLaC": "FLAC", b"OggS": "Ogg", b"caff": "CAF", b"riff": "W64", b".snd": "AU"}
 _SF_KINDS = frozenset({"WAV", "AIFF", "FLAC", "Ogg", "CAF", "W64", "AU", "MP3"})  # libsndfile's
@@ -191,17 +193,28 @@ def _av_decode(fh: BinaryIO, max_seconds: float | None) -> tuple[AudioInfo, np.n
         info = _av_audio_info(container, stream)
         limit = _limit(max_seconds, info.sample_rate)
         parts: list[np.ndarray] = []
-        count = 0
+        count = skipped = 0
         try:
-            for frame in container.decode(stream):
-                parts.append(_frame_to_mono(frame))
-                count += parts[-1].size
+            for packet in container.demux(stream):
+                try:
+                    frames = packet.decode()
+                except av.error.InvalidDataError:
+                    # A damaged stretch: skip its packets and go on, as ffmpeg does.
+                    skipped += 1
+                    if skipped > _MAX_BAD_PACKETS:
+                        raise
+                    continue
+                for frame in frames:
+                    parts.append(_frame_to_mono(frame))
+                    count += parts[-1].size
                 if limit is not None and count >= limit:
                     break
         except Exception as exc:  # a stream that breaks part-way keeps what decoded
             if count == 0:
                 raise
             log.warning("audio stream broke after %d samples (%s); keeping them", count, exc)
+        if skipped:
+            log.warning("skipped %d damaged packets of audio; decoded around them", skipped)
     mono = _concat(parts)[:limit]
     if info.frames and 0 < mono.size - info.frames <= _MAX_PADDING:
         mono = mono[: info.frames]  # encoder padding (AAC) beyond the declared length
