@@ -81,3 +81,35 @@ def test_init_over_a_file_named_soundscout_says_so(tmp_path: Path) -> None:
     done = soundscout(tmp_path, "init")
     assert done.returncode == 1 and "Cannot create" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_init_inside_a_project_says_it_hides_the_outer_library(tmp_path: Path) -> None:
+    (tmp_path / "game" / "sub").mkdir(parents=True)
+    assert soundscout(tmp_path / "game", "init").returncode == 0
+    inner = soundscout(tmp_path / "game" / "sub", "init")
+    assert inner.returncode == 0
+    assert f"inside the project library {tmp_path / 'game' / '.soundscout'}" in " ".join(
+        inner.stdout.split()
+    )
+
+
+def test_serve_names_the_library_it_serves(tmp_path: Path) -> None:
+    (tmp_path / "game").mkdir()
+    assert soundscout(tmp_path / "game", "init").returncode == 0
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "soundscout.cli.main", "serve", "--port", "0"],
+        cwd=tmp_path / "game",
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(2)]
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    assert lines[1].strip() == (
+        f"Library: {tmp_path / 'game' / '.soundscout'} (the project's .soundscout folder)"
+    )

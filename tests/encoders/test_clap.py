@@ -275,8 +275,16 @@ def test_a_feature_extractor_of_another_rate_is_refused(tmp_path: Path) -> None:
 def test_missing_files_are_named_with_their_pinned_urls(tmp_path: Path) -> None:
     with pytest.raises(EncoderUnavailableError) as info:
         create_encoder("clap", weights=tmp_path / "none", device="cpu")
-    for item in SPEC.files:
-        assert str(tmp_path / "none" / item.filename) in info.value.message
+    assert "not downloaded" in info.value.message  # nothing there: not "incomplete"
+    assert "soundscout models download clap" in (info.value.hint or "")
+    first, *rest = SPEC.files
+    (tmp_path / "some" / first.filename).parent.mkdir(parents=True)
+    (tmp_path / "some" / first.filename).write_text("{}")
+    with pytest.raises(EncoderUnavailableError) as info:
+        create_encoder("clap", weights=tmp_path / "some", device="cpu")
+    assert "incomplete" in info.value.message
+    for item in rest:
+        assert str(tmp_path / "some" / item.filename) in info.value.message
     rev = "ada0c23a36c4e8582805bb38fec3905903f18b41"
     assert f"huggingface.co/laion/larger_clap_general/resolve/{rev}/pytorch_model.bin" in (
         info.value.message

@@ -59,7 +59,11 @@ def test_index_stores_decoder_output_on_the_sound(
     assert code == 0 and "3 indexed" in out
     for text in NATIVE:
         assert text not in err and text not in out, text
-    assert "2 files printed decoder warnings; see `soundscout show" in err
+    assert "2 files printed decoder warnings (ids " in err
+    assert main(["-L", str(library), "status"]) == 0
+    listed = " ".join(capfd.readouterr().out.split())
+    assert "Decoder warnings: 2 sounds were indexed" in listed
+    assert str(truncated) in listed and str(garbled) in listed and str(clean) not in listed
 
     cut = _show(library, truncated, capfd)
     assert (cut["status"], cut["bit_depth"]) == ("done", None)  # lossy: no bit depth

@@ -138,6 +138,11 @@ def _print_report(report: IngestReport) -> None:
             f"  read the bit depth of {report.bit_depths_read} sounds indexed before "
             "(from their headers; no audio embedded again)"
         )
+    if report.prints_taken:
+        console.print(
+            f"  fingerprinted {report.prints_taken} sounds indexed before, to find their "
+            "copies (no audio embedded again)"
+        )
     if report.resumed:
         console.print(f"  resumed {report.resumed} files left pending by an interrupted run")
     for folder in report.unreadable[:10]:
@@ -195,6 +200,16 @@ def status(
         f"Words:   names and tags read for {words['read']} sounds, {words['ucs']} with a UCS "
         f"category, {words['with_warnings']} with fields skipped (`soundscout show ID` says why)"
     )
+    warned = stats["decoder_warnings"]
+    if warned["count"]:
+        console.print(
+            f"Decoder warnings: {warned['count']} sounds were indexed, but the decoders "
+            "complained while reading them (`soundscout show ID` says what):",
+            highlight=False,
+        )
+        for item in warned["sounds"]:
+            line = f"  {item['id']}  {escape(item['path'])}"
+            console.print(line, highlight=False, soft_wrap=True)
     run = stats.get("indexing")
     if run is not None:
         console.print(

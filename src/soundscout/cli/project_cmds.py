@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from soundscout.cli.context import state
-from soundscout.config import PROJECT_DIRNAME
+from soundscout.config import PROJECT_DIRNAME, find_project_library
 from soundscout.errors import LibraryError
 
 
@@ -39,6 +39,12 @@ def init(
         f"Created the library {library}: `soundscout index PATH` run in {library.parent} "
         "or below it now writes there, and search, serve and status read it."
     )
+    outer = find_project_library(library.parent.parent)
+    if outer is not None:
+        typer.echo(
+            f"Note: this folder is inside the project library {outer}; commands run here now "
+            "use the new, empty library instead (delete it to go back)."
+        )
     if library.parent in (Path.home(), Path(library.anchor)):
         typer.echo(
             f"Note: every command run anywhere under {library.parent} now uses it; a "

@@ -59,6 +59,7 @@ def serve(
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"Soundscout on http://{shown}:{port}/  (API docs at /docs)")
+    typer.echo(f"Library: {settings.library_path} ({state(ctx).origin()})")
     config = uvicorn.Config(create_app(settings), log_level=settings.logging.level.lower())
     uvicorn.Server(config).run(sockets=[sock])
 

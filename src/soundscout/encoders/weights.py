@@ -137,6 +137,16 @@ def missing_files(spec: ModelSpec, root: Path, required_only: bool = True) -> li
 def resolve_files(spec: ModelSpec, root: Path) -> dict[str, Path]:
     """Map each role to its local path; raise naming every required file that is missing."""
     missing = missing_files(spec, root)
+    if (
+        missing
+        and len(missing) == len(missing_files(spec, root, required_only=False))
+        and (not root.is_dir() or not any(root.iterdir()))
+    ):
+        raise EncoderUnavailableError(
+            f"The {spec.name} weights are not downloaded (nothing at {root}).",
+            hint=f"Run `soundscout models download {spec.name}` (or copy the files that "
+            "`soundscout models list` names there).",
+        )
     if missing:
         lines = "\n".join(f"  {root / f.relpath}  (from {f.url})" for f in missing)
         raise EncoderUnavailableError(

@@ -34,6 +34,7 @@ from soundscout.ingest.backfill import read_missing_bit_depths, read_missing_wor
 from soundscout.ingest.committer import Committer
 from soundscout.ingest.decode_pool import decode_pool
 from soundscout.ingest.interrupt import sigint_deferred
+from soundscout.ingest.print_backfill import read_missing_prints
 from soundscout.ingest.report import IngestReport
 from soundscout.ingest.run_state import RunStatePublisher
 from soundscout.ingest.scan import ScanPlan, plan_scan, scan_folder
@@ -102,6 +103,10 @@ def run_ingest(
         every = settings.commit_every
         report.words_read = read_missing_words(catalog, root_str, every, progress, state)
         report.bit_depths_read = read_missing_bit_depths(catalog, root_str, every, progress, state)
+        rate, longest = encoder.sample_rate, settings.max_file_seconds
+        report.prints_taken = read_missing_prints(
+            catalog, root_str, rate, longest, every, progress, state
+        )
         if finish is not None:
             state.phase("updating the index", None)
             finish()
@@ -133,11 +138,14 @@ def _log_summary(report: IngestReport) -> None:
         report.seconds,
     )
     if report.decoder_warned:
+        ids = report.decoder_warned_ids
+        shown = ", ".join(str(i) for i in ids[:10]) + (", ..." if len(ids) > 10 else "")
         log.warning(
-            "%d %s printed decoder warnings; see `soundscout show %d`",
+            "%d %s printed decoder warnings (ids %s); `soundscout show ID` says what, "
+            "`soundscout status` lists them",
             report.decoder_warned,
             "file" if report.decoder_warned == 1 else "files",
-            report.decoder_warned_ids[0],
+            shown,
         )
 
 

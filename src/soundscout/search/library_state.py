@@ -45,6 +45,15 @@ def nothing_indexed(library_dir: Path) -> EmptyLibraryError:
     )
 
 
+def decoder_warned(catalog: Catalog, limit: int = 10) -> dict[str, object]:
+    """How many indexed sounds made the decoders print (their files may be damaged), and
+    the first ``limit`` of them (id, path)."""
+    where = "decoder_warnings IS NOT NULL AND decoder_warnings != '[]'"
+    count = catalog.query(f"SELECT COUNT(*) FROM sounds WHERE {where}")[0][0]
+    rows = catalog.query(f"SELECT id, path FROM sounds WHERE {where} ORDER BY id LIMIT ?", [limit])
+    return {"count": count, "sounds": [{"id": i, "path": p} for i, p in rows]}
+
+
 def library_stats(
     library_dir: Path,
     catalog: Catalog,
@@ -62,6 +71,7 @@ def library_stats(
         "catalog_revision": catalog.revision,
         "encoder": {"name": encoder_name, **loaded},
         "words": catalog.words_counts(),
+        "decoder_warnings": decoder_warned(catalog),
         "indexing": run_in_progress(library_dir),
         "index": None
         if manifest is None
