@@ -64,7 +64,7 @@ def test_eval_json_has_one_row_per_encoder_and_baseline(env, capsys, tmp_path, s
     data = _eval_json(capsys, tmp_path / "nolib", sounds)
     assert [r["name"] for r in data["results"]] == ["tiny", "mfcc", "random"]
     assert set(data["labels"]) == {"kicks", "hats", "pads", "tones"}
-    assert data["labels"]["kicks"] == {"files": 5, "queries": ["kicks"]}
+    assert data["labels"]["kicks"] == {"files": 5, "queries": ["kicks"], "best_precision": 0.4}
     assert data["left_out"]["small_labels"] == {"few": 2}
     tiny, mfcc, rand = data["results"]
     assert tiny["vectors"] == "embedded" and mfcc["vectors"] == "computed"
@@ -122,6 +122,8 @@ def test_terminal_table(env, capsys, tmp_path, sounds) -> None:
     assert "20 files in 4 labels" in out
     for word in ("tiny", "mfcc", "random", "per label", "few (2)"):
         assert word in out
+    # 5 files a label: a perfect encoder scores P@10 = 0.4, and the table says so
+    assert "best P@10" in out and "0.40" in out and "cannot reach P@10 = 1" in out
 
 
 @pytest.mark.parametrize(

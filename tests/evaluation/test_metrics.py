@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from soundscout.evaluation import metrics
+from soundscout.evaluation.metrics import best_precision
 from soundscout.evaluation.scores import score_random, score_vectors
 
 
@@ -110,3 +111,10 @@ def test_score_vectors_averages_each_labels_queries() -> None:
     # P@3: 0 -> 10 25 32 (a a b); 10 -> 0 25 32; 25 -> 32 10 0; 32 -> 25 10 0 (a a a: 0);
     # 100 -> 115 32 25 (b b a); 115 -> 100 32 25.
     assert row.precision_micro == pytest.approx(np.mean([2, 2, 2, 0, 2, 2]) / 3)
+
+
+def test_best_precision_is_the_share_of_k_a_label_can_fill() -> None:
+    # 8 files: each has 7 same-label neighbours, so at most 7 of its top 10 can match
+    assert best_precision(8, 10) == pytest.approx(0.7)
+    assert best_precision(11, 10) == 1.0 and best_precision(30, 10) == 1.0
+    assert best_precision(1, 10) == 0.0

@@ -81,6 +81,12 @@ def micro_macro(values: np.ndarray, labels: Sequence[str]) -> tuple[float, float
     return float(np.mean(values)), float(np.mean(list(by_label(values, labels).values())))
 
 
+def best_precision(n_label: int, k: int = 10) -> float:
+    """The highest precision@k a file of a label with ``n_label`` files can reach: its
+    ``n_label - 1`` same-label neighbours, at most ``k`` of them (e.g. 0.7 for 8 files)."""
+    return min(k, max(n_label - 1, 0)) / k
+
+
 def random_precision(n_label: int, n_total: int) -> float:
     """Expected precision@k of an item whose label has ``n_label`` items among ``n_total``
     when its neighbours are random: ``(n_label - 1) / (n_total - 1)``, whatever k."""

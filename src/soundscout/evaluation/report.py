@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from soundscout.evaluation.metrics import best_precision
 from soundscout.evaluation.run import EvalReport
 from soundscout.evaluation.scores import Row
 
@@ -66,12 +67,14 @@ def label_table(report: EvalReport) -> Table:
     table = Table(title="per label", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("label", overflow="fold", ratio=1)
     table.add_column("files", justify="right")
+    table.add_column(f"best\nP@{report.k}", justify="right")  # a perfect encoder's score
     for row in report.rows:
         table.add_column(f"P@{report.k}\n{row.name}", justify="right")
     for row in texts:
         table.add_column(f"nDCG@{report.k}\n{row.name}", justify="right")
     for label, info in report.labels.items():
-        cells: list[Text | str] = [Text(label), str(info["files"])]
+        files = int(info["files"])  # type: ignore[call-overload]
+        cells: list[Text | str] = [Text(label), str(files), fmt(best_precision(files, report.k))]
         cells += [fmt(row.per_label[label].precision) for row in report.rows]
         cells += [fmt(row.per_label[label].ndcg) for row in texts]
         table.add_row(*cells)
@@ -105,6 +108,13 @@ def print_report(report: EvalReport, console: Console) -> None:
     """The whole evaluation as tables and notes."""
     console.print(summary_table(report))
     console.print(label_table(report))
+    small = [n for n in (int(i["files"]) for i in report.labels.values()) if n <= report.k]  # type: ignore[call-overload]
+    if small:
+        console.print(
+            f"A label of {report.k} files or fewer cannot reach P@{report.k} = 1: its files "
+            f"have fewer same-label neighbours than {report.k} (the 'best' column is a perfect "
+            "encoder's score)."
+        )
     for line in left_out_lines(report):
         console.print(Text(line, style="yellow"))
 

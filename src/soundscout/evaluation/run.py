@@ -28,6 +28,7 @@ from soundscout.evaluation.labels import (
     read_queries,
     ucs_labels,
 )
+from soundscout.evaluation.metrics import best_precision
 from soundscout.evaluation.scores import Row, score_random, score_vectors
 from soundscout.evaluation.vectors import (
     Vectors,
@@ -74,7 +75,10 @@ class EvalReport:
             "k": self.k,
             "min_files": self.min_files,
             "files": sum(int(v["files"]) for v in self.labels.values()),  # type: ignore[call-overload]
-            "labels": self.labels,
+            "labels": {
+                label: {**info, "best_precision": best_precision(int(info["files"]), self.k)}  # type: ignore[call-overload]
+                for label, info in self.labels.items()
+            },
             "left_out": self.left_out,
             "results": [row.to_dict() for row in self.rows],
         }
