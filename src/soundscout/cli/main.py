@@ -109,7 +109,7 @@ def _setup_logging(verbose: bool) -> None:
         force=True,
     )
     logging.getLogger("faiss").setLevel(logging.WARNING)
-    for noisy in ("httpx", "urllib3", "filelock", "numba", "matplotlib"):
+    for noisy in ("httpx", "urllib3", "filelock", "numba", "matplotlib", "torch"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -91,7 +92,13 @@ def search(
         reference = audio is not None or sound_id is not None
         needs_model = (query or reference) and (reference or not by_words)
         loading_s = (
-            _load(service, with_text=bool(query and query.strip()) and not by_words)
+            _load(
+                service,
+                with_text=bool(query and query.strip()) and not by_words,
+                with_audio=audio is not None
+                and service.catalog.find_by_path(os.path.abspath(os.path.expanduser(str(audio))))
+                is None,
+            )
             if needs_model and _some_pass(service, filters)
             else 0.0  # a words-only search needs neither the model nor the vector index
         )
@@ -184,13 +191,15 @@ def _some_pass(service: SearchService, filters: Filters) -> bool:
     return bool(service.catalog.query(f"SELECT 1 FROM sounds WHERE {where} LIMIT 1", params))
 
 
-def _load(service: SearchService, with_text: bool) -> float:
-    """Load the index and the encoder (the text tower only for a text query) before the
-    query is timed; seconds."""
+def _load(service: SearchService, with_text: bool, with_audio: bool = False) -> float:
+    """Load the index and the encoder (the text side for a text query, the audio side for
+    a reference file the library does not hold) before the query is timed; seconds."""
     started = time.perf_counter()
     service.sync_index()
     if with_text:
         service.encoder.encode_text("a sound")
+    if with_audio:
+        service.encoder.encode_audio(np.zeros(service.encoder.sample_rate, dtype=np.float32))
     seconds = time.perf_counter() - started
     log.debug("loaded the index and %s in %.2f s", service.encoder.name, seconds)
     return seconds
