@@ -72,6 +72,12 @@ class SearchSettings(_Section):
     full_match_boost: float = Field(2.0, ge=0)
 
 
+class DuplicatesSettings(_Section):
+    recording_distance: float = Field(1.0, ge=0)
+    variant_threshold: float | None = Field(None, ge=-1, le=1)
+    neighbours: int = Field(32, ge=1, le=1000)
+
+
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
@@ -92,6 +98,7 @@ class Settings(_Section):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
+    duplicates: DuplicatesSettings = Field(default_factory=DuplicatesSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 

@@ -25,6 +25,7 @@ HIT_KEYS = {
     "category",
     "subcategory",
     "explain",
+    "copies",
 }
 
 

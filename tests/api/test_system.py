@@ -46,6 +46,8 @@ def test_openapi_lists_every_route(client: httpx.Client) -> None:
         "/api/sounds/{sound_id}",
         "/api/sounds/{sound_id}/audio",
         "/api/sounds/{sound_id}/peaks",
+        "/api/duplicates",
+        "/api/duplicates/export.csv",
     }
     upload = paths["/api/search/audio"]["post"]["requestBody"]["content"]
     assert "file" in upload["multipart/form-data"]["schema"]["properties"]

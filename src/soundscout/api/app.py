@@ -21,7 +21,7 @@ from soundscout.api.deps import reject_unknown_query, require_api_key
 from soundscout.api.errors import install_error_handlers
 from soundscout.api.middleware import BodyLimitMiddleware, HeadAsGetMiddleware
 from soundscout.api.peaks import PeakCache
-from soundscout.api.routes import search, sounds, system
+from soundscout.api.routes import duplicates, search, sounds, system
 from soundscout.config import Settings
 from soundscout.errors import SoundscoutError
 from soundscout.search.service import SearchService
@@ -137,6 +137,7 @@ def _add_api(app: FastAPI) -> None:
     api.include_router(system.router, dependencies=auth)
     api.include_router(search.router, dependencies=auth)
     api.include_router(sounds.router, dependencies=auth)
+    api.include_router(duplicates.router, dependencies=auth)
     app.include_router(api)
 
 

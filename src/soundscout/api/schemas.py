@@ -27,6 +27,11 @@ MATCH_DESCRIPTION = (
     "(names, folders, tags, UCS category) or sound; default search.match."
 )
 
+COLLAPSE_DESCRIPTION = (
+    "One result per recording: its best-quality copy (lossless, then higher sample rate, then "
+    "longer), with `copies` saying how many other copies it hides."
+)
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -80,6 +85,7 @@ class SearchRequest(_Strict):
         None, gt=0, le=1e7, description="Use the reference sound up to this second."
     )
     filters: FiltersIn | None = None
+    collapse: bool = Field(False, description=COLLAPSE_DESCRIPTION)
 
 
 class WordMatchOut(BaseModel):
@@ -128,6 +134,7 @@ class SearchHitOut(BaseModel):
     subcategory: str | None = Field(None, description="UCS subcategory, when known.")
     audio_url: str
     explain: ExplanationOut | None = None
+    copies: int = Field(0, description="Other copies of this recording hidden (collapse).")
 
 
 class SearchResponse(BaseModel):
@@ -308,6 +315,7 @@ def hit_out(hit: SearchHit) -> SearchHitOut:
         subcategory=hit.subcategory,
         audio_url=audio_url(hit.id),
         explain=explanation_out(hit.explain) if hit.explain is not None else None,
+        copies=hit.copies,
     )
 
 

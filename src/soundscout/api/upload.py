@@ -52,6 +52,7 @@ class UploadQuery(BaseModel):
     min_sample_rate: int | None = Field(None, ge=0, le=MAX_SAMPLE_RATE)
     max_sample_rate: int | None = Field(None, ge=0, le=MAX_SAMPLE_RATE)
     category: str | None = Field(None, max_length=200)
+    collapse: bool = False
 
     def filters(self) -> FiltersIn:
         """The filter fields as the shared filter schema."""

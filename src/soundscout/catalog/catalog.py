@@ -16,7 +16,9 @@ from typing import NamedTuple
 import numpy as np
 
 from soundscout.catalog import decoding, words
+from soundscout.catalog import duplicates as dupes
 from soundscout.catalog.db import connect
+from soundscout.duplicates.fingerprint import Print
 from soundscout.errors import LibraryError
 from soundscout.search.query import Filters
 
@@ -84,6 +86,7 @@ class Outcome:
     reused: bool = False  # the stored vector was kept: the audio did not change
     bit_depth: int | None = None
     decoder_warnings: tuple[str, ...] = ()  # what native decoders printed on stderr
+    fingerprint: Print | None = None  # "same recording" print of the decoded audio
 
 
 _ROW_COLUMNS = ", ".join(SoundRow.__dataclass_fields__)
@@ -133,6 +136,12 @@ class Catalog:
                 if isinstance(exc, sqlite3.Error):
                     raise _write_error(self.path, exc) from exc
                 raise
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection for reads by the catalog's helper modules (lock held)."""
+        with self._lock:
+            yield self._conn
 
     def _next_revision(self, conn: sqlite3.Connection) -> int:
         conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
@@ -487,6 +496,8 @@ class Catalog:
                     )
                     if o.tags is not None:
                         words.write_words(conn, o.sound_id, o.tags, o.tag_warnings)
+                    if o.fingerprint is not None:
+                        dupes.write_print(conn, o.sound_id, o.fingerprint)
                 else:
                     conn.execute(
                         f"UPDATE sounds SET {_META_SET}, "
@@ -495,6 +506,7 @@ class Catalog:
                     )
                     conn.execute("DELETE FROM embeddings WHERE sound_id = ?", (o.sound_id,))
                     words.drop_words(conn, [o.sound_id], with_tags=True)
+                    dupes.drop_print(conn, o.sound_id)
             return rev
 
     @_locked
@@ -511,6 +523,16 @@ class Catalog:
             (sound_id, audio_hash, encoder_version),
         ).fetchone()
         return np.frombuffer(row[0], dtype=np.float32).copy() if row else None
+
+    @_locked
+    def commit_prints(self, items: list[tuple[int, Print]]) -> None:
+        """Store fingerprints of sounds indexed before they were taken, in one transaction,
+        and list them for the next duplicate grouping; like words, this changes no vector,
+        so the revision (and the saved index) stays."""
+        with self.transaction() as conn:
+            for sound_id, fingerprint in items:
+                dupes.write_print(conn, sound_id, fingerprint)
+                dupes.mark_pending(conn, sound_id)
 
     # -- decoding facts ------------------------------------------------------------
     @_locked

@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from soundscout import __version__
 from soundscout.cli import (
+    duplicates_cmds,
     eval_cmds,
     library_cmds,
     project_cmds,
@@ -54,6 +55,7 @@ library_cmds.register(app)
 search_cmds.register(app)
 eval_cmds.register(app)
 sound_cmds.register(app)
+duplicates_cmds.register(app)
 server_cmds.register(app)
 
 try:

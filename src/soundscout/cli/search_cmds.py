@@ -66,6 +66,12 @@ def search(
     ] = None,
     min_sample_rate: Annotated[int | None, typer.Option(help="Lowest sample rate, Hz.")] = None,
     max_sample_rate: Annotated[int | None, typer.Option(help="Highest sample rate, Hz.")] = None,
+    collapse: Annotated[
+        bool,
+        typer.Option(
+            "--collapse", help="One result per recording: its best copy (+N copies it hides)."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Search by text, by a reference sound, or both (hybrid)."""
@@ -111,6 +117,7 @@ def search(
             k=k,
             filters=filters,
             match=match,
+            collapse=collapse,
         )
     finally:
         service.close()
@@ -172,6 +179,8 @@ def _why(hit: SearchHit) -> str:
         parts += [f"{m.field}: {' '.join(m.words)}" for m in explain.matches]
     if hit.category:
         parts.append(f"[{hit.category}/{hit.subcategory}]")
+    if hit.copies:
+        parts.append(f"+{hit.copies} {'copy' if hit.copies == 1 else 'copies'}")
     if explain is not None:
         ranks = [
             f"{name} #{rank}"

@@ -33,6 +33,7 @@ class IngestReport:
     words_read: int = 0  # indexed sounds whose names and tags were read without re-embedding
     kept_vectors: int = 0  # changed files whose audio was the same (tags edited): not embedded
     bit_depths_read: int = 0  # indexed sounds whose bit depth was read from their headers
+    prints_taken: int = 0  # indexed sounds fingerprinted for duplicates without re-embedding
     decoder_warned: int = 0  # files whose decoding printed warnings (stored on the sound)
     decoder_warned_ids: list[int] = field(default_factory=list)  # the first few of them
 

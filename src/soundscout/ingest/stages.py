@@ -14,6 +14,7 @@ import numpy as np
 
 from soundscout.audio.decode import AudioInfo, decode_file
 from soundscout.catalog.catalog import Outcome
+from soundscout.duplicates.fingerprint import Print, compute
 from soundscout.encoders.base import Encoder
 from soundscout.errors import DecodeError
 from soundscout.ingest.native_stderr import captured_stderr
@@ -38,6 +39,7 @@ class Decoded:
     tag_warnings: tuple[str, ...] = ()
     audio_hash: str | None = None  # of the decoded waveform: unchanged when only tags change
     decoder_warnings: tuple[str, ...] = ()  # what native decoders printed on stderr meanwhile
+    fingerprint: Print | None = None  # "same recording" print, from the waveform in memory
 
     @property
     def seconds(self) -> float:
@@ -77,15 +79,16 @@ def _decode(sound_id: int, path: str, sample_rate: int, max_seconds: float | Non
     except Exception as exc:  # a decoder bug must not stop the batch
         item.error = f"unexpected decoder error: {type(exc).__name__}: {exc}"
     _trust_decoded_length(item, sample_rate, max_seconds)
+    if item.waveform is not None:
+        item.audio_hash = hashlib.sha1(np.ascontiguousarray(item.waveform).tobytes()).hexdigest()
+        item.fingerprint = compute(item.waveform, sample_rate)
     try:
         changed = _fingerprint(os.stat(path)) != _fingerprint(before)
     except OSError:
         changed = True
-    if changed:
-        item.waveform = None
+    if changed:  # while it was hashed, decoded or fingerprinted: nothing of it is kept
+        item.waveform, item.audio_hash, item.fingerprint = None, None, None
         item.error = "file changed while being read (it will be indexed again on the next run)"
-    if item.waveform is not None:
-        item.audio_hash = hashlib.sha1(np.ascontiguousarray(item.waveform).tobytes()).hexdigest()
     return item
 
 
@@ -189,6 +192,7 @@ def _outcome(item: Decoded, vector: np.ndarray, reused: bool = False) -> Outcome
         tags=item.tags,
         tag_warnings=item.tag_warnings,
         audio_hash=item.audio_hash,
+        fingerprint=item.fingerprint,
         reused=reused,
         **_metadata(item),  # type: ignore[arg-type]
     )

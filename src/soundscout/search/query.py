@@ -122,6 +122,7 @@ class SearchHit:
     relevance: float | None = None  # calibrated 0..1 (see search/relevance.py)
     band: str | None = None  # "strong", "fair" or "weak"
     explain: Explanation | None = None
+    copies: int = 0  # other copies of this recording folded into it (search --collapse)
 
 
 def valid_id(sound_id: object) -> bool:

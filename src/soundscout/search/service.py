@@ -11,9 +11,9 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +23,9 @@ from filelock import FileLock, Timeout
 from soundscout.catalog.catalog import CATALOG_FILENAME, Catalog, SoundRow
 from soundscout.catalog.db import peek, read_only_folder
 from soundscout.config import Settings
+from soundscout.duplicates.collapse import collapse_copies, eligibility, fetch_size
+from soundscout.duplicates.grouping import GroupingReport, update_groups
+from soundscout.duplicates.rules import Rules
 from soundscout.encoders.base import Encoder
 from soundscout.encoders.registry import create_encoder, encoder_of_version
 from soundscout.errors import (
@@ -155,7 +158,7 @@ class SearchService:
                 progress=progress,
                 engine=engine,
                 ray=(ray or RayOptions()).with_encoder(EncoderSpec.from_settings(cfg)),
-                finish=lambda: self.sync_index(save=True),
+                finish=self._after_changes,
             )
         return report
 
@@ -171,7 +174,7 @@ class SearchService:
             ids = self.sounds_under(folder)
             if ids:
                 self.catalog.delete(ids)
-                self.sync_index(save=True)
+                self._after_changes()
         return len(ids)
 
     def rebuild(self) -> VectorIndex:
@@ -207,6 +210,20 @@ class SearchService:
             yield
         finally:
             lock.release()
+
+    def _after_changes(self) -> None:
+        """Save the index caught up with the catalog, then update the duplicate groups."""
+        self.sync_index(save=True)
+        self._update_duplicates()
+
+    def update_duplicates(self) -> GroupingReport:
+        """Bring the duplicate groups up to date with the catalog (write lock held)."""
+        with self._writing():
+            return self._update_duplicates()
+
+    def _update_duplicates(self) -> GroupingReport:
+        rules = Rules.from_settings(self.settings, self.encoder.name)
+        return update_groups(self.catalog, self.sync_index(), self.encoder.version, rules)
 
     def warm_up(self) -> None:
         """Load the encoder's text and audio sides, the decoders, and what a search reads
@@ -259,6 +276,7 @@ class SearchService:
         k: int | None = None,
         filters: Filters | None = None,
         match: str | None = None,
+        collapse: bool = False,
     ) -> SearchResult:
         """Text, audio or hybrid search.
 
@@ -273,6 +291,8 @@ class SearchService:
                 given alone, the first ``k`` sounds passing them, by path ("browse").
             match: how the text is searched: ``both`` (sound and words, fused),
                 ``words`` or ``sound``; default ``search.match``.
+            collapse: one result per recording, its best copy (``SearchHit.copies``
+                says how many it hides; see :mod:`soundscout.duplicates.collapse`).
         """
         started = time.perf_counter()
         text = text.strip() if text else None
@@ -319,10 +339,14 @@ class SearchService:
         query, mode, alpha = combine(
             audio_vec, text_vec, alpha, cfg.default_alpha, self._library_sample
         )
-        lists = self._ranked_lists(index, query, words, match, filters, allowed, k, exclude)
+        fetch = fetch_size(k, collapse)
+        lists = self._ranked_lists(index, query, words, match, filters, allowed, fetch, exclude)
         if audio_vec is not None and text_vec is None and words.include:
             mode, alpha = "hybrid", cfg.default_alpha if alpha is None else alpha  # + words
-        hits = self._fused_hits(lists, words, query, match, mode, alpha, k)
+        fold = (
+            eligibility(self.catalog, self.lexical, filters, exclude, words) if collapse else None
+        )
+        hits = self._fused_hits(lists, words, query, match, mode, alpha, k, fold)
         notes = (*words.notes, *strength_note(hits, text))
         return SearchResult(hits, mode, alpha, _ms(started), match, notes)
 
@@ -335,8 +359,10 @@ class SearchService:
         mode: str,
         alpha: float | None,
         k: int,
+        fold: Callable[[list[int]], set[int]] | None = None,
     ) -> list[SearchHit]:
-        """Fuse the sound and words lists (see docs/search.md) and explain the best ``k``."""
+        """Fuse the sound and words lists (see docs/search.md) and explain the best ``k``;
+        with ``fold`` (which ids may be returned), copies of one recording are folded."""
         cfg = self.settings.search
         words_weight = cfg.words_weight * (1.0 - alpha if alpha is not None else 1.0)
         weights = {"sound": cfg.sound_weight, "words": words_weight}
@@ -344,7 +370,11 @@ class SearchService:
         if lists.get("words") and lists.get("sound"):
             coverage = self.lexical.coverage(words, [i for i, _ in lists["words"]])
             scale = {"words": self._words_factors(len(words.include), coverage)}
-        fused = reciprocal_rank_fusion(lists, weights, cfg.rank_constant, scale)[:k]
+        fused = reciprocal_rank_fusion(lists, weights, cfg.rank_constant, scale)
+        hidden: dict[int, int] = {}
+        if fold is not None:
+            fused, hidden = collapse_copies(fused, self.catalog, fold)
+        fused = fused[:k]
         context = QueryContext(
             query,
             library_spread(query, self._library_sample()) if query is not None else None,
@@ -354,7 +384,8 @@ class SearchService:
             words_found=bool(lists.get("words")),
             known_coverage=coverage,
         )
-        return explained_hits(fused, self.catalog, self.lexical, context)
+        hits = explained_hits(fused, self.catalog, self.lexical, context)
+        return [replace(h, copies=hidden[h.id]) if h.id in hidden else h for h in hits]
 
     def _browse(self, filters: Filters, k: int) -> list[SearchHit]:
         """The first ``k`` indexed sounds passing the filters, by path."""

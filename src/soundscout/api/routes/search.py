@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from soundscout.api.deps import ServiceDep, SettingsDep
 from soundscout.api.schemas import (
+    COLLAPSE_DESCRIPTION,
     ERROR_RESPONSES,
     MATCH_DESCRIPTION,
     MAX_SAMPLE_RATE,
@@ -38,6 +39,7 @@ def _search(
     start: float | None = None,
     end: float | None = None,
     match: str | None = None,
+    collapse: bool = False,
 ) -> SearchResponse:
     region = None if start is None and end is None else Region(start or 0.0, end)
     result = service.search(
@@ -49,6 +51,7 @@ def _search(
         alpha=alpha,
         k=k,
         filters=filters.to_filters() if filters else None,
+        collapse=collapse,
     )
     return search_response(result)
 
@@ -72,6 +75,7 @@ def search_get(
     category: Annotated[
         str | None, Query(max_length=200, description="UCS category, category-sub or CatID.")
     ] = None,
+    collapse: Annotated[bool, Query(description=COLLAPSE_DESCRIPTION)] = False,
 ) -> SearchResponse:
     """Text, audio (``sound_id``) or hybrid search with filters in the query string."""
     filters = FiltersIn(
@@ -93,6 +97,7 @@ def search_get(
         start=start,
         end=end,
         match=match,
+        collapse=collapse,
     )
 
 
@@ -109,6 +114,7 @@ def search_post(body: SearchRequest, service: ServiceDep) -> SearchResponse:
         start=body.start,
         end=body.end,
         match=body.match,
+        collapse=body.collapse,
     )
 
 
@@ -137,4 +143,5 @@ async def search_audio(
         start=query.start,
         end=query.end,
         match=query.match,
+        collapse=query.collapse,
     )

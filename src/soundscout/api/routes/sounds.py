@@ -12,28 +12,34 @@ from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.responses import Response
 
 from soundscout.api.deps import ServiceDep
+from soundscout.api.duplicates_schemas import SoundWithGroupOut, group_out
 from soundscout.api.media import file_response
 from soundscout.api.peaks import DEFAULT_PEAKS, MAX_PEAKS, MIN_PEAKS, PeakCache
 from soundscout.api.schemas import (
     ERROR_RESPONSES,
     MAX_SOUND_ID,
     PeaksOut,
-    SoundOut,
     sound_out,
 )
+from soundscout.duplicates import report
 
 router = APIRouter(prefix="/sounds", tags=["sounds"], responses=ERROR_RESPONSES)
 
 SoundId = Annotated[int, Path(ge=1, le=MAX_SOUND_ID, description="Catalog id of the sound.")]
 
 
-@router.get("/{sound_id}", response_model=SoundOut, summary="Sound metadata")
-def get_sound(sound_id: SoundId, service: ServiceDep) -> SoundOut:
-    """Path, folder, duration, sample rate, channels, format, indexing status, UCS category
-    and every field read from the file (with the fields skipped and why)."""
+@router.get("/{sound_id}", response_model=SoundWithGroupOut, summary="Sound metadata")
+def get_sound(sound_id: SoundId, service: ServiceDep) -> SoundWithGroupOut:
+    """Path, folder, duration, sample rate, channels, format, indexing status, UCS category,
+    every field read from the file (with the fields skipped and why) and its duplicate
+    group (copies and variants)."""
     row = service.sound(sound_id)
     tags, warnings = service.catalog.tags(sound_id)
-    return sound_out(row, tags, warnings, service.catalog.decoder_warnings(sound_id))
+    out = sound_out(row, tags, warnings, service.catalog.decoder_warnings(sound_id))
+    group = report.group_of(service.catalog, sound_id)
+    return SoundWithGroupOut(
+        **out.model_dump(), duplicates=group_out(group) if group is not None else None
+    )
 
 
 @router.head("/{sound_id}/audio", include_in_schema=False)

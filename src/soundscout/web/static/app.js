@@ -13,6 +13,7 @@ import { nextOrder, showOrder, sortHits } from "./order.js";
 import { progressText, summaryText } from "./status.js";
 import { fitPlaceholder } from "./fit.js";
 import { bindDurationRange, invalidFilter, rangeState } from "./form.js";
+import { DuplicatesView } from "./duplicates.js";
 
 const SLOW_SEARCH_MS = 800; // a search this slow: ask whether the model is still loading
 const LIBRARY_POLL_MS = 5000; // how often the library is read again while it is indexed
@@ -28,7 +29,7 @@ const ui = {
   refEmpty: $("ref-empty"), refChip: $("ref-chip"), refName: $("ref-name"), refClear: $("ref-clear"),
   alphaRow: $("alpha-row"), alpha: $("alpha"), alphaValue: $("alpha-value"),
   k: $("k"), minDuration: $("min-duration"), maxDuration: $("max-duration"),
-  format: $("format"), folder: $("folder"),
+  format: $("format"), folder: $("folder"), collapse: $("collapse"),
   matches: [...document.querySelectorAll("input[name=match]")],
   categoryFilter: $("category-filter"), categoryName: $("category-name"), categoryClear: $("category-clear"),
   notes: $("notes"),
@@ -38,6 +39,7 @@ const ui = {
   library: {
     details: $("library"), state: $("library-state"), roots: $("library-roots"), failures: $("failures"),
   },
+  dupsOpen: $("dups-open"), dupsBack: $("dups-back"),
 };
 const messages = new Messages({
   box: $("error"), message: $("error-message"), hint: $("error-hint"),
@@ -65,12 +67,24 @@ const state = {
   searchedText: "", // the words of the last search run, to notice a cleared box
   searchedRange: "", // its duration fields (rangeState), to search again only when they change
   shown: null, // {body, query, loaded} behind the summary line
+  searchUrl: "", // the search's URL while the duplicates view is open
 };
 
 const player = new Player($("player"), {
-  onState: (hit, playing) => markPlaying(ui.results, hit && hit.id, playing),
+  onState: (hit, playing) => {
+    markPlaying(ui.results, hit && hit.id, playing);
+    duplicates.markPlaying(hit && hit.id, playing);
+  },
   onProgress: (hit, fraction) => showProgress(ui.results, hit.id, fraction),
   onError: (hit, message) => explainPlaybackError(hit, message),
+});
+
+const duplicates = new DuplicatesView({
+  section: $("dups"), title: $("dups-title"), summary: $("dups-summary"), groups: $("dups-groups"),
+  more: $("dups-more"), silent: $("dups-silent"), silentList: $("dups-silent-list"), kind: $("dups-kind"),
+}, {
+  play: (member) => player.toggle(member),
+  error: (err) => showError(err),
 });
 
 /** A media error hides its cause: ask the server whether the file is there at all. */
@@ -99,6 +113,7 @@ function currentQuery() {
     format: ui.format.value,
     folder: ui.folder.value.trim(),
     category: state.category ? state.category.value : "",
+    collapse: ui.collapse.checked,
     defaultK: state.limits.default_k,
   };
 }
@@ -112,6 +127,7 @@ function fillForm(query) {
   ui.format.value = query.format;
   if (ui.format.selectedIndex < 0) ui.format.value = ""; // a format the menu does not offer
   ui.folder.value = query.folder;
+  ui.collapse.checked = query.collapse !== false;
   for (const input of ui.matches) input.checked = input.value === query.match;
   setCategory(query.category ? { value: query.category, label: labelOf(query.category) } : null,
     { search: false });
@@ -336,6 +352,7 @@ const rowActions = {
     ui.results.focus({ preventScroll: true });
   },
   more: (index) => moreLikeThis(index),
+  copies: (hit) => showDuplicates({ soundId: hit.id }, { push: true }),
   category: (category) => {
     setCategory(category);
     ui.results.focus({ preventScroll: true }); // the chip is gone with its row
@@ -355,6 +372,38 @@ function moreLikeThis(index) {
   ui.q.value = "";
   setReference({ type: "id", id: hit.id, name: hit.name });
   ui.results.focus({ preventScroll: true });
+}
+
+// --- the duplicates view -------------------------------------------------------------
+
+/** The duplicates view asked for by a URL: {} (every group), {soundId} or null (none). */
+function duplicatesFromUrl(search) {
+  const params = new URLSearchParams(search);
+  if (params.get("view") !== "duplicates") return null;
+  const id = Number(params.get("sound"));
+  return Number.isInteger(id) && id > 0 ? { soundId: id } : {};
+}
+
+/** Show every group ({}) or one sound's ({soundId}); the search stays as it was. */
+function showDuplicates(which, { push = false } = {}) {
+  if (push) {
+    const params = new URLSearchParams({ view: "duplicates" });
+    if (which.soundId) params.set("sound", which.soundId);
+    state.searchUrl = duplicates.isOpen ? state.searchUrl : location.pathname + location.search;
+    history.pushState(null, "", `${location.pathname}?${params}`);
+  }
+  player.reset();
+  hideError();
+  duplicates.open(which);
+  $("dups-title").focus({ preventScroll: false });
+}
+
+/** Back to the search: its results are still there. */
+function closeDuplicates({ push = false } = {}) {
+  player.reset();
+  duplicates.close();
+  if (push) history.pushState(null, "", state.searchUrl || location.pathname);
+  if (!ui.results.children.length) runSearch({ fromHistory: true });
 }
 
 // --- the library state ---------------------------------------------------------------
@@ -410,7 +459,9 @@ function bindEvents() {
   });
   ui.alpha.addEventListener("input", updateAlphaRow);
   ui.alpha.addEventListener("change", () => runSearch());
-  for (const input of [ui.k, ui.format, ui.folder, ...ui.matches]) {
+  ui.dupsOpen.addEventListener("click", () => showDuplicates({}, { push: true }));
+  ui.dupsBack.addEventListener("click", () => closeDuplicates({ push: true }));
+  for (const input of [ui.k, ui.format, ui.folder, ui.collapse, ...ui.matches]) {
     input.addEventListener("change", () => runSearch({ push: true }));
   }
   state.cancelRangeSearch = bindDurationRange(ui, () => {
@@ -456,6 +507,9 @@ function bindEvents() {
     clearReference: () => state.ref && setReference(null),
   });
   window.addEventListener("popstate", () => {
+    const which = duplicatesFromUrl(location.search);
+    if (which) return showDuplicates(which);
+    if (duplicates.isOpen) duplicates.close();
     fillForm(queryFromUrl(location.search));
     updateUrl(currentQuery(), false); // what the form shows of it
     runSearch({ fromHistory: true });
@@ -467,6 +521,12 @@ async function start() {
   fitPlaceholder(ui.q, PLACEHOLDERS);
   const ready = await loadLibrary();
   if (ready) loadCategories();
+  const which = duplicatesFromUrl(location.search);
+  if (which) {
+    state.searchUrl = location.pathname;
+    if (ready) showDuplicates(which);
+    return;
+  }
   fillForm(queryFromUrl(location.search));
   updateUrl(currentQuery(), false); // a hand-edited URL shows what the form took from it
   if (ready) runSearch({ fromHistory: true });

@@ -1,7 +1,8 @@
 // The search query, to and from the page URL, and as an API request.
 // A query: {q, match, ref, alpha, k, minDuration, maxDuration, format, folder, category,
-// defaultK} where ref is null, {type: "id", id, name} or {type: "file", file, name}, and
-// match is how the words are searched: "both" (the default), "words" or "sound".
+// collapse, defaultK} where ref is null, {type: "id", id, name} or {type: "file", file,
+// name}, match is how the words are searched: "both" (the default), "words" or "sound", and
+// collapse shows each recording once (the default; "collapse=0" in the URL shows every copy).
 
 const FILTERS = [
   ["minDuration", "min_duration"],
@@ -35,6 +36,7 @@ export function queryFromUrl(search) {
     ref: id ? { type: "id", id, name: "" } : null,
     alpha: number("alpha", (v) => v >= 0 && v <= 1),
     k: number("k", (v) => Number.isInteger(v) && v > 0),
+    collapse: params.get("collapse") !== "0",
   };
   for (const [field, key] of FILTERS) query[field] = (params.get(key) || "").trim();
   for (const field of ["minDuration", "maxDuration"]) {
@@ -66,6 +68,7 @@ export function queryToUrl(query) {
   if (query.ref && query.ref.type === "id") params.set("ref", query.ref.id);
   if (isHybrid(query) && query.ref.type === "id") params.set("alpha", query.alpha);
   if (query.k && query.k !== query.defaultK) params.set("k", query.k);
+  if (query.collapse === false) params.set("collapse", "0");
   const search = withFilters(params, query).toString();
   return location.pathname + (search ? `?${search}` : "");
 }
@@ -79,6 +82,7 @@ export function searchRequest(query) {
     if (query.q) form.append("match", query.match || DEFAULT_MATCH);
     if (isHybrid(query)) form.append("alpha", query.alpha);
     if (query.k) form.append("k", query.k);
+    if (query.collapse !== false) form.append("collapse", "true");
     for (const [key, value] of withFilters(new URLSearchParams(), query)) form.append(key, value);
     return { url: "/api/search/audio", options: { method: "POST", body: form } };
   }
@@ -88,5 +92,6 @@ export function searchRequest(query) {
   if (query.ref) params.set("sound_id", query.ref.id);
   if (isHybrid(query)) params.set("alpha", query.alpha);
   if (query.k) params.set("k", query.k);
+  if (query.collapse !== false) params.set("collapse", "true");
   return { url: `/api/search?${withFilters(params, query)}`, options: {} };
 }

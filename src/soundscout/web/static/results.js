@@ -217,6 +217,16 @@ function row(hit, index, actions) {
     });
     where.append(chip);
   }
+  if (hit.copies) {
+    const label = `+${hit.copies} ${hit.copies === 1 ? "copy" : "copies"}`;
+    const chip = button("chip copies", label, `${label} of ${hit.name}: show them`);
+    chip.title = "Other copies of this recording (other formats, rates, levels): show them";
+    chip.addEventListener("click", (event) => {
+      event.stopPropagation();
+      actions.copies(hit);
+    });
+    where.append(chip);
+  }
   const why = el("div", "why muted");
   meta.append(name, where, why);
 
@@ -262,12 +272,12 @@ export function refreshResults(list, hits) {
 export function selectRow(list, index) {
   for (const item of list.querySelectorAll(".hit[aria-selected=true]")) {
     item.setAttribute("aria-selected", "false");
-    for (const stop of item.querySelectorAll(".name, .category")) stop.tabIndex = -1;
+    for (const stop of item.querySelectorAll(".name, .chip")) stop.tabIndex = -1;
   }
   const item = list.children[index];
   if (!item) return;
   item.setAttribute("aria-selected", "true");
-  for (const stop of item.querySelectorAll(".name, .category")) stop.tabIndex = 0;
+  for (const stop of item.querySelectorAll(".name, .chip")) stop.tabIndex = 0;
   item.scrollIntoView({ block: "nearest" });
   list.setAttribute("aria-activedescendant", item.id);
 }

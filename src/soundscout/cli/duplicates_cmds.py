@@ -1,0 +1,143 @@
+"""The duplicates command: the library's groups of copies and variants, and its silence."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from soundscout.cli.context import state
+from soundscout.duplicates import grouping, report
+from soundscout.errors import InvalidQueryError, LibraryError
+from soundscout.search.service import SearchService
+
+console = Console()
+log = logging.getLogger(__name__)
+KIND_NAMES = {"exact": "exact copies", "recording": "same recording", "variant": "variants"}
+
+
+def duplicates(
+    ctx: typer.Context,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="Only groups of this kind: exact, recording (same recording) or variant."
+        ),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="Show at most this many groups.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    csv_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", help="Write every group (and silent file) as CSV here; - for stdout."
+        ),
+    ] = None,
+) -> None:
+    """Groups of exact copies, the same recording in other formats, rates, levels or trims,
+    and variants (other takes); silent files apart. Nothing is ever deleted."""
+    if kind is not None and kind not in report.KINDS:
+        raise InvalidQueryError(
+            f"Unknown kind {kind!r}.", hint=f"Choose one of: {', '.join(report.KINDS)}."
+        )
+    service = state(ctx).service(require_library=True)
+    try:
+        current = _bring_up_to_date(service)
+        groups, total = report.list_groups(service.catalog, kind, limit)
+        silent = report.silent_sounds(service.catalog)
+        unprinted = report.unprinted(service.catalog)
+    finally:
+        service.close()
+    if csv_path is not None:
+        _write_csv(csv_path, groups, silent)
+    elif as_json:
+        from soundscout.api.duplicates_schemas import duplicates_out
+
+        body = duplicates_out(groups, total, silent, unprinted, current).model_dump()
+        typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    else:
+        _print(groups, total, silent, unprinted)
+
+
+def _bring_up_to_date(service: SearchService) -> bool:
+    """Update the groups when the library changed since; False when that cannot be done now."""
+    if grouping.is_current(service.catalog):
+        return True
+    try:
+        service.update_duplicates()
+        return True
+    except LibraryError as exc:  # read-only, or another process is indexing
+        log.warning("the groups shown may be out of date: %s", exc.message)
+        return False
+
+
+def _write_csv(path: Path, groups: list[report.Group], silent: list) -> None:
+    if str(path) == "-":
+        report.write_csv(groups, silent, sys.stdout)
+        return
+    with path.open("w", newline="", encoding="utf-8") as out:
+        rows = report.write_csv(groups, silent, out)
+    console.print(f"wrote {rows} rows to {path}", highlight=False)
+
+
+def _print(groups: list[report.Group], total: int, silent: list, unprinted: int) -> None:
+    if not groups:
+        console.print("No duplicates found.")
+    for group in groups:
+        table = Table(
+            title=f"group {group.id}: {KIND_NAMES[group.kind]}, {len(group.members)} files, "
+            f"{_mb(group.size)}",
+            title_justify="left",
+        )
+        for column in ("keep", "id", "format", "rate", "bits", "ch", "duration", "size", "path"):
+            table.add_column(column, overflow="fold")
+        for m in group.members:
+            row = m.row
+            table.add_row(
+                "keep" if m.best else _relation(m),
+                str(row.id),
+                row.format or "?",
+                str(row.sample_rate or "?"),
+                str(row.bit_depth or "-"),
+                str(row.channels or "?"),
+                f"{row.duration:.2f} s" if row.duration is not None else "?",
+                _mb(row.size),
+                Text(row.path),
+            )
+        console.print(table)
+    if len(groups) < total:
+        console.print(f"{total - len(groups)} more groups (--limit).")
+    if silent:
+        console.print(f"{len(silent)} silent files (never grouped):", highlight=False)
+        for row in silent:
+            console.print(Text(f"  {row.id}  {row.path}"))
+    if unprinted:
+        console.print(
+            f"{unprinted} sounds were indexed before fingerprints: only their exact copies and "
+            "variants are found until they are indexed again (`index --retry-failed` does "
+            "not; re-index their folder after `forget`).",
+            highlight=False,
+        )
+
+
+def _relation(member: report.Member) -> str:
+    """What a member that is not kept is: an exact copy (of another member), another copy
+    of a recording, or another take."""
+    if member.exact_group is not None:
+        return "exact copy"
+    return "copy" if member.recording_group is not None else "variant"
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB" if size >= 100_000 else f"{size / 1e3:.0f} kB"
+
+
+def register(app: typer.Typer) -> None:
+    """Add this command to the root app."""
+    app.command()(duplicates)

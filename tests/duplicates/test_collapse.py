@@ -1,0 +1,71 @@
+"""search --collapse: one result per recording, its best eligible copy, and the count."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from soundscout.config import Settings
+from soundscout.search.query import Filters
+from soundscout.search.service import SearchService
+from tests.api.live import LiveServer
+from tests.duplicates.conftest import BEST, COPIES, copies_library
+
+
+@pytest.fixture
+def service(tmp_path: Path, settings_factory: Callable[..., Settings]) -> Iterator[SearchService]:
+    svc = SearchService(settings_factory())
+    svc.index_folder(copies_library(tmp_path / "sounds"), progress=False)
+    yield svc
+    svc.close()
+
+
+def _kick(service: SearchService) -> int:
+    return next(r.id for p, r in service.catalog.rows_under("/").items() if p.endswith("kick.wav"))
+
+
+def _names(hits) -> list[str]:
+    return [Path(h.path).name for h in hits]
+
+
+def test_collapse_keeps_the_best_copy_and_counts_the_others(service: SearchService) -> None:
+    plain = service.search(sound_id=_kick(service), k=8).hits
+    assert sorted(n for n in _names(plain) if n in COPIES) == sorted(COPIES)
+    assert all(h.copies == 0 for h in plain)
+    folded = service.search(sound_id=_kick(service), k=8, collapse=True).hits
+    names = _names(folded)
+    assert [n for n in names if n in COPIES] == [BEST]
+    assert next(h.copies for h in folded if Path(h.path).name == BEST) == len(COPIES) - 1
+    assert len(names) == 4 and len(set(names)) == 4  # every other sound, once
+    first_copy = min(i for i, n in enumerate(_names(plain)) if n in COPIES)
+    others_before = [n for n in _names(plain)[:first_copy]]
+    assert names.index(BEST) == len(others_before)  # in the place of its best-ranked copy
+
+
+def test_collapse_keeps_the_best_copy_the_filters_allow(service: SearchService) -> None:
+    ref = _kick(service)
+    lossless_wav_or_mp3 = Filters(formats=("wav", "mp3"))
+    hits = service.search(sound_id=ref, k=8, collapse=True, filters=lossless_wav_or_mp3).hits
+    assert [n for n in _names(hits) if n in COPIES] == ["hit.wav"]  # 44.1 kHz, the longer
+    hits = service.search(sound_id=ref, k=8, collapse=True, filters=Filters(formats=("mp3",)))
+    assert _names(hits.hits) == ["hit.mp3"] and hits.hits[0].copies == len(COPIES) - 1
+
+
+def test_the_api_takes_collapse_in_the_query_and_the_body(service: SearchService) -> None:
+    live = LiveServer(service.settings, service).start()
+    try:
+        with httpx.Client(base_url=live.url, timeout=60) as http:
+            ref = _kick(service)
+            got = http.get("/api/search", params={"sound_id": ref, "k": 8, "collapse": "true"})
+            body = http.post("/api/search", json={"sound_id": ref, "k": 8, "collapse": True})
+            plain = http.get("/api/search", params={"sound_id": ref, "k": 8})
+    finally:
+        live.stop()
+    for response in (got, body):
+        results = response.json()["results"]
+        kept = [r for r in results if r["name"] in COPIES]
+        assert [(r["name"], r["copies"]) for r in kept] == [(BEST, len(COPIES) - 1)]
+    assert len([r for r in plain.json()["results"] if r["name"] in COPIES]) == len(COPIES)

@@ -1,0 +1,103 @@
+"""`soundscout duplicates`: the table, --json, --csv, --kind, and groups brought up to date."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from soundscout.cli.main import main
+from tests.audiogen import write_audio
+from tests.duplicates.conftest import SR, recording
+
+
+@pytest.fixture(autouse=True)
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SOUNDSCOUT_CONFIG", raising=False)
+    monkeypatch.setenv("SOUNDSCOUT_ENCODER__NAME", "tiny")
+    monkeypatch.setenv("SOUNDSCOUT_DUPLICATES__VARIANT_THRESHOLD", "0.96")
+
+
+@pytest.fixture(scope="module")
+def lib(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(library, sounds): a recording, two copies, another take and a silent file."""
+    tmp = tmp_path_factory.mktemp("cli_duplicates")
+    root = tmp / "sounds"
+    x = recording()
+    write_audio(root / "a" / "hit.wav", x, SR)
+    write_audio(root / "b" / "hit.mp3", x, SR)
+    write_audio(root / "b" / "hit_quiet.ogg", 0.5 * x, SR)
+    write_audio(root / "a" / "hit_take2.wav", recording(seed=2), SR)
+    write_audio(root / "quiet" / "nothing.wav", np.zeros(SR, np.float32), SR)
+    library = tmp / "library"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOUNDSCOUT_ENCODER__NAME", "tiny")
+        mp.setenv("SOUNDSCOUT_DUPLICATES__VARIANT_THRESHOLD", "0.96")
+        code = main(["-L", str(library), "index", str(root), "--workers", "0", "--no-progress"])
+    assert code == 0
+    return library, root
+
+
+def run(capsys: pytest.CaptureFixture[str], library: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["-L", str(library), "duplicates", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_table_shows_the_group_its_kept_copy_and_the_silent_file(capsys, lib) -> None:
+    library, root = lib
+    code, out, _ = run(capsys, library)
+    assert code == 0
+    assert "variants, 4 files" in out
+    lines = {line.split()[1]: line for line in out.splitlines() if line[:1] in "│|"}
+    assert "1 silent files (never grouped)" in out and "nothing.wav" in out
+    assert any("keep" in line and "wav" in line for line in lines.values())
+
+
+def test_json_is_the_api_shape(capsys, lib) -> None:
+    library, root = lib
+    code, out, _ = run(capsys, library, "--json")
+    body = json.loads(out)
+    assert code == 0 and body["total"] == 1 and body["current"] is True
+    (group,) = body["groups"]
+    names = {m["name"]: m for m in group["members"]}
+    assert group["kind"] == "variant" and set(names) == {
+        "hit.wav", "hit.mp3", "hit_quiet.ogg", "hit_take2.wav",
+    }  # fmt: skip
+    assert names["hit_take2.wav"]["recording_group"] is None
+    assert names["hit.wav"]["keep"] and not names["hit.mp3"]["keep"]
+    assert [s["name"] for s in body["silent"]] == ["nothing.wav"]
+
+
+def test_csv_export_lists_every_grouped_and_silent_file(capsys, lib, tmp_path: Path) -> None:
+    library, root = lib
+    target = tmp_path / "groups.csv"
+    code, out, _ = run(capsys, library, "--csv", str(target))
+    rows = list(csv.DictReader(target.open(encoding="utf-8")))
+    assert code == 0 and "wrote 5 rows" in out
+    assert sorted(r["kind"] for r in rows) == ["silent", *["variant"] * 4]
+    assert {r["keep"] for r in rows if r["path"].endswith("hit.wav")} == {"1"}
+    _, piped, _ = run(capsys, library, "--csv", "-")
+    assert list(csv.DictReader(io.StringIO(piped))) == rows
+
+
+def test_kind_filters_and_a_bad_kind_is_named(capsys, lib) -> None:
+    library, _ = lib
+    _, out, _ = run(capsys, library, "--kind", "exact", "--json")
+    assert json.loads(out)["groups"] == []
+    code, _, err = run(capsys, library, "--kind", "copies")
+    assert code == 1 and "Unknown kind 'copies'" in err and "exact, recording, variant" in err
+
+
+def test_stale_groups_are_brought_up_to_date(capsys, lib) -> None:
+    library, _ = lib
+    with sqlite3.connect(library / "catalog.sqlite") as conn:
+        conn.execute("DELETE FROM duplicate_groups")
+        conn.execute("UPDATE meta SET value = '-1' WHERE key = 'duplicates_revision'")
+    code, out, _ = run(capsys, library, "--json")
+    assert code == 0 and json.loads(out)["total"] == 1
