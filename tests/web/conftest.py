@@ -7,11 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.api.conftest import API_KEY, api_settings
 from tests.api.live import Library, LiveServer, build_library
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Locator, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -108,3 +112,13 @@ def assert_no_sideways_scroll(page: object) -> None:
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0, f"the page is {overflow} px wider than the window"
+
+
+def rows(page: Page) -> Locator:
+    """The result rows on the page."""
+    return page.locator("#results .hit")
+
+
+def names(page: Page) -> list[str]:
+    """The file names of the results, in their order on the page."""
+    return rows(page).locator(".name").all_inner_texts()

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.api.conftest import API_KEY
 from tests.api.live import Library, LiveServer
-from tests.web.conftest import assert_no_sideways_scroll, screenshot
+from tests.web.conftest import assert_no_sideways_scroll, names, rows, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -19,16 +19,8 @@ PLAYER_RUNNING = (
 )
 
 
-def _rows(page: Page):  # noqa: ANN202
-    return page.locator("#results .hit")
-
-
-def _names(page: Page) -> list[str]:
-    return _rows(page).locator(".name").all_inner_texts()
-
-
 def _folders(page: Page) -> list[str]:
-    return _rows(page).locator(".folder").all_inner_texts()
+    return rows(page).locator(".folder").all_inner_texts()
 
 
 def _search_text(page: Page, server: LiveServer, text: str, query: str = "") -> None:
@@ -46,9 +38,9 @@ def test_typing_a_query_renders_results(page: Page, web_server: LiveServer) -> N
     )
     expect(page.locator("#q")).to_be_focused()
     page.keyboard.type("punchy kick")
-    expect(_rows(page)).to_have_count(13)
+    expect(rows(page)).to_have_count(13)
     expect(page).to_have_url(re.compile(r"\?q=punchy\+kick$"))
-    first = _rows(page).first
+    first = rows(page).first
     expect(first.locator(".score")).to_have_text(re.compile(r"^-?\d\.\d{3}$"))
     expect(first.locator(".duration")).to_have_text("1.00 s")
     page.wait_for_timeout(300)  # waveforms
@@ -67,7 +59,7 @@ def test_library_details_list_failures(page: Page, web_server: LiveServer) -> No
 
 def test_play_starts_audio_and_only_one_plays(page: Page, web_server: LiveServer) -> None:
     _search_text(page, web_server, "anything", "?format=wav")
-    kick = _rows(page).filter(has_text="kick_00.wav")
+    kick = rows(page).filter(has_text="kick_00.wav")
     kick.locator(".play").click()
     page.wait_for_function(PLAYER_RUNNING)
     expect(kick).to_have_class(re.compile(r"\bplaying\b"))
@@ -76,7 +68,7 @@ def test_play_starts_audio_and_only_one_plays(page: Page, web_server: LiveServer
     )
     page.wait_for_timeout(150)
     screenshot(page, "02-playing")
-    pad = _rows(page).filter(has_text="pad_01.wav")
+    pad = rows(page).filter(has_text="pad_01.wav")
     pad.locator(".play").click()
     page.wait_for_function(PLAYER_RUNNING)
     expect(pad).to_have_class(re.compile(r"\bplaying\b"))
@@ -88,7 +80,7 @@ def test_play_starts_audio_and_only_one_plays(page: Page, web_server: LiveServer
 
 def test_click_on_the_waveform_seeks(page: Page, web_server: LiveServer) -> None:
     _search_text(page, web_server, "anything", "?format=wav")
-    wave = _rows(page).filter(has_text="pad_01.wav").locator(".wave")
+    wave = rows(page).filter(has_text="pad_01.wav").locator(".wave")
     box = wave.bounding_box()
     assert box is not None
     page.mouse.click(box["x"] + 0.7 * box["width"], box["y"] + box["height"] / 2)
@@ -103,8 +95,8 @@ def test_more_like_this_changes_results_and_url(
     page: Page, web_server: LiveServer, web_library: Library
 ) -> None:
     _search_text(page, web_server, "dark")
-    before = _names(page)
-    kick = _rows(page).filter(has_text="kick_01.flac")
+    before = names(page)
+    kick = rows(page).filter(has_text="kick_01.flac")
     kick_id = kick.get_attribute("data-id")
     assert kick_id == str(web_library.ids["kicks/kick_01.flac"])
     kick.locator(".more").click()
@@ -113,7 +105,7 @@ def test_more_like_this_changes_results_and_url(
     expect(page.locator("#q")).to_have_value("")
     expect(page.locator("#alpha-row")).to_be_hidden()
     expect(page.locator("#summary")).to_contain_text("· sound ·")
-    after = _names(page)
+    after = names(page)
     assert after != before and "kick_01.flac" not in after
     assert _folders(page)[:2] == ["kicks", "kicks"]  # by ear, kicks sound like kicks
     page.wait_for_timeout(300)
@@ -122,15 +114,15 @@ def test_more_like_this_changes_results_and_url(
 
 def test_back_and_forward_restore_searches(page: Page, web_server: LiveServer) -> None:
     _search_text(page, web_server, "soft")
-    text_results = _names(page)
-    _rows(page).filter(has_text="hat_00.opus").locator(".more").click()
+    text_results = names(page)
+    rows(page).filter(has_text="hat_00.opus").locator(".more").click()
     expect(page).to_have_url(re.compile(r"ref="))
     expect(page.locator("#summary")).to_contain_text("· sound ·")
     page.go_back()
     expect(page).to_have_url(re.compile(r"\?q=soft$"))
     expect(page.locator("#ref-chip")).to_be_hidden()
     expect(page.locator("#summary")).to_contain_text("· text ·")
-    assert _names(page) == text_results
+    assert names(page) == text_results
     page.go_forward()
     expect(page.locator("#ref-name")).to_have_text("hat_00.opus")
     expect(page.locator("#summary")).to_contain_text("· sound ·")
@@ -150,7 +142,7 @@ def test_a_bookmarked_url_restores_the_query(
     expect(page.locator("#alpha")).to_have_value("0.8")
     expect(page.locator("#k")).to_have_value("4")
     expect(page.locator("#folder")).to_have_value("pads")
-    expect(_rows(page)).to_have_count(2)  # the other pads; the reference is left out
+    expect(rows(page)).to_have_count(2)  # the other pads; the reference is left out
     assert set(_folders(page)) == {"pads"}
 
 
@@ -159,12 +151,12 @@ def test_filters_change_the_request_and_the_url(page: Page, web_server: LiveServ
     with page.expect_request(re.compile(r"format=flac")):
         page.select_option("#format", "flac")
     expect(page).to_have_url(re.compile(r"format=flac"))
-    expect(_rows(page)).to_have_count(2)
-    assert set(_rows(page).locator(".format").all_inner_texts()) == {"FLAC"}
+    expect(rows(page)).to_have_count(2)
+    assert set(rows(page).locator(".format").all_inner_texts()) == {"FLAC"}
     page.fill("#folder", "kicks")
     page.press("#folder", "Tab")
-    expect(_rows(page)).to_have_count(1)
-    expect(_rows(page).first.locator(".name")).to_have_text("kick_01.flac")
+    expect(rows(page)).to_have_count(1)
+    expect(rows(page).first.locator(".name")).to_have_text("kick_01.flac")
 
 
 def test_upload_a_reference_file(page: Page, web_server: LiveServer, web_library: Library) -> None:
@@ -176,12 +168,12 @@ def test_upload_a_reference_file(page: Page, web_server: LiveServer, web_library
     expect(page.locator("#ref-name")).to_have_text("hat_01.mp3")
     expect(page.locator("#summary")).to_contain_text("· sound ·")
     assert _folders(page)[:2] == ["hats", "hats"]
-    assert "hat_01.mp3" not in _names(page)  # the same file is not its own neighbour
+    assert "hat_01.mp3" not in names(page)  # the same file is not its own neighbour
     page.wait_for_timeout(300)
     screenshot(page, "04-upload")
     page.locator("#ref-clear").click()
     expect(page.locator("#ref-chip")).to_be_hidden()
-    expect(_rows(page)).to_have_count(0)
+    expect(rows(page)).to_have_count(0)
 
 
 def test_alpha_slider_appears_and_changes_the_request(
@@ -233,7 +225,7 @@ def test_keyboard_navigation(page: Page, web_server: LiveServer) -> None:
 
 def test_drag_a_result_onto_the_drop_zone(page: Page, web_server: LiveServer) -> None:
     _search_text(page, web_server, "anything")
-    row = _rows(page).filter(has_text="pad_02.flac")
+    row = rows(page).filter(has_text="pad_02.flac")
     sound_id = row.get_attribute("data-id")
     row.locator(".meta").drag_to(page.locator("#dropzone"))
     expect(page).to_have_url(re.compile(rf"ref={sound_id}(&|$)"))
@@ -242,7 +234,7 @@ def test_drag_a_result_onto_the_drop_zone(page: Page, web_server: LiveServer) ->
 
 def test_download_link(page: Page, web_server: LiveServer, web_library: Library) -> None:
     _search_text(page, web_server, "anything")
-    link = _rows(page).filter(has_text="kick_00.wav").locator("a.name")
+    link = rows(page).filter(has_text="kick_00.wav").locator("a.name")
     expect(link).to_have_attribute("download", "kick_00.wav")
     href = link.get_attribute("href")
     assert href == f"/api/sounds/{web_library.ids['kicks/kick_00.wav']}/audio?download=1"
@@ -261,7 +253,7 @@ def test_api_errors_are_shown(page: Page, web_server: LiveServer) -> None:
     screenshot(page, "06-api-error")
     page.locator("#ref-clear").click()
     expect(error).to_be_hidden()
-    expect(_rows(page)).to_have_count(13)
+    expect(rows(page)).to_have_count(13)
 
 
 def test_empty_library_says_what_to_do(page: Page, empty_server: LiveServer) -> None:
@@ -279,7 +271,7 @@ def test_empty_library_says_what_to_do(page: Page, empty_server: LiveServer) -> 
 def test_narrow_window(page: Page, web_server: LiveServer) -> None:
     page.set_viewport_size({"width": 400, "height": 800})
     _search_text(page, web_server, "anything")
-    expect(_rows(page)).to_have_count(13)
+    expect(rows(page)).to_have_count(13)
     assert_no_sideways_scroll(page)
     for selector in ("#q", "#dropzone", ".go", "#results .hit .more >> nth=0"):
         box = page.locator(selector).bounding_box()
@@ -298,7 +290,7 @@ def test_page_loads_nothing_from_outside(page: Page, web_server: LiveServer) -> 
 
 def test_playing_a_vanished_file_says_why(page: Page, web_server: LiveServer) -> None:
     _search_text(page, web_server, "anything", "?folder=gone")
-    _rows(page).first.locator(".play").click()
+    rows(page).first.locator(".play").click()
     expect(page.locator("#error-message")).to_contain_text("is gone")
     expect(page.locator("#error-hint")).to_contain_text("soundscout index")
 
@@ -309,7 +301,7 @@ def test_an_api_key_can_be_entered(page: Page, keyed_web_server: LiveServer) -> 
     page.fill("#api-key", API_KEY)
     page.press("#api-key", "Enter")
     expect(page.locator("#library-state")).to_contain_text("13 sounds indexed")
-    expect(_rows(page)).to_have_count(3)
+    expect(rows(page)).to_have_count(3)
     expect(page.locator("#error")).to_be_hidden()
-    _rows(page).filter(has_text="kick_00.wav").locator(".play").click()
+    rows(page).filter(has_text="kick_00.wav").locator(".play").click()
     page.wait_for_function(PLAYER_RUNNING)  # <audio> requests carry the key as a cookie

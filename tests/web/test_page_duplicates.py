@@ -16,7 +16,7 @@ from tests.api.conftest import api_settings
 from tests.api.live import LiveServer
 from tests.audiogen import write_audio
 from tests.duplicates.conftest import BEST, COPIES, SR, copies_library
-from tests.web.conftest import PHONE, VIEWPORTS, assert_no_sideways_scroll, screenshot
+from tests.web.conftest import PHONE, VIEWPORTS, assert_no_sideways_scroll, rows, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -36,10 +36,6 @@ def dup_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]
     live.stop()
 
 
-def _rows(page: Page):  # noqa: ANN202
-    return page.locator("#results .hit")
-
-
 def _open(page: Page, server: LiveServer, query: str = "") -> None:
     page.goto(f"{server.url}/{query}")
     expect(page.locator("#library-state")).to_contain_text("indexed")
@@ -55,20 +51,20 @@ def test_each_recording_shows_once_with_its_copies_unless_asked(
 ) -> None:
     page.set_viewport_size(viewport)
     _open(page, dup_server, "?q=hit&match=words")
-    expect(_rows(page)).to_have_count(1)
-    row = _rows(page).first
+    expect(rows(page)).to_have_count(1)
+    row = rows(page).first
     expect(row.locator(".name")).to_have_text(BEST)
     expect(row.locator(".chip.copies")).to_have_text(f"+{len(COPIES) - 1} copies")
     expect(page.locator("#collapse")).to_be_checked()
     assert_no_sideways_scroll(page)
     screenshot(page, f"40-collapsed-{_size(viewport)}")
     page.locator("#collapse").uncheck()
-    expect(_rows(page)).to_have_count(len(COPIES))
+    expect(rows(page)).to_have_count(len(COPIES))
     expect(page).to_have_url(re.compile(r"collapse=0"))
     expect(page.locator("#results .chip.copies")).to_have_count(0)
     page.reload()  # the choice is in the URL
     expect(page.locator("#collapse")).not_to_be_checked()
-    expect(_rows(page)).to_have_count(len(COPIES))
+    expect(rows(page)).to_have_count(len(COPIES))
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
@@ -77,8 +73,8 @@ def test_the_chip_shows_the_group_and_each_copy_plays(
 ) -> None:
     page.set_viewport_size(viewport)
     _open(page, dup_server, "?q=hit&match=words")
-    best_id = _rows(page).first.get_attribute("data-id")
-    _rows(page).first.locator(".chip.copies").click()
+    best_id = rows(page).first.get_attribute("data-id")
+    rows(page).first.locator(".chip.copies").click()
     view = page.locator("#dups")
     expect(view).to_be_visible()
     expect(page).to_have_url(re.compile(rf"view=duplicates&sound={best_id}$"))
@@ -100,7 +96,7 @@ def test_the_chip_shows_the_group_and_each_copy_plays(
     screenshot(page, f"41-group-{_size(viewport)}")
     page.locator("#dups-back").click()
     expect(view).to_be_hidden()
-    expect(_rows(page)).to_have_count(1)
+    expect(rows(page)).to_have_count(1)
     expect(page).to_have_url(re.compile(r"\?q=hit&match=words$"))
     page.go_back()  # the browser's Back returns to the group
     expect(view).to_be_visible()

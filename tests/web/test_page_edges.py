@@ -8,13 +8,9 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.api.live import Library, LiveServer
-from tests.web.conftest import assert_no_sideways_scroll, screenshot
+from tests.web.conftest import assert_no_sideways_scroll, rows, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-def _rows(page: Page):  # noqa: ANN202
-    return page.locator("#results .hit")
 
 
 def _open(page: Page, server: LiveServer, query: str = "") -> None:
@@ -25,7 +21,7 @@ def _open(page: Page, server: LiveServer, query: str = "") -> None:
 def _all_results(page: Page, server: LiveServer) -> None:
     """Open the page on a query that lists every indexed sound."""
     _open(page, server, "?q=anything")
-    expect(_rows(page)).to_have_count(13)
+    expect(rows(page)).to_have_count(13)
 
 
 def test_clearing_the_box_while_a_search_is_in_flight_leaves_no_results(
@@ -44,7 +40,7 @@ def test_clearing_the_box_while_a_search_is_in_flight_leaves_no_results(
     for route in held:
         route.continue_()  # the answer to the old query arrives late ...
     page.wait_for_timeout(500)
-    expect(_rows(page)).to_have_count(0)  # ... and is not shown
+    expect(rows(page)).to_have_count(0)  # ... and is not shown
     expect(page.locator("#summary")).to_have_text("")
     expect(page).not_to_have_url(re.compile(r"q=kick"))
 
@@ -53,11 +49,11 @@ def test_escape_in_the_search_box_clears_it_and_the_results(
     page: Page, web_server: LiveServer
 ) -> None:
     _open(page, web_server, "?q=kick")
-    expect(_rows(page)).to_have_count(13)
+    expect(rows(page)).to_have_count(13)
     page.focus("#q")
     page.keyboard.press("Escape")
     expect(page.locator("#q")).to_have_value("")
-    expect(_rows(page)).to_have_count(0)
+    expect(rows(page)).to_have_count(0)
     expect(page.locator("#intro")).to_be_visible()
     expect(page).not_to_have_url(re.compile(r"q=kick"))
 
@@ -70,7 +66,7 @@ def test_a_failed_search_replaces_the_old_results(page: Page, web_server: LiveSe
     expect(page.locator("#error-message")).to_have_text(
         "The shortest duration (3 s) is longer than the longest (1 s)."
     )
-    expect(_rows(page)).to_have_count(0)  # not the results of the search before
+    expect(rows(page)).to_have_count(0)  # not the results of the search before
     expect(page.locator("#summary")).to_have_text("")
 
 
@@ -93,12 +89,12 @@ def test_bad_filter_values_are_caught_before_asking_the_server(
     page.press(field, "Tab")
     expect(page.locator("#error-message")).to_contain_text(re.compile(message))
     expect(page.locator(field)).to_have_attribute("aria-invalid", "true")
-    expect(_rows(page)).to_have_count(0)
+    expect(rows(page)).to_have_count(0)
     assert not [url for url in sent if "/api/search" in url]
     page.fill(field, "5" if field == "#k" else "")
     page.press(field, "Tab")
     expect(page.locator("#error")).to_be_hidden()
-    expect(_rows(page)).to_have_count(5 if field == "#k" else 13)
+    expect(rows(page)).to_have_count(5 if field == "#k" else 13)
     expect(page.locator(field)).not_to_have_attribute("aria-invalid", "true")
 
 
@@ -114,15 +110,15 @@ def test_a_hand_edited_url_is_cleaned_to_what_the_page_shows(
     expect(page.locator("#k")).to_have_value("20")
     expect(page.locator("#format")).to_have_value("wav")
     expect(page.locator("#min-duration")).to_have_value("")
-    expect(_rows(page)).to_have_count(3)
-    assert set(_rows(page).locator(".format").all_inner_texts()) == {"WAV"}
+    expect(rows(page)).to_have_count(3)
+    assert set(rows(page).locator(".format").all_inner_texts()) == {"WAV"}
 
 
 def test_a_format_the_menu_does_not_offer_is_dropped(page: Page, web_server: LiveServer) -> None:
     _open(page, web_server, "?q=kick&format=xyz")
     expect(page.locator("#format")).to_have_value("")
     expect(page).to_have_url(re.compile(r"/\?q=kick$"))
-    expect(_rows(page)).to_have_count(13)
+    expect(rows(page)).to_have_count(13)
 
 
 def test_the_summary_names_a_reference_that_was_named_late(
@@ -178,13 +174,13 @@ def test_the_reference_can_be_removed_from_the_keyboard(
     page.focus("#dropzone")
     page.keyboard.press("Delete")
     expect(page.locator("#ref-chip")).to_be_hidden()
-    expect(_rows(page)).to_have_count(0)
+    expect(rows(page)).to_have_count(0)
 
 
 def test_playback_with_the_server_unreachable_says_so(page: Page, web_server: LiveServer) -> None:
     _all_results(page, web_server)
     page.route(re.compile(r"/audio"), lambda route: route.abort("connectionrefused"))
-    _rows(page).first.locator(".play").click()
+    rows(page).first.locator(".play").click()
     expect(page.locator("#error-message")).to_have_text("The Soundscout server cannot be reached.")
     expect(page.locator("#error-hint")).to_contain_text("soundscout serve")
 

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, Request, Route, ViewportSize, expect
 
 from tests.api.live import LiveServer
-from tests.web.conftest import PHONE, VIEWPORTS, assert_no_sideways_scroll, screenshot
+from tests.web.conftest import PHONE, VIEWPORTS, assert_no_sideways_scroll, names, rows, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -78,14 +78,6 @@ TEXT_ENDS = """(el) => {
     left: box.left, right: box.right, overflows: el.scrollWidth > el.clientWidth,
   };
 }"""
-
-
-def _rows(page: Page):  # noqa: ANN202
-    return page.locator("#results .hit")
-
-
-def _names(page: Page) -> list[str]:
-    return _rows(page).locator(".name").all_inner_texts()
 
 
 def _open(page: Page, server: LiveServer, query: str = "") -> None:
@@ -174,8 +166,8 @@ def test_durations_round_into_the_next_minute(page: Page, web_server: LiveServer
 def test_a_result_of_119_9_seconds_shows_2_00(page: Page, web_server: LiveServer) -> None:
     _rewrite_hits(page, lambda i, hit: hit.update(duration=119.9 if i == 0 else 59.96))
     _open(page, web_server, "?q=anything")
-    expect(_rows(page).first.locator(".duration")).to_have_text("2:00")
-    expect(_rows(page).nth(1).locator(".duration")).to_have_text("1:00")
+    expect(rows(page).first.locator(".duration")).to_have_text("2:00")
+    expect(rows(page).nth(1).locator(".duration")).to_have_text("1:00")
 
 
 # --- 2. the library pop-over -------------------------------------------------------------
@@ -219,8 +211,8 @@ def test_more_like_this_searches_by_sound_alone_and_words_make_a_stated_blend(
     page: Page, web_server: LiveServer
 ) -> None:
     _open(page, web_server, "?q=dark")
-    expect(_rows(page)).to_have_count(13)
-    kick = _rows(page).filter(has_text="kick_01.flac")
+    expect(rows(page)).to_have_count(13)
+    kick = rows(page).filter(has_text="kick_01.flac")
     kick_id = kick.get_attribute("data-id")
     with page.expect_response(re.compile(rf"/api/search\?.*sound_id={kick_id}")) as answer:
         kick.locator(".more").click()
@@ -260,7 +252,7 @@ def test_a_duration_range_is_checked_by_the_page_in_plain_words(
     page: Page, web_server: LiveServer
 ) -> None:
     _open(page, web_server, "?q=anything")
-    expect(_rows(page)).to_have_count(13)
+    expect(rows(page)).to_have_count(13)
     sent = _searches_sent(page)
     page.fill("#min-duration", "5")
     page.press("#min-duration", "Tab")  # on to the maximum: no search with half a range
@@ -273,7 +265,7 @@ def test_a_duration_range_is_checked_by_the_page_in_plain_words(
         "The shortest duration (5 s) is longer than the longest (1 s)."
     )
     expect(page.locator("#max-duration")).to_have_attribute("aria-invalid", "true")
-    expect(_rows(page)).to_have_count(0)
+    expect(rows(page)).to_have_count(0)
     page.wait_for_timeout(300)
     assert sent == [], "the server was asked to check what the page knows is wrong"
     with page.expect_request(re.compile(r"min_duration=5&max_duration=10")):
@@ -285,7 +277,7 @@ def test_a_duration_range_is_checked_by_the_page_in_plain_words(
 
 def test_a_minimum_alone_searches_once_typing_stops(page: Page, web_server: LiveServer) -> None:
     _open(page, web_server, "?q=anything")
-    expect(_rows(page)).to_have_count(13)
+    expect(rows(page)).to_have_count(13)
     with page.expect_request(re.compile(r"min_duration=2(&|$)"), timeout=5000) as request:
         page.focus("#min-duration")
         page.keyboard.type("2")  # and nothing more: the search runs after a pause
@@ -345,7 +337,7 @@ def test_a_long_folder_is_cut_at_its_start(
     page.set_viewport_size(viewport)
     _rewrite_hits(page, lambda i, hit: hit.update(folder=LONG_FOLDER))
     _open(page, web_server, "?q=anything")
-    folder = _rows(page).first.locator(".folder")
+    folder = rows(page).first.locator(".folder")
     expect(folder).to_have_text(LONG_FOLDER)
     ends = folder.evaluate(TEXT_ENDS)
     assert ends["overflows"], ends
@@ -402,7 +394,7 @@ def test_each_result_shows_its_technical_facts(
     page.set_viewport_size(viewport)
     _rewrite_hits(page, _facts)
     _open(page, web_server, "?q=anything")
-    expect(_rows(page)).to_have_count(13)
+    expect(rows(page)).to_have_count(13)
     expected = [
         ("48 kHz", "24-bit", "stereo"),
         ("44.1 kHz", None, "mono"),
@@ -410,7 +402,7 @@ def test_each_result_shows_its_technical_facts(
         ("22.05 kHz", None, "mono"),
     ]
     for index, (rate, bits, channels) in enumerate(expected):
-        facts = _rows(page).nth(index).locator(".facts")
+        facts = rows(page).nth(index).locator(".facts")
         expect(facts).to_be_visible()
         expect(facts.locator(".rate")).to_have_text(rate)
         expect(facts.locator(".channels")).to_have_text(channels)
@@ -420,10 +412,10 @@ def test_each_result_shows_its_technical_facts(
             expect(facts.locator(".bits")).to_have_count(0)
         box = facts.bounding_box()
         assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
-    expect(_rows(page).first.locator(".facts")).to_have_attribute(
+    expect(rows(page).first.locator(".facts")).to_have_attribute(
         "title", re.compile(r"48 kHz · 24-bit · stereo")
     )
-    expect(_rows(page).first.locator(".format")).to_be_visible()
+    expect(rows(page).first.locator(".format")).to_be_visible()
     assert_no_sideways_scroll(page)
     page.wait_for_timeout(200)
     screenshot(page, f"33-facts-{'phone' if viewport == PHONE else 'desktop'}")
@@ -439,8 +431,8 @@ def test_results_sort_by_duration_and_back_to_relevance(
     page.set_viewport_size(viewport)
     _rewrite_hits(page, lambda i, hit: hit.update(duration=SORT_DURATIONS[i]))
     _open(page, web_server, "?q=anything")
-    expect(_rows(page)).to_have_count(13)
-    relevance = _names(page)
+    expect(rows(page)).to_have_count(13)
+    relevance = names(page)
     seconds = dict(zip(relevance, SORT_DURATIONS, strict=True))
     timed = {name: s for name, s in seconds.items() if s is not None}
     untimed = [name for name in relevance if name not in timed]
@@ -452,17 +444,17 @@ def test_results_sort_by_duration_and_back_to_relevance(
     expect(header).to_have_attribute("aria-sort", "none")
     button.click()
     expect(header).to_have_attribute("aria-sort", "ascending")
-    assert _names(page) == shortest_first
+    assert names(page) == shortest_first
     button.focus()
     page.keyboard.press("Enter")
     expect(header).to_have_attribute("aria-sort", "descending")
-    assert _names(page) == longest_first
+    assert names(page) == longest_first
     page.keyboard.press(" ")
     expect(header).to_have_attribute("aria-sort", "none")
-    assert _names(page) == relevance
+    assert names(page) == relevance
 
     button.click()  # the rows still play and follow what they show
-    first = _rows(page).first
+    first = rows(page).first
     assert first.locator(".name").inner_text() == shortest_first[0]
     first.locator(".play").click()
     page.wait_for_function(

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, ViewportSize, expect
 from tests.api.conftest import api_settings
 from tests.api.live import LiveServer, index_once
 from tests.audiogen import tone, write_audio
-from tests.web.conftest import assert_no_sideways_scroll, screenshot
+from tests.web.conftest import assert_no_sideways_scroll, names, rows, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -52,14 +52,6 @@ def words_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
     live.stop()
 
 
-def _rows(page: Page):  # noqa: ANN202
-    return page.locator("#results .hit")
-
-
-def _names(page: Page) -> list[str]:
-    return _rows(page).locator(".name").all_inner_texts()
-
-
 def _open(page: Page, server: LiveServer, query: str = "") -> None:
     page.goto(f"{server.url}/{query}")
     expect(page.locator("#library-state")).to_contain_text("8 sounds indexed")
@@ -82,19 +74,19 @@ def _marks(row) -> list[str]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_matched_words_are_marked_in_names(
+def test_matched_words_are_marked_innames(
     page: Page, words_server: LiveServer, viewport: ViewportSize
 ) -> None:
     page.set_viewport_size(viewport)
     _open(page, words_server)
     page.locator("#q").press_sequentially("door slam")
-    expect(_rows(page).first).to_be_visible()
+    expect(rows(page).first).to_be_visible()
     expect(page).to_have_url(re.compile(r"\?q=door\+slam$"))
-    assert set(_names(page)[:2]) == {DOOR, UCS_DOOR}  # the door files first
-    plain = _rows(page).filter(has_text=DOOR)
+    assert set(names(page)[:2]) == {DOOR, UCS_DOOR}  # the door files first
+    plain = rows(page).filter(has_text=DOOR)
     expect(plain.locator(".name mark")).to_have_text(["door", "slam"])
     expect(plain.locator(".folder mark")).to_have_text(["Doors"])  # "door" marks "Doors"
-    ucs = _rows(page).filter(has_text=UCS_DOOR)
+    ucs = rows(page).filter(has_text=UCS_DOOR)
     assert {"door", "slam"} <= set(_marks(ucs))
     expect(ucs.locator(".name")).to_have_text(UCS_DOOR)  # marks keep the whole name
     expect(ucs.locator(".why")).to_contain_text("category: doors")
@@ -103,7 +95,7 @@ def test_matched_words_are_marked_in_names(
     expect(badge).to_have_attribute(
         "title", re.compile(r"^relevance [01]\.\d\d · sound #\d+ · words #1$")
     )
-    other = _rows(page).filter(has_text="Audio 0001.wav")
+    other = rows(page).filter(has_text="Audio 0001.wav")
     expect(other.locator(".name mark")).to_have_count(0)  # found by its sound only
     expect(other.locator(".why")).to_be_hidden()
     if viewport == PHONE:
@@ -116,35 +108,35 @@ def test_the_match_selector_searches_words_only_and_is_kept_in_the_url(
     page: Page, words_server: LiveServer
 ) -> None:
     _search(page, words_server, "door slam")
-    expect(_rows(page)).to_have_count(8)  # words + sound: every sound, the doors first
+    expect(rows(page)).to_have_count(8)  # words + sound: every sound, the doors first
     with page.expect_request(re.compile(r"/api/search\?.*match=words")):
         _choice(page, "Words").click()
     expect(page).to_have_url(re.compile(r"[?&]match=words(&|$)"))
-    expect(_rows(page)).to_have_count(2)
-    assert set(_names(page)) == {DOOR, UCS_DOOR}
+    expect(rows(page)).to_have_count(2)
+    assert set(names(page)) == {DOOR, UCS_DOOR}
     expect(page.locator("#summary")).to_contain_text("2 results")
     page.reload()
     expect(page.locator("input[name=match][value=words]")).to_be_checked()
-    expect(_rows(page)).to_have_count(2)
+    expect(rows(page)).to_have_count(2)
     page.wait_for_timeout(300)
     screenshot(page, "23-match-words")
     with page.expect_request(re.compile(r"/api/search\?.*match=sound")):
         _choice(page, "Sound").click()
     expect(page).to_have_url(re.compile(r"[?&]match=sound(&|$)"))
-    expect(_rows(page)).to_have_count(8)  # by sound: the names do not matter
+    expect(rows(page)).to_have_count(8)  # by sound: the names do not matter
     page.go_back()
     expect(page.locator("input[name=match][value=words]")).to_be_checked()
-    expect(_rows(page)).to_have_count(2)
+    expect(rows(page)).to_have_count(2)
     _choice(page, "Words + sound").click()
     expect(page).not_to_have_url(re.compile(r"match="))  # the default stays out of the URL
-    expect(_rows(page)).to_have_count(8)
+    expect(rows(page)).to_have_count(8)
 
 
 def test_the_match_is_sent_with_an_upload(
     page: Page, words_server: LiveServer, tmp_path: Path
 ) -> None:
     _open(page, words_server, "?q=rain&match=words")
-    expect(_rows(page)).to_have_count(2)
+    expect(rows(page)).to_have_count(2)
     upload = write_audio(tmp_path / "reference.wav", tone(0, 0.8, SR, kind="noise", seed=9), SR)
     with page.expect_response(re.compile(r"/api/search/audio$")) as response:
         page.set_input_files("#file", str(upload))
@@ -169,15 +161,15 @@ def test_the_category_chip_filters_and_the_filter_can_be_removed(
 ) -> None:
     page.set_viewport_size(viewport)
     _search(page, words_server, "door")
-    expect(_rows(page)).to_have_count(8)
-    chips = _rows(page).locator("button.category")
+    expect(rows(page)).to_have_count(8)
+    chips = rows(page).locator("button.category")
     expect(chips).to_have_text(["DOORS / WOOD", "RAIN / INTERIOR"])
     expect(page.locator("#category-filter")).to_be_hidden()
     with page.expect_request(re.compile(r"/api/search\?.*category=DOORS-WOOD")):
-        _rows(page).filter(has_text=UCS_DOOR).locator("button.category").click()
+        rows(page).filter(has_text=UCS_DOOR).locator("button.category").click()
     expect(page).to_have_url(re.compile(r"[?&]category=DOORS-WOOD(&|$)"))
-    expect(_rows(page)).to_have_count(1)
-    expect(_rows(page).first.locator(".name")).to_have_text(UCS_DOOR)
+    expect(rows(page)).to_have_count(1)
+    expect(rows(page).first.locator(".name")).to_have_text(UCS_DOOR)
     active = page.locator("#category-filter")
     expect(active).to_be_visible()
     expect(page.locator("#category-name")).to_have_text("DOORS / WOOD")
@@ -188,17 +180,17 @@ def test_the_category_chip_filters_and_the_filter_can_be_removed(
     page.locator("#category-clear").click()
     expect(active).to_be_hidden()
     expect(page).not_to_have_url(re.compile(r"category="))
-    expect(_rows(page)).to_have_count(8)
+    expect(rows(page)).to_have_count(8)
     expect(page.locator("#q")).to_be_focused()  # not lost with the × button
     page.go_back()  # the filtered search is in the history
     expect(page.locator("#category-name")).to_have_text("DOORS / WOOD")
-    expect(_rows(page)).to_have_count(1)
+    expect(rows(page)).to_have_count(1)
 
 
 def test_the_category_chip_works_from_the_keyboard(page: Page, words_server: LiveServer) -> None:
     _open(page, words_server, "?q=rain&match=words")
-    expect(_rows(page)).to_have_count(2)
-    ucs_index = _names(page).index("RAINInt_Rain On Tin Roof Interior_JD_LIB.wav")
+    expect(rows(page)).to_have_count(2)
+    ucs_index = names(page).index("RAINInt_Rain On Tin Roof Interior_JD_LIB.wav")
     page.focus("#results")
     for _ in range(ucs_index + 1):
         page.keyboard.press("ArrowDown")
@@ -208,11 +200,11 @@ def test_the_category_chip_works_from_the_keyboard(page: Page, words_server: Liv
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"category=RAIN-INTERIOR"))
     expect(page.locator("#category-name")).to_have_text("RAIN / INTERIOR")
-    expect(_rows(page)).to_have_count(1)
+    expect(rows(page)).to_have_count(1)
     page.focus("#category-clear")
     page.keyboard.press("Enter")
     expect(page.locator("#category-filter")).to_be_hidden()
-    expect(_rows(page)).to_have_count(2)
+    expect(rows(page)).to_have_count(2)
 
 
 def test_a_category_in_the_url_is_restored_and_an_unknown_one_explained(
@@ -222,14 +214,14 @@ def test_a_category_in_the_url_is_restored_and_an_unknown_one_explained(
         _open(page, words_server, "?q=door&category=DOORWood")  # a CatID
     assert "category=DOORWood" in request.value.url
     expect(page.locator("#category-name")).to_have_text("DOORWood")
-    expect(_rows(page)).to_have_count(1)
+    expect(rows(page)).to_have_count(1)
     _open(page, words_server, "?q=door&category=NOPE")
     expect(page.locator("#error-message")).to_contain_text("Unknown UCS category 'NOPE'")
     expect(page.locator("#error-hint")).to_contain_text("DOORS-WOOD")
-    expect(_rows(page)).to_have_count(0)
+    expect(rows(page)).to_have_count(0)
     page.locator("#category-clear").click()
     expect(page.locator("#error")).to_be_hidden()
-    expect(_rows(page)).to_have_count(8)
+    expect(rows(page)).to_have_count(8)
 
 
 @pytest.mark.parametrize("match", ["both", "words"])
@@ -242,10 +234,10 @@ def test_query_syntax_and_symbols_are_plain_text(
         expect(page.locator("#summary")).to_have_text(
             "No sounds match. Loosen the filters or try other words."
         )
-        expect(_rows(page)).to_have_count(0)
+        expect(rows(page)).to_have_count(0)
     else:
-        expect(_rows(page)).to_have_count(8)
-        expect(_rows(page).locator("mark")).to_have_count(0)
+        expect(rows(page)).to_have_count(8)
+        expect(rows(page).locator("mark")).to_have_count(0)
     for text in ("NEAR(", "* :", "-*", "AND OR NOT", '"'):
         page.fill("#q", text)
         page.press("#q", "Enter")
@@ -259,7 +251,7 @@ def test_notes_are_shown_above_the_results(page: Page, words_server: LiveServer)
     notes = page.locator("#notes")
     expect(notes).to_be_visible()
     expect(notes).to_contain_text("No strong match for 'xyzzy'")
-    box, first = notes.bounding_box(), _rows(page).first.bounding_box()
+    box, first = notes.bounding_box(), rows(page).first.bounding_box()
     assert box is not None and first is not None and box["y"] < first["y"]
     expect(page.locator("#error")).to_be_hidden()  # a note, not an error
     page.wait_for_timeout(200)
@@ -290,8 +282,8 @@ def test_notes_are_text_not_html(page: Page, words_server: LiveServer) -> None:
 def test_a_category_alone_lists_its_sounds(page: Page, words_server: LiveServer) -> None:
     """With no words, a category filter lists its sounds by name."""
     _open(page, words_server, "?category=DOORS")
-    expect(_rows(page)).to_have_count(1)
+    expect(rows(page)).to_have_count(1)
     expect(page.locator("#summary")).to_contain_text("category, by name")
-    assert _names(page) == ["DOORWood_Slam Heavy Wooden Door_JD_LIB.wav"]
+    assert names(page) == ["DOORWood_Slam Heavy Wooden Door_JD_LIB.wav"]
     page.locator("#category-clear").click()
-    expect(_rows(page)).to_have_count(0)  # nothing asked: the page is empty again
+    expect(rows(page)).to_have_count(0)  # nothing asked: the page is empty again
