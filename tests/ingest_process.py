@@ -82,3 +82,23 @@ def wait_gone(pids: set[int], seconds: float = 20.0) -> None:
     while alive := {pid for pid in pids if Path(f"/proc/{pid}").exists()}:
         assert time.monotonic() < deadline, f"orphaned helper processes {alive}"
         time.sleep(0.2)
+
+
+def kill_index_after(
+    library: Path, root: Path, workers: int, done_at_least: int
+) -> tuple[subprocess.Popen[str], set[int]]:
+    """Start an ingest and SIGKILL it once ``done_at_least`` files are committed; the
+    killed process and the helper processes it had then (to check that they go too)."""
+    proc = start_index(library, root, "--workers", str(workers))
+    deadline = time.monotonic() + 120
+    helpers: set[int] = set()
+    try:
+        while len(done_rows(library / "catalog.sqlite")) < done_at_least:
+            assert proc.poll() is None, "ingest ended before it could be killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        helpers = descendants(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    return proc, helpers

@@ -4,8 +4,6 @@ sound (`soundscout show ID`), counted at the end; a killed run leaves no tracker
 from __future__ import annotations
 
 import json
-import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from soundscout.audio.decode import decode_file
 from soundscout.cli.main import main
 from soundscout.ingest.native_stderr import captured_stderr
 from tests.audiogen import tone, write_audio, write_damaged_mp3
-from tests.ingest_process import descendants, done_rows, start_index, wait_gone
+from tests.ingest_process import kill_index_after, wait_gone
 
 #: What libmpg123 prints for the damaged files (never to reach the terminal).
 NATIVE = ("Xing stream size", "Illegal Audio-MPEG-Header", "resync", "libmpg123")
@@ -83,18 +81,7 @@ def test_kill_9_leaves_no_tracker_message_and_no_helpers(tmp_path: Path) -> None
     root, library = tmp_path / "sounds", tmp_path / "library"
     for i in range(80):
         write_audio(root / f"s{i:03d}.wav", tone(100 + 7 * i, 3.0), 22050)
-    proc = start_index(library, root, "--workers", "2")
-    deadline = time.monotonic() + 120
-    helpers: set[int] = set()
-    try:
-        while len(done_rows(library / "catalog.sqlite")) < 8:
-            assert proc.poll() is None, "ingest ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.005)
-        helpers = descendants(proc.pid)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
+    proc, helpers = kill_index_after(library, root, 2, 8)
     assert len(helpers) >= 4  # resource tracker, forkserver, 2 workers
     wait_gone(helpers)
     assert proc.stderr is not None

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import random
-import signal
 import sqlite3
-import time
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +12,7 @@ import pytest
 from soundscout.search.service import SearchService
 from tests.audiogen import tone, write_audio
 from tests.conftest import make_settings
-from tests.ingest_process import descendants, done_rows, start_index, wait_gone
+from tests.ingest_process import done_rows, kill_index_after, wait_gone
 
 N_FILES = 240
 
@@ -28,19 +26,7 @@ def _library(root: Path) -> None:
 def _kill_after(root: Path, library: Path, workers: int, done_at_least: int) -> None:
     """Start an ingest and SIGKILL it once ``done_at_least`` files are committed; its
     decode workers (and their forkserver) must go too, not linger as orphans."""
-    db = library / "catalog.sqlite"
-    proc = start_index(library, root, "--workers", str(workers))
-    deadline = time.monotonic() + 120
-    helpers: set[int] = set()
-    try:
-        while len(done_rows(db)) < done_at_least:
-            assert proc.poll() is None, "ingest ended before it could be killed"
-            assert time.monotonic() < deadline
-            time.sleep(0.005)
-        helpers = descendants(proc.pid)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
+    _, helpers = kill_index_after(library, root, workers, done_at_least)
     assert len(helpers) >= (workers + 1 if workers else 0)  # forkserver (+ tracker) + workers
     wait_gone(helpers)
 
