@@ -4,6 +4,7 @@ to the MFCC baseline and random, as the README's command runs it."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,9 +25,10 @@ SOUNDFONTS = (
 @pytest.fixture(scope="module")
 def demo_library(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if shutil.which("fluidsynth") is None or not any(p.exists() for p in SOUNDFONTS):
-        pytest.skip(
-            "needs fluidsynth and a GM soundfont (apt-get install fluidsynth fluid-soundfont-gm)"
-        )
+        missing = "needs fluidsynth and a GM soundfont (scripts/install.sh installs them)"
+        if os.environ.get("CI"):  # CI installs them: the README's eval must run there
+            pytest.fail(missing)
+        pytest.skip(missing)
     out = tmp_path_factory.mktemp("demo") / "library"
     script = REPO / "scripts" / "make_demo_library.py"
     subprocess.run([sys.executable, str(script), str(out)], check=True, capture_output=True)

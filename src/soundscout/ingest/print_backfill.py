@@ -16,9 +16,9 @@ from soundscout.catalog import duplicates as store
 from soundscout.catalog.catalog import Catalog
 from soundscout.duplicates.fingerprint import Print, compute
 from soundscout.errors import DecodeError
+from soundscout.ingest.backfill import in_batches
 from soundscout.ingest.interrupt import sigint_deferred
 from soundscout.ingest.native_stderr import captured_stderr
-from soundscout.ingest.progress import new_bar
 from soundscout.ingest.run_state import RunStatePublisher
 
 log = logging.getLogger(__name__)
@@ -40,17 +40,13 @@ def read_missing_prints(
     if not todo:
         return 0
     log.info("fingerprinting %d sounds indexed before (no re-embedding)", len(todo))
-    state.phase("fingerprinting", len(todo))
-    done = 0
-    with new_bar(len(todo), "fingerprinting", progress) as bar:
-        for start in range(0, len(todo), commit_every):
-            chunk = todo[start : start + commit_every]
-            batch = [(i, p) for i, path in chunk if (p := _print(path, sample_rate, max_seconds))]
-            catalog.commit_prints(batch)
-            done += len(batch)
-            bar.update(len(chunk))
-            state.progress(start + len(chunk))
-    return done
+
+    def read(chunk: list[tuple[int, str]]) -> list[tuple[int, Print]]:
+        return [(i, p) for i, path in chunk if (p := _print(path, sample_rate, max_seconds))]
+
+    return in_batches(
+        todo, "fingerprinting", read, catalog.commit_prints, commit_every, progress, state
+    )
 
 
 def _print(path: str, sample_rate: int, max_seconds: float | None) -> Print | None:
