@@ -45,7 +45,8 @@ class IngestSettings(_Section):
     workers: int | None = Field(None, ge=0, le=256)
     commit_every: int = Field(32, ge=1, le=100000)
     max_inflight_seconds: float = Field(1800, gt=0)
-    max_file_seconds: float | None = Field(600, gt=0)
+    max_file_seconds: float | None = Field(21600, gt=0)
+    stream_seconds: float = Field(600, gt=0)
     follow_symlinks: bool = True
     retry_failed: bool = False
     extensions: list[str] = Field(default_factory=list)
@@ -70,6 +71,12 @@ class SearchSettings(_Section):
     fusion_window: int = Field(100, ge=1, le=100000)
     coverage_floor: float = Field(0.75, ge=0, le=1)
     full_match_boost: float = Field(2.0, ge=0)
+
+
+class MomentsSettings(_Section):
+    min_seconds: float = Field(10.0, ge=0)
+    segment_windows: int = Field(1, ge=1, le=64)
+    per_file: int = Field(3, ge=1, le=20)
 
 
 class DuplicatesSettings(_Section):
@@ -99,6 +106,7 @@ class Settings(_Section):
     index: IndexSettings = Field(default_factory=IndexSettings)
     search: SearchSettings = Field(default_factory=SearchSettings)
     duplicates: DuplicatesSettings = Field(default_factory=DuplicatesSettings)
+    moments: MomentsSettings = Field(default_factory=MomentsSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 

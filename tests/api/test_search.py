@@ -26,6 +26,7 @@ HIT_KEYS = {
     "subcategory",
     "explain",
     "copies",
+    "moments",
 }
 
 

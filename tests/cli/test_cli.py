@@ -80,6 +80,8 @@ def test_index_search_status_export(env, capsys, tmp_path: Path, sound_folder: P
         "embeddings.npy",
         "index.faiss",
         "paths.json",
+        "segments.json",
+        "segments.npy",
     ]
 
     code, out, _ = run(capsys, library, "rebuild")

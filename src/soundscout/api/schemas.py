@@ -33,6 +33,20 @@ COLLAPSE_DESCRIPTION = (
 )
 
 
+MOMENTS_DESCRIPTION = (
+    "Search inside long recordings too: a long sound ranks by its best moment, and each hit "
+    "lists `moments` (start, end, score; best first) where the query matches."
+)
+
+
+class MomentOut(BaseModel):
+    """A time range inside a long sound where the query matches."""
+
+    start: float = Field(description="Seconds from the start of the sound.")
+    end: float = Field(description="Seconds from the start of the sound.")
+    score: float = Field(description="Cosine of the query and the moment's best segment.")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -86,6 +100,7 @@ class SearchRequest(_Strict):
     )
     filters: FiltersIn | None = None
     collapse: bool = Field(False, description=COLLAPSE_DESCRIPTION)
+    moments: bool = Field(False, description=MOMENTS_DESCRIPTION)
 
 
 class WordMatchOut(BaseModel):
@@ -135,6 +150,9 @@ class SearchHitOut(BaseModel):
     audio_url: str
     explain: ExplanationOut | None = None
     copies: int = Field(0, description="Other copies of this recording hidden (collapse).")
+    moments: list[MomentOut] = Field(
+        default_factory=list, description="Where in a long sound the query matches (moments)."
+    )
 
 
 class SearchResponse(BaseModel):
@@ -316,6 +334,7 @@ def hit_out(hit: SearchHit) -> SearchHitOut:
         audio_url=audio_url(hit.id),
         explain=explanation_out(hit.explain) if hit.explain is not None else None,
         copies=hit.copies,
+        moments=[MomentOut(start=m.start, end=m.end, score=round(m.score, 6)) for m in hit.moments],
     )
 
 

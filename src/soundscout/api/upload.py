@@ -53,6 +53,7 @@ class UploadQuery(BaseModel):
     max_sample_rate: int | None = Field(None, ge=0, le=MAX_SAMPLE_RATE)
     category: str | None = Field(None, max_length=200)
     collapse: bool = False
+    moments: bool = False
 
     def filters(self) -> FiltersIn:
         """The filter fields as the shared filter schema."""

@@ -4,6 +4,7 @@ libsndfile (``soundfile``) is the fast path for WAV, FLAC, Ogg Vorbis/Opus, MP3 
 AIFF; PyAV (FFmpeg) is the fallback for everything else (M4A/AAC, WMA, ...). The
 content decides, never the extension: libsndfile is tried only when the first bytes
 carry a magic number it knows, and both libraries read a file object, never a name.
+Both are read by block generators that :mod:`soundscout.audio.stream` shares.
 
 Every failure raises :class:`~soundscout.errors.DecodeError` whose message starts
 with a short human reason (``"empty file (0 bytes)"``, ``"truncated or corrupt WAV
@@ -26,6 +27,7 @@ Decisions:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import io
 import logging
@@ -33,7 +35,7 @@ import math
 import os
 import re
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TypeVar
@@ -82,6 +84,12 @@ class AudioInfo:
     frames: int | None
     subtype: str | None = None
     bit_depth: int | None = None  # bits per stored sample; None for lossy codecs
+
+
+#: Mono float32 blocks at a file's own rate, read lazily from an open decoder.
+_Blocks = Iterator[np.ndarray]
+#: A decoder opened on a file: its info and blocks; leaving the context closes the file.
+_Reader = contextlib.AbstractContextManager[tuple[AudioInfo, _Blocks]]
 
 
 class _NoAudioStream(Exception):
@@ -160,7 +168,9 @@ def _decode(
     if max_seconds is not None and max_seconds <= 0:
         raise ValueError(f"max_seconds must be positive, got {max_seconds}")
     info, mono = _with_fallback(
-        head, lambda: _sf_decode(source(), max_seconds), lambda: _av_decode(source(), max_seconds)
+        head,
+        lambda: _read_all(_sf_reader(source(), max_seconds)),
+        lambda: _read_all(_av_reader(source(), max_seconds)),
     )
     if mono.size == 0:
         raise DecodeError("no audio samples", hint=_CORRUPT_HINT)
@@ -172,53 +182,85 @@ def _decode(
     return info, mono
 
 
-def _sf_decode(fh: BinaryIO, max_seconds: float | None) -> tuple[AudioInfo, np.ndarray]:
+@contextlib.contextmanager
+def _sf_reader(fh: BinaryIO, max_seconds: float | None) -> Iterator[tuple[AudioInfo, _Blocks]]:
+    """libsndfile: the file's :class:`AudioInfo` and its mono blocks at the native rate."""
     with fh, sf.SoundFile(fh) as f:
-        info = _sf_audio_info(f)
-        remaining = _limit(max_seconds, f.samplerate)
-        parts: list[np.ndarray] = []
-        while remaining is None or remaining > 0:
-            n = _BLOCK_FRAMES if remaining is None else min(_BLOCK_FRAMES, remaining)
-            block = f.read(n, dtype="float32", always_2d=True)
-            if len(block) == 0:
-                break
-            parts.append(block.mean(axis=1, dtype=np.float32))
-            remaining = None if remaining is None else remaining - len(block)
-    return info, _concat(parts)
+        yield _sf_audio_info(f), _sf_blocks(f, _limit(max_seconds, f.samplerate))
 
 
-def _av_decode(fh: BinaryIO, max_seconds: float | None) -> tuple[AudioInfo, np.ndarray]:
+def _sf_blocks(f: sf.SoundFile, limit: int | None) -> _Blocks:
+    remaining = limit
+    while remaining is None or remaining > 0:
+        n = _BLOCK_FRAMES if remaining is None else min(_BLOCK_FRAMES, remaining)
+        block = f.read(n, dtype="float32", always_2d=True)
+        if len(block) == 0:
+            break
+        yield block.mean(axis=1, dtype=np.float32)
+        remaining = None if remaining is None else remaining - len(block)
+
+
+@contextlib.contextmanager
+def _av_reader(fh: BinaryIO, max_seconds: float | None) -> Iterator[tuple[AudioInfo, _Blocks]]:
+    """FFmpeg: the file's :class:`AudioInfo` and its mono blocks at the native rate."""
     with fh, _av_open(fh) as container:
         stream = _audio_stream(container)
         info = _av_audio_info(container, stream)
-        limit = _limit(max_seconds, info.sample_rate)
-        parts: list[np.ndarray] = []
-        count = skipped = 0
-        try:
-            for packet in container.demux(stream):
-                try:
-                    frames = packet.decode()
-                except av.error.InvalidDataError:
-                    # A damaged stretch: skip its packets and go on, as ffmpeg does.
-                    skipped += 1
-                    if skipped > _MAX_BAD_PACKETS:
-                        raise
-                    continue
-                for frame in frames:
-                    parts.append(_frame_to_mono(frame))
-                    count += parts[-1].size
-                if limit is not None and count >= limit:
-                    break
-        except Exception as exc:  # a stream that breaks part-way keeps what decoded
-            if count == 0:
-                raise
-            log.warning("audio stream broke after %d samples (%s); keeping them", count, exc)
-        if skipped:
-            log.warning("skipped %d damaged packets of audio; decoded around them", skipped)
-    mono = _concat(parts)[:limit]
-    if info.frames and 0 < mono.size - info.frames <= _MAX_PADDING:
-        mono = mono[: info.frames]  # encoder padding (AAC) beyond the declared length
-    return info, mono
+        frames = _av_blocks(container, stream, _limit(max_seconds, info.sample_rate))
+        yield info, _trim_padding(frames, info.frames)
+
+
+def _av_blocks(
+    container: av.container.InputContainer, stream: av.AudioStream, limit: int | None
+) -> _Blocks:
+    count = skipped = 0
+    try:
+        for packet in container.demux(stream):
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError:
+                # A damaged stretch: skip its packets and go on, as ffmpeg does.
+                skipped += 1
+                if skipped > _MAX_BAD_PACKETS:
+                    raise
+                continue
+            for frame in frames:
+                mono = _frame_to_mono(frame)[: None if limit is None else limit - count]
+                count += mono.size
+                if mono.size:
+                    yield mono
+            if limit is not None and count >= limit:
+                break
+    except Exception as exc:  # a stream that breaks part-way keeps what decoded
+        if count == 0:
+            raise
+        log.warning("audio stream broke after %d samples (%s); keeping them", count, exc)
+    if skipped:
+        log.warning("skipped %d damaged packets of audio; decoded around them", skipped)
+
+
+def _trim_padding(blocks: _Blocks, frames: int | None) -> _Blocks:
+    """Drop encoder padding (AAC): up to ``_MAX_PADDING`` samples past the declared
+    ``frames`` at the end; more than that past it is audio and kept."""
+    if not frames:
+        yield from blocks
+        return
+    count, held = 0, []  # held: samples past `frames`, at most _MAX_PADDING + a block
+    for block in blocks:
+        cut = min(block.size, max(0, frames - count))
+        count += block.size
+        if cut:
+            yield block[:cut]
+        if cut < block.size:
+            held.append(block[cut:])
+            if count - frames > _MAX_PADDING:
+                yield from held
+                held.clear()
+
+
+def _read_all(reader: _Reader) -> tuple[AudioInfo, np.ndarray]:
+    with reader as (info, blocks):
+        return info, _concat(list(blocks))
 
 
 def _frame_to_mono(frame: av.AudioFrame) -> np.ndarray:

@@ -17,9 +17,11 @@ import numpy as np
 
 from soundscout.catalog import decoding, words
 from soundscout.catalog import duplicates as dupes
+from soundscout.catalog import segments as segdb
 from soundscout.catalog.db import connect
 from soundscout.duplicates.fingerprint import Print
 from soundscout.errors import LibraryError
+from soundscout.moments.segments import Segments
 from soundscout.search.query import Filters
 
 CATALOG_FILENAME = "catalog.sqlite"
@@ -87,6 +89,7 @@ class Outcome:
     bit_depth: int | None = None
     decoder_warnings: tuple[str, ...] = ()  # what native decoders printed on stderr
     fingerprint: Print | None = None  # "same recording" print of the decoded audio
+    segments: Segments | None = None  # a long sound's segment vectors (moments)
 
 
 _ROW_COLUMNS = ", ".join(SoundRow.__dataclass_fields__)
@@ -459,6 +462,7 @@ class Catalog:
 
     def _delete(self, conn: sqlite3.Connection, ids: list[int], rev: int) -> None:
         words.drop_words(conn, ids)
+        segdb.drop_segments(conn, ids, rev)
         conn.executemany("DELETE FROM embeddings WHERE sound_id = ?", [(i,) for i in ids])
         conn.executemany("DELETE FROM sounds WHERE id = ?", [(i,) for i in ids])
         conn.executemany(
@@ -498,6 +502,8 @@ class Catalog:
                         words.write_words(conn, o.sound_id, o.tags, o.tag_warnings)
                     if o.fingerprint is not None:
                         dupes.write_print(conn, o.sound_id, o.fingerprint)
+                    if not o.reused:  # a reused vector keeps its segments too
+                        segdb.write_segments(conn, o.sound_id, o.segments, rev)
                 else:
                     conn.execute(
                         f"UPDATE sounds SET {_META_SET}, "
@@ -507,6 +513,7 @@ class Catalog:
                     conn.execute("DELETE FROM embeddings WHERE sound_id = ?", (o.sound_id,))
                     words.drop_words(conn, [o.sound_id], with_tags=True)
                     dupes.drop_print(conn, o.sound_id)
+                    segdb.drop_segments(conn, [o.sound_id], rev)
             return rev
 
     @_locked

@@ -210,6 +210,7 @@ def status(
         for item in warned["sounds"]:
             line = f"  {item['id']}  {escape(item['path'])}"
             console.print(line, highlight=False, soft_wrap=True)
+    _print_moments(stats["moments"])
     run = stats.get("indexing")
     if run is not None:
         console.print(
@@ -231,6 +232,27 @@ def status(
         console.print(
             f"  [red]failed[/] {escape(row.path)}: {escape(row.error or '')}", highlight=False
         )
+
+
+def _print_moments(moments: dict) -> None:
+    """Segments of long sounds, and the sounds cut at ingest.max_file_seconds."""
+    if moments["sounds"]:
+        console.print(
+            f"Moments: {moments['segments']} segments in {moments['sounds']} long sounds "
+            "(`search --moments` finds where in them a sound is)"
+        )
+    cut = moments["cut"]
+    if cut["count"]:
+        limit = float(cut["max_file_seconds"])
+        console.print(
+            f"Cut:     {cut['count']} sounds are longer than ingest.max_file_seconds "
+            f"({limit / 3600:g} h): only their first {limit / 3600:g} h can be found:",
+            highlight=False,
+        )
+        for item in cut["sounds"]:
+            hours = item["duration"] / 3600
+            line = f"  {item['id']}  {escape(item['path'])} ({hours:.1f} h)"
+            console.print(line, highlight=False, soft_wrap=True)
 
 
 def rebuild(ctx: typer.Context) -> None:
@@ -256,7 +278,8 @@ def export(
     finally:
         service.close()
     console.print(
-        f"Exported {info['count']} sounds (dim {info['dim']}) to {escape(str(out))}",
+        f"Exported {info['count']} sounds (dim {info['dim']}) and {info['segments']} segments "
+        f"of long sounds to {escape(str(out))}",
         highlight=False,
     )
 

@@ -72,6 +72,14 @@ def search(
             "--collapse", help="One result per recording: its best copy (+N copies it hides)."
         ),
     ] = False,
+    moments: Annotated[
+        bool,
+        typer.Option(
+            "--moments",
+            help="Search inside long recordings too, and show where each matches "
+            "(02:13.0-02:16.0, best first).",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Search by text, by a reference sound, or both (hybrid)."""
@@ -104,6 +112,7 @@ def search(
                 with_audio=audio is not None
                 and service.catalog.find_by_path(os.path.abspath(os.path.expanduser(str(audio))))
                 is None,
+                with_segments=moments,
             )
             if needs_model and _some_pass(service, filters)
             else 0.0  # a words-only search needs neither the model nor the vector index
@@ -118,6 +127,7 @@ def search(
             filters=filters,
             match=match,
             collapse=collapse,
+            moments=moments,
         )
     finally:
         service.close()
@@ -138,6 +148,8 @@ def search(
     if loading_s:
         title += f" (model and index loaded in {loading_s:.1f} s)"
     columns = ("#", "id", "match", "score", "duration", "format", "path", "why")
+    if moments:
+        columns = (*columns[:5], "moments", *columns[5:])
     rows = [
         (
             str(rank),
@@ -145,6 +157,7 @@ def search(
             _relevance(hit),
             f"{hit.score:.3f}",
             f"{hit.duration:.2f} s" if hit.duration is not None else "?",
+            *((moments_text(hit),) if moments else ()),
             hit.format or "?",
             hit.path,
             _why(hit),
@@ -164,6 +177,20 @@ def search(
         # never markup ("snare [soft].wav")
         table.add_row(*row[:-2], Text(_short(row[-2])), Text(row[-1], style="dim"))
     console.print(table)
+
+
+def clock(seconds: float) -> str:
+    """Seconds as ``mm:ss.s`` (``h:mm:ss.s`` from an hour on)."""
+    tenths = int(round(seconds * 10))
+    hours, rest = divmod(tenths, 36000)
+    minutes, rest = divmod(rest, 600)
+    text = f"{minutes:02d}:{rest // 10:02d}.{rest % 10}"
+    return f"{hours}:{text}" if hours else text
+
+
+def moments_text(hit: SearchHit) -> str:
+    """A hit's moments, best first ("02:13.0-02:16.0, 05:01.0-05:03.0"); "-" for none."""
+    return ", ".join(f"{clock(m.start)}-{clock(m.end)}" for m in hit.moments) or "-"
 
 
 def _relevance(hit: SearchHit) -> str:
@@ -200,11 +227,15 @@ def _some_pass(service: SearchService, filters: Filters) -> bool:
     return bool(service.catalog.query(f"SELECT 1 FROM sounds WHERE {where} LIMIT 1", params))
 
 
-def _load(service: SearchService, with_text: bool, with_audio: bool = False) -> float:
+def _load(
+    service: SearchService, with_text: bool, with_audio: bool = False, with_segments: bool = False
+) -> float:
     """Load the index and the encoder (the text side for a text query, the audio side for
     a reference file the library does not hold) before the query is timed; seconds."""
     started = time.perf_counter()
     service.sync_index()
+    if with_segments:
+        service.segments.sync()
     if with_text:
         service.encoder.encode_text("a sound")
     if with_audio:

@@ -51,11 +51,25 @@ class Encoder(ABC):
         """Embed a batch of texts: shape (n, dim)."""
 
     def embed_windows(self, waveform: np.ndarray) -> np.ndarray:
-        """Per-window vectors of one waveform, shape (n_windows, dim).
+        """Per-window L2-normalised vectors of one waveform, shape (n_windows, dim), in the
+        order and with the times of :meth:`window_times`.
 
         The default treats the whole waveform as one window.
         """
         return l2_normalize(self._embed_waveforms([waveform]))
+
+    def window_times(self, n_samples: int) -> list[tuple[float, float]]:
+        """(start, end) seconds of each window :meth:`embed_windows` returns for a waveform
+        of ``n_samples`` samples; the default: one window, the whole waveform."""
+        return [(0.0, n_samples / self.sample_rate)]
+
+    def embed_with_windows(self, waveform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(the file's vector, its per-window vectors) of one waveform.
+
+        The default runs the model twice; an encoder whose file vector pools its window
+        vectors (builtin, clap) overrides it to run once.
+        """
+        return self.encode_audio(waveform), self.embed_windows(waveform)
 
     def encode_audio(
         self,

@@ -182,6 +182,11 @@ class BuiltinEncoder(Encoder):
         """Per-window vectors (2 s windows every 1 s), shape (n_windows, dim)."""
         return l2_normalize(self._window_vectors([waveform])[0].cpu().numpy())
 
+    def embed_with_windows(self, waveform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(file vector, window vectors) in one pass: the file's is their normalised mean."""
+        windows = self.embed_windows(waveform)
+        return l2_normalize(windows.mean(axis=0)), windows
+
     def window_times(self, n_samples: int) -> list[tuple[float, float]]:
         """(start, end) seconds of each window that :meth:`embed_windows` returns."""
         hop = self.cfg.hop_length / self.sample_rate

@@ -180,6 +180,16 @@ class Clamp3Encoder(Encoder):
         rows = self.window_rows([waveform])[0]
         return l2_normalize(self._audio([_with_zero_rows(r[None]) for r in rows], _pad_rows))
 
+    def window_times(self, n_samples: int) -> list[tuple[float, float]]:
+        """(start, end) seconds of each 5 s window :meth:`embed_windows` returns."""
+        from soundscout.encoders.mert import window_spans
+
+        sr = self.sample_rate
+        spans = window_spans(
+            n_samples, self.arch["window_samples"], self.arch["min_window_samples"]
+        )
+        return [(a / sr, b / sr) for a, b in spans] or [(0.0, n_samples / sr)]
+
     def token_ids(self, text: str) -> list[int]:
         """XLM-R ids of a text, lines de-duplicated and joined by ``</s>``, untruncated."""
         lines = [line for line in dict.fromkeys(text.split("\n")) if line]

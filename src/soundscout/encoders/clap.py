@@ -123,6 +123,11 @@ class ClapEncoder(Encoder):
         """One L2-normalised vector per window (times from :meth:`window_times`)."""
         return self.window_vectors(self.windows(waveform))
 
+    def embed_with_windows(self, waveform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(file vector, window vectors) in one pass: the file's pools its windows'."""
+        windows = self.embed_windows(waveform)
+        return pool_windows(windows), windows
+
     def _embed_texts(self, texts: list[str]) -> np.ndarray:
         inputs = self.processor.tokenizer(
             texts,

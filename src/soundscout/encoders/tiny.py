@@ -4,6 +4,7 @@ Audio: log-magnitude band energies (mean and spread over time) through a fixed
 random projection, so similar spectra give similar vectors. Text: a bag of hashed
 words, each word a fixed random vector. It carries no meaning linking text to
 audio; it only lets every code path run fast and reproducibly without a model.
+Windows (for moments): 1 s every 0.5 s, the last one ending at the end of the waveform.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from soundscout.encoders.base import Encoder
+from soundscout.encoders.base import Encoder, l2_normalize
 
 _N_BANDS = 32
 _FRAME = 512
+_WINDOW_SECONDS, _HOP_SECONDS = 1.0, 0.5
 
 
 class TinyEncoder(Encoder):
@@ -53,6 +55,24 @@ class TinyEncoder(Encoder):
     def _embed_waveforms(self, waveforms: list[np.ndarray]) -> np.ndarray:
         feats = np.stack([self._features(w) for w in waveforms])
         return feats @ self._audio_proj
+
+    def _window_spans(self, n_samples: int) -> list[tuple[int, int]]:
+        window = int(_WINDOW_SECONDS * self.sample_rate)
+        hop = int(_HOP_SECONDS * self.sample_rate)
+        if n_samples <= window:
+            return [(0, n_samples)]
+        starts = list(range(0, n_samples - window, hop)) + [n_samples - window]
+        return [(s, s + window) for s in starts]
+
+    def window_times(self, n_samples: int) -> list[tuple[float, float]]:
+        """(start, end) seconds of each window :meth:`embed_windows` returns."""
+        sr = self.sample_rate
+        return [(a / sr, b / sr) for a, b in self._window_spans(n_samples)]
+
+    def embed_windows(self, waveform: np.ndarray) -> np.ndarray:
+        """One L2-normalised vector per window (times from :meth:`window_times`)."""
+        spans = self._window_spans(len(waveform))
+        return l2_normalize(self._embed_waveforms([waveform[a:b] for a, b in spans]))
 
     def _word_vector(self, word: str) -> np.ndarray:
         digest = hashlib.sha1(f"{self._seed}:{word}".encode()).digest()

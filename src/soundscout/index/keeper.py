@@ -1,19 +1,23 @@
 """Keep a vector index in step with the catalog: load it, catch it up, rebuild and save it.
 
 The catalog is the source of truth; each saved index records the catalog revision it was
-built at, and every change since then can be read back from the catalog.
+built at, and every change since then can be read back from the catalog. Two indexes are
+kept this way: the sounds' vectors (:class:`SoundVectors`) and the segments' of long
+sounds (:class:`SegmentVectors`, for moments).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Protocol
 
 import faiss
 import numpy as np
 
+from soundscout.catalog import segments as segdb
 from soundscout.catalog.catalog import Catalog
 from soundscout.encoders.base import Encoder
 from soundscout.errors import IndexMismatchError, LibraryError
@@ -21,6 +25,53 @@ from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.manifest import Manifest
 
 log = logging.getLogger(__name__)
+
+
+class VectorSource(Protocol):
+    """Where an index's vectors come from in the catalog."""
+
+    def stale_ids(self, since: int) -> np.ndarray:
+        """Ids changed or removed after revision ``since`` (removed from the index first)."""
+
+    def vectors(
+        self, encoder_version: str, min_rev: int = -1
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(ids, vectors) in chunks, of what changed after ``min_rev``."""
+
+
+class SoundVectors:
+    """One vector per sound, keyed by sound id."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def stale_ids(self, since: int) -> np.ndarray:
+        """Sounds changed or removed after ``since``."""
+        return np.concatenate(self.catalog.changes_since(since))
+
+    def vectors(
+        self, encoder_version: str, min_rev: int = -1
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The sounds' vectors."""
+        return self.catalog.iter_embeddings(encoder_version, min_rev=min_rev)
+
+
+class SegmentVectors:
+    """The segment vectors of long sounds, keyed by segment id."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def stale_ids(self, since: int) -> np.ndarray:
+        """Segments dropped after ``since`` (their sounds' new ones have new ids)."""
+        with self.catalog.reading() as conn:
+            return segdb.removed_segment_ids(conn, since)
+
+    def vectors(
+        self, encoder_version: str, min_rev: int = -1
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The segments' vectors."""
+        return segdb.iter_segment_vectors(self.catalog, encoder_version, min_rev=min_rev)
 
 
 class IndexKeeper:
@@ -32,8 +83,10 @@ class IndexKeeper:
         encoder: Callable[[], Encoder],
         index_dir: Path,
         params: IndexParams,
+        source: VectorSource | None = None,
     ) -> None:
         self.catalog, self.index_dir, self.params = catalog, index_dir, params
+        self.source = source or SoundVectors(catalog)
         self._encoder = encoder  # called lazily: creating a model is expensive
         self._index: VectorIndex | None = None
         self._revision = -1
@@ -109,9 +162,8 @@ class IndexKeeper:
             index = VectorIndex(
                 faiss.clone_index(index._index), index.index_type, dict(index.params)
             )
-        changed, removed = self.catalog.changes_since(since)
-        index.remove(np.concatenate([changed, removed]))
-        for ids, vectors in self.catalog.iter_embeddings(self._encoder().version, min_rev=since):
+        index.remove(self.source.stale_ids(since))
+        for ids, vectors in self.source.vectors(self._encoder().version, min_rev=since):
             index.add(ids, vectors)
         grown_flat = not index.is_ivf and index.count >= self.params.ann_threshold
         # IVF lists trained on far fewer vectors than the index now holds lose recall.
@@ -125,7 +177,7 @@ class IndexKeeper:
     def _build(self) -> tuple[VectorIndex, int]:
         revision = self.catalog.revision
         encoder = self._encoder()
-        parts = list(self.catalog.iter_embeddings(encoder.version))
+        parts = list(self.source.vectors(encoder.version))
         dim = encoder.dim
         ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
         vectors = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, dim), "f4")

@@ -194,7 +194,12 @@ class RayJob:
         blocks = max(1, min(len(rows), math.ceil(len(rows) / FILES_PER_BLOCK)))
         decode_args = {
             "sample_rate": self.encoder.sample_rate,
-            "max_seconds": self.settings.max_file_seconds,
+            # Ray workers decode whole files: no more of one than a streamed piece, and
+            # no segments (moments come from local runs; docs/search.md).
+            "max_seconds": min(
+                self.settings.max_file_seconds or self.settings.stream_seconds,
+                self.settings.stream_seconds,
+            ),
         }
         return (
             ray.data.from_items(rows, override_num_blocks=blocks)

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from soundscout.catalog import segments as segdb
 from soundscout.catalog.catalog import Catalog, Outcome
-from soundscout.config import IngestSettings
+from soundscout.config import IngestSettings, MomentsSettings
 from soundscout.encoders.base import Encoder
 from soundscout.errors import LibraryError
 from soundscout.ingest.backfill import read_missing_bit_depths, read_missing_words
@@ -38,7 +39,13 @@ from soundscout.ingest.print_backfill import read_missing_prints
 from soundscout.ingest.report import IngestReport
 from soundscout.ingest.run_state import RunStatePublisher
 from soundscout.ingest.scan import ScanPlan, plan_scan, scan_folder
-from soundscout.ingest.stages import Decoded, decode_stage, embed_stage, failed_outcome
+from soundscout.ingest.stages import (
+    Decoded,
+    SegmentPlan,
+    decode_stage,
+    embed_stage,
+    failed_outcome,
+)
 
 if TYPE_CHECKING:  # the Ray engine is imported only when asked for
     from soundscout.ingest.ray_engine import RayOptions
@@ -68,6 +75,7 @@ def run_ingest(
     engine: str = "local",
     ray: RayOptions | None = None,
     finish: Callable[[], object] | None = None,
+    moments: MomentsSettings | None = None,
 ) -> IngestReport:
     """Bring the catalog up to date with ``root`` and embed what is pending under it.
 
@@ -78,6 +86,8 @@ def run_ingest(
             pipeline; see :mod:`soundscout.ingest.ray_engine`). Both hand their outcomes
             to the same commit code.
         ray: the cluster address, actor pool and encoder spec for ``engine="ray"``.
+        moments: which sounds get segments; sounds indexed before without them are
+            embedded again (the local engine only).
     """
     _check_engine(engine)
     started = time.perf_counter()
@@ -87,6 +97,10 @@ def run_ingest(
     with RunStatePublisher(catalog.library_dir, root_str) as state:
         _scan(catalog, root_str, settings, report)
         pending = catalog.pending(encoder.version, root=root_str)
+        plan = _segment_plan(settings, moments) if engine == "local" else None
+        if plan is not None:  # long sounds indexed before moments were kept
+            with catalog.reading() as conn:
+                pending += segdb.missing_segments(conn, encoder.version, plan.min_seconds, root_str)
         # Unchanged on disk but embedded by another encoder: done again, so not "unchanged".
         report.reembedded = max(0, len(pending) - report.new - report.changed - report.resumed)
         report.unchanged = max(0, report.unchanged - report.reembedded)
@@ -99,11 +113,15 @@ def run_ingest(
 
                     _drain(RayJob(encoder, settings, batch_size, ray).outcomes(pending), sink)
                 else:
-                    _Processor(encoder, settings, batch_size, sink).run(pending)
+                    _Processor(encoder, settings, batch_size, sink, plan).run(pending)
         every = settings.commit_every
         report.words_read = read_missing_words(catalog, root_str, every, progress, state)
         report.bit_depths_read = read_missing_bit_depths(catalog, root_str, every, progress, state)
-        rate, longest = encoder.sample_rate, settings.max_file_seconds
+        # a print takes 8 s from the first sound: no need to decode a long file whole
+        rate, longest = (
+            encoder.sample_rate,
+            _min(settings.max_file_seconds, settings.stream_seconds),
+        )
         report.prints_taken = read_missing_prints(
             catalog, root_str, rate, longest, every, progress, state
         )
@@ -113,6 +131,20 @@ def run_ingest(
     report.seconds = time.perf_counter() - started
     _log_summary(report)
     return report
+
+
+def _min(a: float | None, b: float) -> float:
+    return b if a is None else min(a, b)
+
+
+def _segment_plan(settings: IngestSettings, moments: MomentsSettings | None) -> SegmentPlan:
+    moments = moments or MomentsSettings()
+    return SegmentPlan(
+        moments.min_seconds,
+        moments.segment_windows,
+        settings.stream_seconds,
+        settings.max_file_seconds,
+    )
 
 
 def _check_folder(catalog: Catalog, root_str: str) -> None:
@@ -227,10 +259,15 @@ class _Processor:
     """The local engine: decode in worker processes, embed here, hand outcomes to the sink."""
 
     def __init__(
-        self, encoder: Encoder, settings: IngestSettings, batch_size: int, sink: Committer
+        self,
+        encoder: Encoder,
+        settings: IngestSettings,
+        batch_size: int,
+        sink: Committer,
+        plan: SegmentPlan | None,
     ) -> None:
         self.encoder, self.settings = encoder, settings
-        self.batch_size, self.sink = batch_size, sink
+        self.batch_size, self.sink, self.plan = batch_size, sink, plan
         self.decoded: list[Decoded] = []
 
     def run(self, pending: list[tuple[int, str]]) -> None:
@@ -265,8 +302,11 @@ class _Processor:
                     job = inflight.pop(future)
                     self._accept(self._result_of(future, job))
 
-    def _decode_args(self, sound_id: int, path: str) -> tuple[int, str, int, float | None]:
-        return sound_id, path, self.encoder.sample_rate, self.settings.max_file_seconds
+    def _decode_args(
+        self, sound_id: int, path: str
+    ) -> tuple[int, str, int, float | None, float | None]:
+        stream = self.settings.stream_seconds if self.plan is not None else None
+        return sound_id, path, self.encoder.sample_rate, self.settings.max_file_seconds, stream
 
     def _result_of(self, future: Future[Decoded], job: tuple[int, str]) -> Decoded:
         try:
@@ -299,8 +339,15 @@ class _Processor:
         if self.decoded:
             batch, self.decoded = self.decoded, []
             self.sink.embedding(batch)
-            self.sink.add(embed_stage(self.encoder, batch, self.batch_size, self._stored))
+            outcomes = embed_stage(self.encoder, batch, self.batch_size, self._stored, self.plan)
+            self.sink.add(outcomes)
 
     def _stored(self, item: Decoded) -> np.ndarray | None:
-        """The vector kept for a file whose tags changed but whose audio did not."""
-        return self.sink.catalog.stored_vector(item.sound_id, item.audio_hash, self.encoder.version)
+        """The vector kept for a file whose tags changed but whose audio did not (and whose
+        segments, if it is long, are stored too)."""
+        catalog = self.sink.catalog
+        if self.plan is not None and item.seconds > self.plan.min_seconds:
+            with catalog.reading() as conn:
+                if not segdb.has_segments(conn, item.sound_id):
+                    return None
+        return catalog.stored_vector(item.sound_id, item.audio_hash, self.encoder.version)

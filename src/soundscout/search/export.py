@@ -9,6 +9,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from soundscout.catalog import segments as segdb
 from soundscout.catalog.catalog import Catalog
 from soundscout.encoders.base import l2_normalize
 from soundscout.errors import EmptyLibraryError, LibraryError
@@ -17,11 +18,13 @@ log = logging.getLogger(__name__)
 
 
 #: What an export writes; other files in the folder are left alone.
-EXPORT_FILES = ("embeddings.npy", "paths.json", "index.faiss")
+EXPORT_FILES = ("embeddings.npy", "paths.json", "index.faiss", "segments.npy", "segments.json")
 
 
 def export_vectors(catalog: Catalog, encoder_version: str, out_dir: Path) -> dict[str, int]:
-    """Write ``embeddings.npy``, ``paths.json`` and ``index.faiss`` (row i = path i)."""
+    """Write ``embeddings.npy``, ``paths.json`` and ``index.faiss`` (row i = path i), and
+    the segments of long sounds: ``segments.npy`` (one row per segment) and
+    ``segments.json`` (row i: ``[path index, start, end]``)."""
     parts = list(catalog.iter_embeddings(encoder_version))
     if not parts:
         raise EmptyLibraryError("Nothing to export: no sounds are indexed yet.")
@@ -43,4 +46,29 @@ def export_vectors(catalog: Catalog, encoder_version: str, out_dir: Path) -> dic
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(vectors)
     faiss.write_index(flat, str(out_dir / "index.faiss"))
-    return {"count": len(ids), "dim": int(vectors.shape[1])}
+    segments = _export_segments(catalog, encoder_version, ids, out_dir, vectors.shape[1])
+    return {"count": len(ids), "dim": int(vectors.shape[1]), "segments": segments}
+
+
+def _export_segments(
+    catalog: Catalog, encoder_version: str, ids: np.ndarray, out_dir: Path, dim: int
+) -> int:
+    """Write the segments of the exported sounds (an empty table when there are none)."""
+    row_of = {int(sound_id): row for row, sound_id in enumerate(ids)}
+    with catalog.reading() as conn:
+        ranges = segdb.segment_ranges(conn, encoder_version)
+    vectors, table = [], []
+    for _, _, sound_id in ranges:
+        if int(sound_id) not in row_of:
+            continue
+        with catalog.reading() as conn:
+            found = segdb.read_segments(conn, int(sound_id), dim)
+        if found is None:
+            continue
+        vectors.append(found.vectors)
+        row = row_of[int(sound_id)]
+        table += [[row, round(float(a), 3), round(float(b), 3)] for a, b in found.times]
+    stacked = np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32)
+    np.save(out_dir / "segments.npy", stacked.astype(np.float32))
+    (out_dir / "segments.json").write_text(json.dumps(table))
+    return len(table)

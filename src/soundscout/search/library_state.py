@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from soundscout.catalog import segments as segdb
 from soundscout.catalog.catalog import Catalog
 from soundscout.encoders.base import Encoder
 from soundscout.errors import EmptyLibraryError
@@ -54,14 +55,32 @@ def decoder_warned(catalog: Catalog, limit: int = 10) -> dict[str, object]:
     return {"count": count, "sounds": [{"id": i, "path": p} for i, p in rows]}
 
 
+def moments_state(catalog: Catalog, max_file_seconds: float | None) -> dict[str, object]:
+    """Sounds with segments, segments in all, and the sounds cut at ``max_file_seconds``."""
+    with catalog.reading() as conn:
+        sounds, segments = segdb.segment_counts(conn)
+        count, cut = segdb.cut_sounds(conn, max_file_seconds) if max_file_seconds else (0, [])
+    return {
+        "sounds": sounds,
+        "segments": segments,
+        "cut": {
+            "count": count,
+            "max_file_seconds": max_file_seconds,
+            "sounds": [{"id": i, "path": p, "duration": d} for i, p, d in cut],
+        },
+    }
+
+
 def library_stats(
     library_dir: Path,
     catalog: Catalog,
     encoder_name: str,
     encoder: Encoder | None,
     index_dir: Path,
+    max_file_seconds: float | None = None,
 ) -> dict[str, object]:
-    """Counts, encoder (its version once loaded), words, a run under way, the saved index."""
+    """Counts, encoder (its version once loaded), words, a run under way, the saved index,
+    the segments of long sounds (moments) and the sounds too long to embed whole."""
     manifest = VectorIndex.saved_manifest(index_dir)
     loaded = {"version": encoder.version, "dim": encoder.dim} if encoder is not None else {}
     return {
@@ -72,6 +91,7 @@ def library_stats(
         "encoder": {"name": encoder_name, **loaded},
         "words": catalog.words_counts(),
         "decoder_warnings": decoder_warned(catalog),
+        "moments": moments_state(catalog, max_file_seconds),
         "indexing": run_in_progress(library_dir),
         "index": None
         if manifest is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from soundscout.errors import InvalidQueryError
+from soundscout.moments.locate import Moment
 
 #: Most distinct formats one filter may allow (each is an SQL parameter).
 MAX_FORMATS = 64
@@ -123,6 +124,7 @@ class SearchHit:
     band: str | None = None  # "strong", "fair" or "weak"
     explain: Explanation | None = None
     copies: int = 0  # other copies of this recording folded into it (search --collapse)
+    moments: tuple[Moment, ...] = ()  # where in a long sound the query matches, best first
 
 
 def valid_id(sound_id: object) -> bool:

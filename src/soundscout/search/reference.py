@@ -62,6 +62,7 @@ class Reference:
 
     vector: np.ndarray
     exclude: frozenset[int]
+    seconds: float | None = None  # how long the reference sound (or region) is
 
 
 class ReferenceResolver:
@@ -81,6 +82,7 @@ class ReferenceResolver:
         exclude = {row.id} | self._copies(row.content_hash)
         if region is not None:
             return self._encode_file(row.path, region, exclude)
+        seconds = row.duration
         vector = self.catalog.embedding(sound_id)
         if row.status == "failed":
             raise InvalidQueryError(
@@ -94,7 +96,7 @@ class ReferenceResolver:
                 f"(status: {row.status}).",
                 hint="Run `soundscout index` on its folder to embed it.",
             )
-        return Reference(vector, frozenset(exclude))
+        return Reference(vector, frozenset(exclude), seconds)
 
     def by_path(self, path: str | Path, region: Region | None = None) -> Reference:
         """A file on disk; a catalogued, unchanged file reuses its stored vector.
@@ -109,7 +111,7 @@ class ReferenceResolver:
             exclude |= self._copies(row.content_hash)
             vector = self.catalog.embedding(row.id)
             if vector is not None and row.encoder_version == self.encoder.version:
-                return Reference(vector, frozenset(exclude))
+                return Reference(vector, frozenset(exclude), row.duration)
         if os.path.isfile(absolute):
             from soundscout.ingest.scan import content_hash
 
@@ -146,7 +148,8 @@ class ReferenceResolver:
         if region is not None:
             waveform = region.cut(waveform, self.encoder.sample_rate)
         exclude = frozenset(self._copies(hashlib.sha1(data).hexdigest()))
-        return Reference(self.encoder.encode_audio(waveform), exclude)
+        seconds = len(waveform) / self.encoder.sample_rate
+        return Reference(self.encoder.encode_audio(waveform), exclude, seconds)
 
     def _encode_file(self, path: str, region: Region | None, exclude: set[int]) -> Reference:
         if os.path.isdir(path):
@@ -161,16 +164,42 @@ class ReferenceResolver:
                 f"The reference {path} is not a regular file (a pipe, device or socket).",
                 hint="Save the sound to a file and give that file as the reference.",
             )
-        limit = self.settings.ingest.max_file_seconds
+        ingest = self.settings.ingest
+        limit = ingest.max_file_seconds
         if region is not None and region.end is not None:
             limit = region.end if limit is None else min(limit, region.end)
+        elif self._longer_than(path, ingest.stream_seconds):
+            if region is None:  # a long recording, embedded piece by piece
+                return self._encode_long(path, exclude)
+            limit = region.start + ingest.stream_seconds  # a region to the end: one piece
         from soundscout.audio.decode import load_audio
 
         with _plain_decode_errors():
             waveform = load_audio(path, self.encoder.sample_rate, max_seconds=limit)
         if region is not None:
             waveform = region.cut(waveform, self.encoder.sample_rate)
-        return Reference(self.encoder.encode_audio(waveform), frozenset(exclude))
+        seconds = len(waveform) / self.encoder.sample_rate
+        return Reference(self.encoder.encode_audio(waveform), frozenset(exclude), seconds)
+
+    def _longer_than(self, path: str, seconds: float) -> bool:
+        from soundscout.audio.decode import probe
+
+        with _plain_decode_errors():
+            return probe(path).duration > seconds
+
+    def _encode_long(self, path: str, exclude: set[int]) -> Reference:
+        from soundscout.moments.long_audio import embed_long
+
+        ingest = self.settings.ingest
+        with _plain_decode_errors():
+            found = embed_long(
+                self.encoder,
+                path,
+                piece_seconds=ingest.stream_seconds,
+                max_seconds=ingest.max_file_seconds,
+                per_segment=1,
+            )
+        return Reference(found.vector, frozenset(exclude), found.seconds)
 
 
 @contextmanager

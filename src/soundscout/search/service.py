@@ -43,6 +43,7 @@ from soundscout.search.files import served_file
 from soundscout.search.fusion import reciprocal_rank_fusion
 from soundscout.search.lexical import LexicalIndex, WordsQuery, parse_words
 from soundscout.search.library_state import library_stats, nothing_indexed
+from soundscout.search.moments import SegmentSearch, merge_best
 from soundscout.search.notes import no_match_note, strength_note
 from soundscout.search.query import (
     Filters,
@@ -61,6 +62,7 @@ if TYPE_CHECKING:  # ingest (decoders, worker pools) is imported only by the com
 log = logging.getLogger(__name__)
 
 INDEX_DIRNAME = "index"
+SEGMENT_INDEX_DIRNAME = "segments"  # inside the index folder
 WRITE_LOCK_FILENAME = "write.lock"
 _TEXT_CACHE_SIZE = 256
 
@@ -104,6 +106,12 @@ class SearchService:
         self._lock = threading.RLock()
         self._keeper = IndexKeeper(
             self.catalog, lambda: self.encoder, self.index_dir, self.index_params
+        )
+        self.segments = SegmentSearch(
+            self.catalog,
+            lambda: self.encoder,
+            self.index_dir / SEGMENT_INDEX_DIRNAME,
+            self.index_params,
         )
         self._text_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._sample: tuple[tuple[int, str], np.ndarray] | None = None  # for hybrid scaling
@@ -159,6 +167,7 @@ class SearchService:
                 engine=engine,
                 ray=(ray or RayOptions()).with_encoder(EncoderSpec.from_settings(cfg)),
                 finish=self._after_changes,
+                moments=self.settings.moments,
             )
         return report
 
@@ -178,8 +187,9 @@ class SearchService:
         return len(ids)
 
     def rebuild(self) -> VectorIndex:
-        """Rebuild the index from the catalog from scratch and save it."""
+        """Rebuild the sound and segment indexes from the catalog from scratch and save them."""
         with self._writing():
+            self.segments.keeper.rebuild()
             return self._keeper.rebuild()
 
     @contextmanager
@@ -212,8 +222,9 @@ class SearchService:
             lock.release()
 
     def _after_changes(self) -> None:
-        """Save the index caught up with the catalog, then update the duplicate groups."""
+        """Save the indexes caught up with the catalog, then update the duplicate groups."""
         self.sync_index(save=True)
+        self.segments.sync(save=True)
         self._update_duplicates()
 
     def update_duplicates(self) -> GroupingReport:
@@ -277,6 +288,7 @@ class SearchService:
         filters: Filters | None = None,
         match: str | None = None,
         collapse: bool = False,
+        moments: bool = False,
     ) -> SearchResult:
         """Text, audio or hybrid search.
 
@@ -293,6 +305,8 @@ class SearchService:
                 ``words`` or ``sound``; default ``search.match``.
             collapse: one result per recording, its best copy (``SearchHit.copies``
                 says how many it hides; see :mod:`soundscout.duplicates.collapse`).
+            moments: search inside long sounds too (their segments), and say where each
+                matches (``SearchHit.moments``; see :mod:`soundscout.search.moments`).
         """
         started = time.perf_counter()
         text = text.strip() if text else None
@@ -315,10 +329,14 @@ class SearchService:
         if not self.catalog.has_indexed():
             raise nothing_indexed(self.library_dir)
         words = parse_words(text or "")
-        audio_vec, exclude = None, frozenset[int]()
+        audio_vec, exclude, audio_seconds = None, frozenset[int](), None
         if sources:  # a missing or unreadable reference is named whatever the filters
             reference = self._resolve(sound_id, audio_path, audio_bytes, region)
-            audio_vec, exclude = reference.vector, reference.exclude
+            audio_vec, exclude, audio_seconds = (
+                reference.vector,
+                reference.exclude,
+                reference.seconds,
+            )
         allowed = None
         if filters is not None and filters.active:  # before the index or the text model
             allowed = self.catalog.filter_ids(filters)
@@ -340,13 +358,19 @@ class SearchService:
             audio_vec, text_vec, alpha, cfg.default_alpha, self._library_sample
         )
         fetch = fetch_size(k, collapse)
-        lists = self._ranked_lists(index, query, words, match, filters, allowed, fetch, exclude)
+        within = moments and query is not None
+        lists = self._ranked_lists(
+            index, query, words, match, filters, allowed, fetch, exclude, within
+        )
         if audio_vec is not None and text_vec is None and words.include:
             mode, alpha = "hybrid", cfg.default_alpha if alpha is None else alpha  # + words
         fold = (
             eligibility(self.catalog, self.lexical, filters, exclude, words) if collapse else None
         )
         hits = self._fused_hits(lists, words, query, match, mode, alpha, k, fold)
+        if within:
+            by_sound = audio_seconds if mode == "audio" or (alpha or 0) >= 0.5 else None
+            hits = self._with_moments(hits, query, by_sound)
         notes = (*words.notes, *strength_note(hits, text))
         return SearchResult(hits, mode, alpha, _ms(started), match, notes)
 
@@ -387,6 +411,16 @@ class SearchService:
         hits = explained_hits(fused, self.catalog, self.lexical, context)
         return [replace(h, copies=hidden[h.id]) if h.id in hidden else h for h in hits]
 
+    def _with_moments(
+        self, hits: list[SearchHit], query: np.ndarray, query_seconds: float | None
+    ) -> list[SearchHit]:
+        """Each hit with where in it the query matches (long sounds only)."""
+        limit = self.settings.moments.per_file
+        return [
+            replace(h, moments=self.segments.moments(h.id, query, h.duration, query_seconds, limit))
+            for h in hits
+        ]
+
     def _browse(self, filters: Filters, k: int) -> list[SearchHit]:
         """The first ``k`` indexed sounds passing the filters, by path."""
         where, params = self.catalog.filter_clause(filters)
@@ -420,9 +454,11 @@ class SearchService:
         allowed: np.ndarray | None,
         k: int,
         exclude: frozenset[int],
+        within: bool = False,
     ) -> dict[str, list[tuple[int, float]]]:
         """The sound list and the words list, kept to the ``allowed`` ids (the filters'),
-        without the reference's copies and without sounds holding a left-out term."""
+        without the reference's copies and without sounds holding a left-out term; with
+        ``within``, long sounds also rank by their best segment."""
         fusing = query is not None and match != "sound" and bool(words.include)
         window = (max(k, self.settings.search.fusion_window) if fusing else k) + len(exclude)
         lists: dict[str, list[tuple[int, float]]] = {}
@@ -431,6 +467,9 @@ class SearchService:
             lists["sound"] = [
                 (int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0
             ]
+            if within:
+                inside = self.segments.best_per_sound(query, window, allowed)
+                lists["sound"] = merge_best(lists["sound"], inside)[:window]
         if match != "sound" and words.include:
             lists["words"] = self.lexical.search(words, window, filters)
         seen = {i for ranked in lists.values() for i, _ in ranked}
@@ -476,6 +515,7 @@ class SearchService:
             self.settings.encoder.name,
             self._encoder,
             self.index_dir,
+            self.settings.ingest.max_file_seconds,
         )
 
     def export(self, out_dir: Path) -> dict[str, int]:

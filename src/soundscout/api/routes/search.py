@@ -14,6 +14,7 @@ from soundscout.api.schemas import (
     MATCH_DESCRIPTION,
     MAX_SAMPLE_RATE,
     MAX_SOUND_ID,
+    MOMENTS_DESCRIPTION,
     FiltersIn,
     MatchMode,
     SearchRequest,
@@ -40,6 +41,7 @@ def _search(
     end: float | None = None,
     match: str | None = None,
     collapse: bool = False,
+    moments: bool = False,
 ) -> SearchResponse:
     region = None if start is None and end is None else Region(start or 0.0, end)
     result = service.search(
@@ -52,6 +54,7 @@ def _search(
         k=k,
         filters=filters.to_filters() if filters else None,
         collapse=collapse,
+        moments=moments,
     )
     return search_response(result)
 
@@ -76,6 +79,7 @@ def search_get(
         str | None, Query(max_length=200, description="UCS category, category-sub or CatID.")
     ] = None,
     collapse: Annotated[bool, Query(description=COLLAPSE_DESCRIPTION)] = False,
+    moments: Annotated[bool, Query(description=MOMENTS_DESCRIPTION)] = False,
 ) -> SearchResponse:
     """Text, audio (``sound_id``) or hybrid search with filters in the query string."""
     filters = FiltersIn(
@@ -98,6 +102,7 @@ def search_get(
         end=end,
         match=match,
         collapse=collapse,
+        moments=moments,
     )
 
 
@@ -115,6 +120,7 @@ def search_post(body: SearchRequest, service: ServiceDep) -> SearchResponse:
         end=body.end,
         match=body.match,
         collapse=body.collapse,
+        moments=body.moments,
     )
 
 
@@ -144,4 +150,5 @@ async def search_audio(
         end=query.end,
         match=query.match,
         collapse=query.collapse,
+        moments=query.moments,
     )

@@ -1,0 +1,1 @@
+"""Moments: the time ranges inside long recordings that match a query (docs/search.md)."""

@@ -1,0 +1,123 @@
+"""Embed a long recording piece by piece, in bounded memory.
+
+A file longer than ``ingest.stream_seconds`` is decoded in pieces of that length
+(:func:`soundscout.audio.stream.stream_file`); each piece, with the tail of the one before
+it, goes through the encoder's windows, cut where the encoder's window grid continues in
+the next piece, so the windows are those of the whole file (up to a few frames of padding
+at piece edges). The file's vector is the normalised mean of its window vectors (the
+builtin and clap rule); its "same recording" fingerprint comes from its first piece, and
+the hash of its decoded audio from every piece in turn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from soundscout.duplicates.fingerprint import Print, compute
+from soundscout.encoders.base import Encoder, l2_normalize
+from soundscout.moments.segments import Segments, segments_from_windows
+
+
+@dataclass(frozen=True)
+class LongEmbedding:
+    """What embedding a streamed file gives."""
+
+    vector: np.ndarray
+    segments: Segments
+    audio_hash: str
+    fingerprint: Print | None
+    seconds: float  # of audio embedded
+
+
+def window_grid(encoder: Encoder) -> tuple[int, int] | None:
+    """(window, hop) in samples of the encoder's windows; None when it has one window."""
+    rate = encoder.sample_rate
+    times = encoder.window_times(rate * 60)
+    if len(times) < 2:
+        return None
+    window = int(round((times[0][1] - times[0][0]) * rate))
+    hop = int(round((times[1][0] - times[0][0]) * rate))
+    return (window, hop) if 0 < hop <= window else None
+
+
+def embed_long(
+    encoder: Encoder,
+    path: str,
+    *,
+    piece_seconds: float,
+    max_seconds: float | None,
+    per_segment: int,
+) -> LongEmbedding:
+    """Stream ``path`` and embed it window by window (see the module docstring).
+
+    Raises:
+        DecodeError: the file cannot be decoded (or nothing of it decodes).
+        ValueError: the encoder has no window grid to stream along.
+    """
+    from soundscout.audio.stream import stream_file
+
+    grid = window_grid(encoder)
+    if grid is None:
+        raise ValueError(f"the {encoder.name} encoder has no windows to stream a file along")
+    window, hop = grid
+    rate = encoder.sample_rate
+    streamed = stream_file(path, rate, chunk_seconds=piece_seconds, max_seconds=max_seconds)
+    digest, fingerprint = hashlib.sha1(), None
+    vectors: list[np.ndarray] = []
+    times: list[tuple[float, float]] = []
+    carry, offset, total = np.zeros(0, np.float32), 0, 0  # offset: carry's first sample
+    for chunk in streamed.chunks:
+        digest.update(np.ascontiguousarray(chunk, dtype=np.float32).tobytes())
+        if fingerprint is None:
+            fingerprint = compute(chunk, rate)
+        total += len(chunk)
+        buffer = np.concatenate([carry, chunk]) if len(carry) else chunk
+        if len(buffer) < window + hop:
+            carry = buffer
+            continue
+        cut = ((len(buffer) - window) // hop + 1) * hop  # windows starting before it fit
+        _add_windows(encoder, buffer[: cut - hop + window], offset, vectors, times, keep_before=cut)
+        carry, offset = buffer[cut:], offset + cut
+    if len(carry) or not vectors:
+        _add_windows(encoder, carry, offset, vectors, times, keep_before=None)
+    window_vectors = np.concatenate(vectors)
+    return LongEmbedding(
+        vector=l2_normalize(window_vectors.mean(axis=0)),
+        segments=segments_from_windows(window_vectors, times, per_segment),
+        audio_hash=digest.hexdigest(),
+        fingerprint=fingerprint,
+        seconds=total / rate,
+    )
+
+
+def _add_windows(
+    encoder: Encoder,
+    piece: np.ndarray,
+    offset: int,
+    vectors: list[np.ndarray],
+    times: list[tuple[float, float]],
+    keep_before: int | None,
+) -> None:
+    """Embed a piece's windows, keeping those starting before ``keep_before`` samples
+    (None: all of them; the last piece's final window ends at the file's end)."""
+    if len(piece) == 0:
+        return
+    rate = encoder.sample_rate
+    piece_times = encoder.window_times(len(piece))
+    grid = window_grid(encoder)
+    hop = grid[1] if grid else 1
+    starts = [int(round(start * rate)) for start, _ in piece_times]
+    keep = [  # inner pieces: the grid's windows only (an end-aligned extra comes later)
+        i
+        for i, start in enumerate(starts)
+        if keep_before is None or (start < keep_before and start % hop == 0)
+    ]
+    if not keep:
+        return
+    found = encoder.embed_windows(piece)
+    vectors.append(found[keep])
+    base = offset / rate
+    times.extend((base + piece_times[i][0], base + piece_times[i][1]) for i in keep)

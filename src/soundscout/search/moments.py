@@ -1,0 +1,146 @@
+"""Search inside long sounds: the segment index beside the sound index, and moments.
+
+Each long sound keeps a vector per segment (:mod:`soundscout.moments.segments`), in the
+catalog and in a second FAISS index kept like the first (:class:`IndexKeeper` over
+:class:`SegmentVectors`). A query searches both; a sound's score is the better of its own
+vector's and its best segment's, so one long sound appears once however many of its
+segments match, and the results then carry their moments (:func:`locate`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from soundscout.catalog import segments as segdb
+from soundscout.catalog.catalog import Catalog
+from soundscout.encoders.base import Encoder
+from soundscout.index.faiss_index import IndexParams, VectorIndex
+from soundscout.index.keeper import IndexKeeper, SegmentVectors
+from soundscout.moments.locate import Moment, locate
+
+#: Segments fetched per sound wanted: enough that a few long sounds matching in many
+#: places do not crowd out the others.
+SEGMENTS_PER_RESULT = 8
+
+
+class SegmentMap:
+    """Which sound each segment id belongs to (ids come in one range per sound)."""
+
+    def __init__(self, ranges: np.ndarray) -> None:
+        ranges = np.asarray(ranges, dtype=np.int64).reshape(-1, 3)
+        self.first, self.count, self.sound = ranges[:, 0], ranges[:, 1], ranges[:, 2]
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def sounds_of(self, segment_ids: np.ndarray) -> np.ndarray:
+        """The sound of each segment id (-1 for an id no sound holds)."""
+        ids = np.asarray(segment_ids, dtype=np.int64)
+        row = np.searchsorted(self.first, ids, side="right") - 1
+        inside = (row >= 0) & (ids >= 0)
+        row = np.clip(row, 0, max(len(self.first) - 1, 0))
+        if len(self.first):
+            inside &= ids < self.first[row] + self.count[row]
+        else:
+            inside[:] = False
+        return np.where(inside, self.sound[row] if len(self.first) else -1, -1)
+
+    def segments_of(self, sound_ids: np.ndarray) -> np.ndarray:
+        """Every segment id of these sounds (those without segments add none)."""
+        rows = np.flatnonzero(np.isin(self.sound, np.asarray(sound_ids, dtype=np.int64)))
+        if len(rows) == 0:
+            return np.zeros(0, dtype=np.int64)
+        return np.concatenate(
+            [np.arange(self.first[r], self.first[r] + self.count[r]) for r in rows]
+        )
+
+
+class SegmentSearch:
+    """The segment index of one library: kept in step with the catalog, searched by sound."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        encoder: Callable[[], Encoder],
+        index_dir: Path,
+        params: IndexParams,
+    ) -> None:
+        self.catalog, self._encoder = catalog, encoder
+        self.keeper = IndexKeeper(catalog, encoder, index_dir, params, SegmentVectors(catalog))
+        self._map: tuple[tuple[int, str], SegmentMap] | None = None
+        self._lock = threading.Lock()
+
+    def sync(self, save: bool = False) -> VectorIndex:
+        """The segment index, up to date with the catalog."""
+        return self.keeper.sync(save=save)
+
+    def segment_map(self) -> SegmentMap:
+        """Segment id → sound, re-read when the catalog changes."""
+        key = (self.catalog.revision, self._encoder().version)
+        with self._lock:
+            if self._map is None or self._map[0] != key:
+                with self.catalog.reading() as conn:
+                    self._map = (key, SegmentMap(segdb.segment_ranges(conn, key[1])))
+            return self._map[1]
+
+    def best_per_sound(
+        self, query: np.ndarray, k: int, allowed_sounds: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Up to ``k`` sounds whose best segment matches ``query`` best, with its score."""
+        seg_map = self.segment_map()
+        if len(seg_map) == 0:
+            return []
+        allowed = None
+        if allowed_sounds is not None:
+            allowed = seg_map.segments_of(allowed_sounds)
+            if len(allowed) == 0:
+                return []
+        index = self.sync()
+        if index.count == 0:
+            return []
+        scores, ids = index.search(query[None, :], k * SEGMENTS_PER_RESULT, allowed_ids=allowed)
+        sounds = seg_map.sounds_of(ids[0])
+        best: dict[int, float] = {}
+        for sound, score, seg in zip(sounds, scores[0], ids[0], strict=True):
+            if seg >= 0 and sound >= 0 and int(sound) not in best:
+                best[int(sound)] = float(score)  # scores come best first
+        return list(best.items())[:k]
+
+    def moments(
+        self,
+        sound_id: int,
+        query: np.ndarray,
+        duration: float | None,
+        query_seconds: float | None,
+        limit: int,
+    ) -> tuple[Moment, ...]:
+        """The best moments of one sound for ``query`` (none for a sound without segments)."""
+        with self.catalog.reading() as conn:
+            segments = segdb.read_segments(conn, sound_id, len(query))
+        if segments is None:
+            return ()
+        scores = segments.vectors @ np.asarray(query, dtype=np.float32)
+        return tuple(
+            locate(
+                segments.times,
+                scores,
+                duration=duration,
+                query_seconds=query_seconds,
+                limit=limit,
+            )
+        )
+
+
+def merge_best(
+    files: list[tuple[int, float]], segments: list[tuple[int, float]]
+) -> list[tuple[int, float]]:
+    """One list of sounds, each scored by the better of its file and best-segment scores."""
+    best = dict(files)
+    for sound, score in segments:
+        if score > best.get(sound, -np.inf):
+            best[sound] = score
+    return sorted(best.items(), key=lambda p: -p[1])
