@@ -1,6 +1,7 @@
 // Soundscout web page: search by words or by ear, audition, and follow "more like this".
-// The query lives in the URL (q, match, ref, alpha, k and filters, the UCS category among
-// them), so searches can be bookmarked and back/forward work. Plain ES modules, no build step.
+// The query lives in the URL (q, match, ref with a region's start and end, alpha, k, moments
+// and filters, the UCS category among them), so searches can be bookmarked and back/forward
+// work. Plain ES modules, no build step.
 
 import { api, ApiError, setApiKey } from "./api.js";
 import { Player } from "./player.js";
@@ -14,6 +15,7 @@ import { progressText, summaryText } from "./status.js";
 import { fitPlaceholder } from "./fit.js";
 import { bindDurationRange, invalidFilter, rangeState } from "./form.js";
 import { DuplicatesView } from "./duplicates.js";
+import { playStart, showRegion } from "./moments.js";
 
 const SLOW_SEARCH_MS = 800; // a search this slow: ask whether the model is still loading
 const LIBRARY_POLL_MS = 5000; // how often the library is read again while it is indexed
@@ -27,6 +29,7 @@ const $ = (id) => document.getElementById(id);
 const ui = {
   form: $("search-form"), q: $("q"), dropzone: $("dropzone"), file: $("file"),
   refEmpty: $("ref-empty"), refChip: $("ref-chip"), refName: $("ref-name"), refClear: $("ref-clear"),
+  refRegion: $("ref-region"), moments: $("moments"),
   alphaRow: $("alpha-row"), alpha: $("alpha"), alphaValue: $("alpha-value"),
   k: $("k"), minDuration: $("min-duration"), maxDuration: $("max-duration"),
   format: $("format"), folder: $("folder"), collapse: $("collapse"),
@@ -53,7 +56,7 @@ const categoryLabels = new Map();
 const labelOf = (value) => categoryLabels.get(value.toUpperCase()) || value;
 
 const state = {
-  ref: null, // {type: "id", id, name} or {type: "file", file, name}
+  ref: null, // {type: "id", id, name, start, end} (start set: a region) or {type: "file", file, name}
   category: null, // the category filter: {value: "DOORS-WOOD", label: "DOORS / WOOD"}
   answer: [], // the hits of the last answer, in the server's order (by relevance)
   hits: [], // the hits as shown: the answer, or sorted by duration
@@ -114,6 +117,7 @@ function currentQuery() {
     folder: ui.folder.value.trim(),
     category: state.category ? state.category.value : "",
     collapse: ui.collapse.checked,
+    moments: ui.moments.checked,
     defaultK: state.limits.default_k,
   };
 }
@@ -128,6 +132,7 @@ function fillForm(query) {
   if (ui.format.selectedIndex < 0) ui.format.value = ""; // a format the menu does not offer
   ui.folder.value = query.folder;
   ui.collapse.checked = query.collapse !== false;
+  ui.moments.checked = query.moments !== false;
   for (const input of ui.matches) input.checked = input.value === query.match;
   setCategory(query.category ? { value: query.category, label: labelOf(query.category) } : null,
     { search: false });
@@ -140,6 +145,7 @@ function setReference(ref, { search = true } = {}) {
   ui.refEmpty.hidden = Boolean(ref);
   ui.refChip.hidden = !ref;
   ui.refName.textContent = ref ? ref.name || `sound ${ref.id}` : "";
+  showRegion(ui.refRegion, ref);
   ui.dropzone.classList.toggle("has-ref", Boolean(ref));
   updateAlphaRow();
   if (!ref && hadFocus) ui.dropzone.focus(); // the × button the focus was on is gone
@@ -277,7 +283,7 @@ function showResults(body, query, loaded = "") {
     renderResults(ui.results, state.hits, rowActions);
   } else {
     state.hits = hits;
-    refreshResults(ui.results, state.hits);
+    refreshResults(ui.results, state.hits, rowActions);
   }
   ui.resultsHead.hidden = !hits.length;
   showNotes(body.notes);
@@ -343,9 +349,15 @@ const rowActions = {
   select: (index) => select(index),
   play: (index) => {
     select(index);
-    player.toggle(state.hits[index]);
+    player.toggle(state.hits[index], playStart(state.hits[index]));
     ui.results.focus({ preventScroll: true });
   },
+  moment: (index, moment) => {
+    select(index);
+    player.playAt(state.hits[index], moment.start);
+    ui.results.focus({ preventScroll: true });
+  },
+  moreMoment: (index, moment) => moreLikeThis(index, moment),
   seek: (index, fraction) => {
     select(index);
     player.play(state.hits[index], fraction);
@@ -365,12 +377,13 @@ function select(index) {
   selectRow(ui.results, state.selected);
 }
 
-/** Search by this sound alone: the words go (Back brings them back), pure similarity. */
-function moreLikeThis(index) {
+/** Search by this sound (or one of its moments) alone: the words go (Back brings them back). */
+function moreLikeThis(index, moment = null) {
   const hit = state.hits[index];
   if (!hit) return;
   ui.q.value = "";
-  setReference({ type: "id", id: hit.id, name: hit.name });
+  const region = moment ? { start: moment.start, end: moment.end } : {};
+  setReference({ type: "id", id: hit.id, name: hit.name, ...region });
   ui.results.focus({ preventScroll: true });
 }
 
@@ -461,7 +474,7 @@ function bindEvents() {
   ui.alpha.addEventListener("change", () => runSearch());
   ui.dupsOpen.addEventListener("click", () => showDuplicates({}, { push: true }));
   ui.dupsBack.addEventListener("click", () => closeDuplicates({ push: true }));
-  for (const input of [ui.k, ui.format, ui.folder, ui.collapse, ...ui.matches]) {
+  for (const input of [ui.k, ui.format, ui.folder, ui.collapse, ui.moments, ...ui.matches]) {
     input.addEventListener("change", () => runSearch({ push: true }));
   }
   state.cancelRangeSearch = bindDurationRange(ui, () => {
@@ -501,7 +514,7 @@ function bindEvents() {
     hasResults: () => state.hits.length > 0,
     selected: () => state.selected,
     select,
-    toggle: () => state.hits[state.selected] && player.toggle(state.hits[state.selected]),
+    toggle: () => state.hits[state.selected] && rowActions.play(state.selected),
     more: () => moreLikeThis(state.selected),
     pickFile: () => ui.file.click(),
     clearReference: () => state.ref && setReference(null),

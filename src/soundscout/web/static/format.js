@@ -40,3 +40,20 @@ export function soundFacts(hit) {
   if (hit.channels) facts.push(["channels", formatChannels(hit.channels)]);
   return facts;
 }
+
+/**
+ * A time inside a sound, to the tenth of a second: "02:13.0", or "1:02:13.0" past an hour.
+ * Rounded once, to what is shown: 59.96 s is "01:00.0", never "00:60.0".
+ */
+export function formatTime(seconds) {
+  const tenths = Math.max(0, Math.round((Number(seconds) || 0) * 10));
+  const hours = Math.floor(tenths / 36000);
+  const minutes = Math.floor(tenths / 600) % 60;
+  const rest = `${pad(Math.floor(tenths / 10) % 60)}.${tenths % 10}`;
+  return hours ? `${hours}:${pad(minutes)}:${rest}` : `${pad(minutes)}:${rest}`;
+}
+
+/** "02:13.0–02:16.0": a time range inside a sound; "from 02:13.0" when it runs to the end. */
+export function formatSpan(start, end) {
+  return end == null ? `from ${formatTime(start)}` : `${formatTime(start)}–${formatTime(end)}`;
+}

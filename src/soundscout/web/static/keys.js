@@ -1,7 +1,7 @@
 // Keyboard: ↑/↓ select a result, space plays/stops it, enter = more like this, / = search,
 // Delete on the drop zone removes the reference sound. Tab from the list reaches the
-// selected result's download link and its chips (category, copies) only (not stops in
-// every row).
+// selected result's download link and its chips (category, copies, moments) only (not
+// stops in every row).
 // Keys typed into form fields stay theirs, except ↓ from the search box into the results.
 
 /**

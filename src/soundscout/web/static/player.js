@@ -23,25 +23,24 @@ export class Player {
     return Boolean(this.hit && hit && this.hit.id === hit.id && !this.audio.paused);
   }
 
-  /** Play the hit from the start, or stop it if it is playing. */
-  toggle(hit) {
+  /** Play the hit from the start (or `seconds` into it), or stop it if it is playing. */
+  toggle(hit, seconds = 0) {
     if (this.isPlaying(hit)) this.stop();
-    else this.play(hit, 0);
+    else this.playAt(hit, seconds);
   }
 
   /** Play the hit from a fraction (0..1) of its length. */
   play(hit, fraction = 0) {
+    this._load(hit);
     const audio = this.audio;
-    if (!this.hit || this.hit.id !== hit.id || !audio.src) {
-      this.hit = hit;
-      audio.src = hit.audio_url;
-    }
-    // Before the metadata loads this sets the default start position (HTML spec).
     const duration = Number.isFinite(audio.duration) ? audio.duration : hit.duration || 0;
-    audio.currentTime = Math.max(0, Math.min(1, fraction)) * duration;
-    audio.play().catch((err) => {
-      if (err.name === "NotSupportedError") this._failed(true);
-    });
+    this._start(Math.max(0, Math.min(1, fraction)) * duration);
+  }
+
+  /** Play the hit from this many seconds into it. */
+  playAt(hit, seconds) {
+    this._load(hit);
+    this._start(Math.max(0, seconds || 0));
   }
 
   /** Stop playback and rewind. */
@@ -62,6 +61,21 @@ export class Player {
     const { currentTime, duration } = this.audio;
     const total = Number.isFinite(duration) && duration > 0 ? duration : (this.hit && this.hit.duration) || 0;
     return total > 0 ? Math.min(1, currentTime / total) : 0;
+  }
+
+  _load(hit) {
+    if (!this.hit || this.hit.id !== hit.id || !this.audio.src) {
+      this.hit = hit;
+      this.audio.src = hit.audio_url;
+    }
+  }
+
+  _start(seconds) {
+    // Before the metadata loads this sets the default start position (HTML spec).
+    this.audio.currentTime = seconds;
+    this.audio.play().catch((err) => {
+      if (err.name === "NotSupportedError") this._failed(true);
+    });
   }
 
   _stateChanged() {

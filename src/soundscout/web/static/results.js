@@ -1,9 +1,11 @@
 // The results list: one row per hit with a waveform drawn from server-side peaks, and
 // why it is there: the matched words marked in its name and folder, the other fields that
-// matched, a relevance badge and its UCS category as a chip that filters by it.
+// matched, a relevance badge, its UCS category as a chip that filters by it and, in a long
+// recording, the moments where it matches (moments.js).
 
 import { api } from "./api.js";
 import { formatDuration, soundFacts } from "./format.js";
+import { fillMoments } from "./moments.js";
 
 const PEAK_COUNT = 240;
 const peakRequests = new Map(); // sound id -> Promise<number[] | null>
@@ -254,6 +256,7 @@ function row(hit, index, actions) {
     more,
   );
   fillExplained(li, hit);
+  fillMoments(li, hit, index, actions);
   return li;
 }
 
@@ -264,8 +267,11 @@ export function renderResults(list, hits, actions) {
 }
 
 /** New answers for the same hits (same ids, same order): update the rows in place. */
-export function refreshResults(list, hits) {
-  hits.forEach((hit, i) => fillExplained(list.children[i], hit));
+export function refreshResults(list, hits, actions) {
+  hits.forEach((hit, i) => {
+    fillExplained(list.children[i], hit);
+    fillMoments(list.children[i], hit, i, actions);
+  });
 }
 
 /** Mark one row selected (or none with -1) and scroll it into view. */

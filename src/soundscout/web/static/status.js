@@ -1,5 +1,7 @@
 // The status line under the form: what the last search found, and what is running now.
 
+import { regionText } from "./moments.js";
+
 const MODES = { text: "text", audio: "sound", browse: "category, by name" };
 
 /** "blend: 70 % sound, 30 % text (α 0.7)": how much each side of a hybrid search counts. */
@@ -9,7 +11,8 @@ export function blendText(alpha) {
 }
 
 /**
- * "13 results · text · 42 ms · like kick_01.flac", or what to do when nothing matched.
+ * "13 results · text · 42 ms · like kick_01.flac" ("like field.wav 00:31.0–00:32.5" for a
+ * region of a sound), or what to do when nothing matched.
  * @param {object} body the search response
  * @param {object} query the query it answers (its reference is named)
  * @param {string} loaded what the server loaded during this search ("model"), or ""
@@ -20,7 +23,10 @@ export function summaryText(body, query, loaded = "") {
   const what = body.mode === "hybrid" ? blendText(body.alpha) : MODES[body.mode] || body.mode;
   const took = `${Math.round(body.took_ms)} ms${loaded ? ` (first search loads the ${loaded})` : ""}`;
   const parts = [`${count} result${count === 1 ? "" : "s"}`, what, took];
-  if (query.ref) parts.push(`like ${query.ref.name || `sound ${query.ref.id}`}`);
+  if (query.ref) {
+    const region = regionText(query.ref);
+    parts.push(`like ${query.ref.name || `sound ${query.ref.id}`}${region ? ` ${region}` : ""}`);
+  }
   return parts.join(" · ");
 }
 
