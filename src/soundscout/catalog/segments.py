@@ -118,10 +118,17 @@ def segment_ranges(conn: sqlite3.Connection, encoder_version: str) -> np.ndarray
 
 
 def missing_segments(
-    conn: sqlite3.Connection, encoder_version: str, min_seconds: float, root: str | None = None
+    conn: sqlite3.Connection,
+    encoder_version: str,
+    min_seconds: float,
+    max_seconds: float | None = None,
+    root: str | None = None,
 ) -> list[tuple[int, str]]:
     """(id, path) of done sounds longer than ``min_seconds`` without segments (indexed
-    before moments were kept): an ``index`` of their folder embeds them again."""
+    before moments were kept): an ``index`` of their folder embeds them again. None when
+    no more than ``max_seconds`` of a sound is embedded (then none can get segments)."""
+    if max_seconds is not None and max_seconds <= min_seconds:
+        return []
     sql = (
         "SELECT s.id, s.path FROM sounds s LEFT JOIN segment_sets g ON g.sound_id = s.id "
         "WHERE s.status = 'done' AND s.encoder_version = ? AND s.duration > ? "

@@ -243,16 +243,24 @@ def _print_moments(moments: dict) -> None:
         )
     cut = moments["cut"]
     if cut["count"]:
-        limit = float(cut["max_file_seconds"])
+        limit = _length(float(cut["max_file_seconds"]))
         console.print(
             f"Cut:     {cut['count']} sounds are longer than ingest.max_file_seconds "
-            f"({limit / 3600:g} h): only their first {limit / 3600:g} h can be found:",
+            f"({limit}): only their first {limit} can be found:",
             highlight=False,
         )
         for item in cut["sounds"]:
-            hours = item["duration"] / 3600
-            line = f"  {item['id']}  {escape(item['path'])} ({hours:.1f} h)"
+            line = f"  {item['id']}  {escape(item['path'])} ({_length(item['duration'])})"
             console.print(line, highlight=False, soft_wrap=True)
+
+
+def _length(seconds: float) -> str:
+    """A length as a person says it: "45 s", "12.5 min", "6 h"."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.1f} min".replace(".0 min", " min")
+    return f"{seconds / 3600:.1f} h".replace(".0 h", " h")
 
 
 def rebuild(ctx: typer.Context) -> None:

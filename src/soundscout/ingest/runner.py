@@ -30,7 +30,7 @@ from soundscout.catalog import segments as segdb
 from soundscout.catalog.catalog import Catalog, Outcome
 from soundscout.config import IngestSettings, MomentsSettings
 from soundscout.encoders.base import Encoder
-from soundscout.errors import LibraryError
+from soundscout.errors import DecodeError, LibraryError
 from soundscout.ingest.backfill import read_missing_bit_depths, read_missing_words
 from soundscout.ingest.committer import Committer
 from soundscout.ingest.decode_pool import decode_pool
@@ -46,6 +46,7 @@ from soundscout.ingest.stages import (
     embed_stage,
     failed_outcome,
 )
+from soundscout.moments.long_audio import streamed_audio_hash
 
 if TYPE_CHECKING:  # the Ray engine is imported only when asked for
     from soundscout.ingest.ray_engine import RayOptions
@@ -100,7 +101,9 @@ def run_ingest(
         plan = _segment_plan(settings, moments) if engine == "local" else None
         if plan is not None:  # long sounds indexed before moments were kept
             with catalog.reading() as conn:
-                pending += segdb.missing_segments(conn, encoder.version, plan.min_seconds, root_str)
+                pending += segdb.missing_segments(
+                    conn, encoder.version, plan.min_seconds, plan.max_seconds, root_str
+                )
         # Unchanged on disk but embedded by another encoder: done again, so not "unchanged".
         report.reembedded = max(0, len(pending) - report.new - report.changed - report.resumed)
         report.unchanged = max(0, report.unchanged - report.reembedded)
@@ -346,8 +349,22 @@ class _Processor:
         """The vector kept for a file whose tags changed but whose audio did not (and whose
         segments, if it is long, are stored too)."""
         catalog = self.sink.catalog
-        if self.plan is not None and item.seconds > self.plan.min_seconds:
+        if self.plan is not None and (item.stream or item.seconds > self.plan.min_seconds):
             with catalog.reading() as conn:
                 if not segdb.has_segments(conn, item.sound_id):
                     return None
+        if item.stream and self.plan is not None:  # its audio was not decoded yet
+            item.audio_hash = self._streamed_hash(item)
         return catalog.stored_vector(item.sound_id, item.audio_hash, self.encoder.version)
+
+    def _streamed_hash(self, item: Decoded) -> str | None:
+        assert self.plan is not None
+        try:
+            return streamed_audio_hash(
+                item.path,
+                self.encoder.sample_rate,
+                piece_seconds=self.plan.piece_seconds,
+                max_seconds=self.plan.max_seconds,
+            )
+        except DecodeError:
+            return None  # embedding it names the problem

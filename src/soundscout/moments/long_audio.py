@@ -32,6 +32,20 @@ class LongEmbedding:
     seconds: float  # of audio embedded
 
 
+def streamed_audio_hash(
+    path: str, sample_rate: int, *, piece_seconds: float, max_seconds: float | None
+) -> str:
+    """The hash :func:`embed_long` gives a file's decoded audio, without embedding it (a
+    tenth of the work): a file whose tags alone changed keeps its vector and segments."""
+    from soundscout.audio.stream import stream_file
+
+    digest = hashlib.sha1()
+    streamed = stream_file(path, sample_rate, chunk_seconds=piece_seconds, max_seconds=max_seconds)
+    for chunk in streamed.chunks:
+        digest.update(np.ascontiguousarray(chunk, dtype=np.float32).tobytes())
+    return digest.hexdigest()
+
+
 def window_grid(encoder: Encoder) -> tuple[int, int] | None:
     """(window, hop) in samples of the encoder's windows; None when it has one window."""
     rate = encoder.sample_rate
@@ -69,6 +83,7 @@ def embed_long(
     vectors: list[np.ndarray] = []
     times: list[tuple[float, float]] = []
     carry, offset, total = np.zeros(0, np.float32), 0, 0  # offset: carry's first sample
+    tail = carry
     for chunk in streamed.chunks:
         digest.update(np.ascontiguousarray(chunk, dtype=np.float32).tobytes())
         if fingerprint is None:
@@ -80,9 +95,13 @@ def embed_long(
             continue
         cut = ((len(buffer) - window) // hop + 1) * hop  # windows starting before it fit
         _add_windows(encoder, buffer[: cut - hop + window], offset, vectors, times, keep_before=cut)
+        tail = buffer[-(window + hop) :]  # for the last window, which ends at the end
         carry, offset = buffer[cut:], offset + cut
-    if len(carry) or not vectors:
+    if not vectors:  # shorter than two windows: all of it at once
         _add_windows(encoder, carry, offset, vectors, times, keep_before=None)
+    elif len(carry):  # the window ending at the end, as the whole file's rule has it
+        piece = np.concatenate([tail, carry])[-(window + hop) :]
+        _add_last_window(encoder, piece, offset + len(carry) - len(piece), vectors, times)
     window_vectors = np.concatenate(vectors)
     return LongEmbedding(
         vector=l2_normalize(window_vectors.mean(axis=0)),
@@ -91,6 +110,24 @@ def embed_long(
         fingerprint=fingerprint,
         seconds=total / rate,
     )
+
+
+def _add_last_window(
+    encoder: Encoder,
+    piece: np.ndarray,
+    offset: int,
+    vectors: list[np.ndarray],
+    times: list[tuple[float, float]],
+) -> None:
+    """Embed the final window of ``piece`` (which ends at the end of the file), unless a
+    window already kept starts as late."""
+    piece_times = encoder.window_times(len(piece))
+    start, end = piece_times[-1]
+    base = offset / encoder.sample_rate
+    if base + start <= times[-1][0] + 1e-6:
+        return
+    vectors.append(encoder.embed_windows(piece)[-1:])
+    times.append((base + start, base + end))
 
 
 def _add_windows(

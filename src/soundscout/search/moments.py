@@ -25,6 +25,8 @@ from soundscout.moments.locate import Moment, locate
 #: Segments fetched per sound wanted: enough that a few long sounds matching in many
 #: places do not crowd out the others.
 SEGMENTS_PER_RESULT = 8
+#: ...fetched four times more while fewer sounds than wanted came back, up to this many.
+MAX_SEGMENTS_FETCHED = 1 << 16
 
 
 class SegmentMap:
@@ -102,13 +104,17 @@ class SegmentSearch:
         index = self.sync()
         if index.count == 0:
             return []
-        scores, ids = index.search(query[None, :], k * SEGMENTS_PER_RESULT, allowed_ids=allowed)
-        sounds = seg_map.sounds_of(ids[0])
-        best: dict[int, float] = {}
-        for sound, score, seg in zip(sounds, scores[0], ids[0], strict=True):
-            if seg >= 0 and sound >= 0 and int(sound) not in best:
-                best[int(sound)] = float(score)  # scores come best first
-        return list(best.items())[:k]
+        available = index.count if allowed is None else len(allowed)
+        fetch = k * SEGMENTS_PER_RESULT
+        while True:  # a recording matching everywhere must not crowd out the others
+            scores, ids = index.search(query[None, :], fetch, allowed_ids=allowed)
+            best: dict[int, float] = {}
+            for sound, score, seg in zip(seg_map.sounds_of(ids[0]), scores[0], ids[0], strict=True):
+                if seg >= 0 and sound >= 0 and int(sound) not in best:
+                    best[int(sound)] = float(score)  # scores come best first
+            if len(best) >= k or fetch >= min(available, MAX_SEGMENTS_FETCHED):
+                return list(best.items())[:k]
+            fetch *= 4
 
     def moments(
         self,

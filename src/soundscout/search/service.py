@@ -415,9 +415,12 @@ class SearchService:
         self, hits: list[SearchHit], query: np.ndarray, query_seconds: float | None
     ) -> list[SearchHit]:
         """Each hit with where in it the query matches (long sounds only)."""
-        limit = self.settings.moments.per_file
+        limit, cap = self.settings.moments.per_file, self.settings.ingest.max_file_seconds
+        embedded = {h.id: min(h.duration or 0.0, cap or np.inf) or None for h in hits}
         return [
-            replace(h, moments=self.segments.moments(h.id, query, h.duration, query_seconds, limit))
+            replace(
+                h, moments=self.segments.moments(h.id, query, embedded[h.id], query_seconds, limit)
+            )
             for h in hits
         ]
 
