@@ -77,6 +77,7 @@ class MomentsSettings(_Section):
     min_seconds: float = Field(10.0, ge=0)
     segment_windows: int = Field(1, ge=1, le=64)
     per_file: int = Field(3, ge=1, le=20)
+    segment_penalty: float = Field(0.5, ge=0, le=10)
 
 
 class DuplicatesSettings(_Section):

@@ -197,3 +197,21 @@ def test_a_recording_matching_everywhere_does_not_hide_the_others(tmp_path: Path
     assert [h.id for h in few] == [h.id for h in everything[:4]]
     best = _hit(few, field).moments[0]
     assert iou((best.start, best.end), span(A_AT)) >= 0.5
+
+
+def test_the_segment_penalty_weighs_segments_against_whole_sounds(lib) -> None:
+    """moments.segment_penalty: the best of many segments gives up that many spreads of
+    the query's scores; a large one leaves long sounds ranked by their own vector."""
+    service, sounds = lib
+    whole = service.search(audio_path=sounds.query, k=10, moments=False).hits
+    penalised = SearchService(
+        make_settings(service.library_dir, **{"moments.segment_penalty": 10.0})
+    )
+    try:
+        hits = penalised.search(audio_path=sounds.query, k=10, moments=True).hits
+    finally:
+        penalised.close()
+    assert [h.id for h in hits] == [h.id for h in whole]  # the file vectors decide
+    assert _hit(hits, sounds.field_a).moments  # and the moments are still there
+    free = service.search(audio_path=sounds.query, k=10, moments=True).hits
+    assert _rank(free, sounds.field_a) < _rank(hits, sounds.field_a)

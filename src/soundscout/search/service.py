@@ -411,6 +411,14 @@ class SearchService:
         hits = explained_hits(fused, self.catalog, self.lexical, context)
         return [replace(h, copies=hidden[h.id]) if h.id in hidden else h for h in hits]
 
+    def _segment_penalty(self, query: np.ndarray) -> float:
+        """What a long sound's best segment gives up against whole sounds' vectors:
+        ``moments.segment_penalty`` times the spread of the query's scores over the
+        library (the best of hundreds of segments is high by chance alone)."""
+        factor = self.settings.moments.segment_penalty
+        spread = library_spread(query, self._library_sample()) if factor else None
+        return factor * spread[1] if spread is not None else 0.0
+
     def _with_moments(
         self, hits: list[SearchHit], query: np.ndarray, query_seconds: float | None
     ) -> list[SearchHit]:
@@ -472,6 +480,8 @@ class SearchService:
             ]
             if within:
                 inside = self.segments.best_per_sound(query, window, allowed)
+                penalty = self._segment_penalty(query)
+                inside = [(i, s - penalty) for i, s in inside]
                 lists["sound"] = merge_best(lists["sound"], inside)[:window]
         if match != "sound" and words.include:
             lists["words"] = self.lexical.search(words, window, filters)
