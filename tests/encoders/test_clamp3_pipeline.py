@@ -196,6 +196,17 @@ def test_embed_windows_one_row_per_window(tiny_clamp3) -> None:
     assert tiny_clamp3.embed_windows(wave(0.2)).shape == (1, 16)
 
 
+def test_window_times_name_each_5_s_window(tiny_clamp3) -> None:
+    """Moments with clamp3 come in 5 s steps: one time range per window vector."""
+    x = wave(17.0)
+    times = tiny_clamp3.window_times(x.size)
+    assert times == [(0.0, 5.0), (5.0, 10.0), (10.0, 15.0), (15.0, 17.0)]
+    assert len(times) == tiny_clamp3.embed_windows(x).shape[0]
+    vector, windows = tiny_clamp3.embed_with_windows(x)
+    np.testing.assert_allclose(vector, tiny_clamp3.encode_audio(x), atol=1e-5)
+    assert windows.shape == (len(times), 16)
+
+
 def test_describe_and_version(tiny_clamp3) -> None:
     info = tiny_clamp3.describe()
     assert info["name"] == "clamp3" and info["dim"] == 16 and info["sample_rate"] == SR
