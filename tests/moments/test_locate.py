@@ -7,7 +7,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from soundscout.moments.locate import Moment, locate
+from soundscout.moments.locate import Moment, audible_seconds, locate
 
 HOP, LENGTH, N = 0.5, 1.0, 100  # segments 0-1 s, 0.5-1.5 s, ... 49.5-50.5 s
 
@@ -119,3 +119,15 @@ def test_times_are_rounded_to_milliseconds() -> None:
     for m in found:
         assert round(m.start, 3) == m.start and round(m.end, 3) == m.end
         assert isinstance(m.start, float) and isinstance(m.score, float)
+
+
+def test_a_query_sound_counts_as_long_as_it_is_audible() -> None:
+    """Silence and a tail 40 dB down around a sound are no part of the moment sought."""
+    sr = 1000
+    body = np.ones(500, dtype=np.float32)
+    tail = np.full(700, 1e-3, dtype=np.float32)  # -60 dB
+    wave = np.concatenate([np.zeros(300, np.float32), body, tail])
+    assert audible_seconds(wave, sr) == pytest.approx(0.5, abs=0.02)
+    assert audible_seconds(np.zeros(800, np.float32), sr) == pytest.approx(0.8)
+    quiet_end = np.concatenate([body, np.full(500, 0.05, np.float32)])  # -26 dB: audible
+    assert audible_seconds(quiet_end, sr) == pytest.approx(1.0, abs=0.02)

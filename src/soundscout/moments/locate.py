@@ -18,6 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: A sound given as the query counts as long as its frames within this many dB of its
+#: loudest (a release tail or silence around it is no part of the moment sought).
+AUDIBLE_DB = 40.0
+_FRAME_SECONDS = 0.02
+
 #: Where the run around a peak ends, from the median (0) to the peak (1).
 RUN_LEVEL = 0.5
 #: How strong a further peak must be, from the median (0) to the best peak (1).
@@ -70,6 +75,21 @@ def locate(
         free &= (times[:, 1] <= start) | (times[:, 0] >= end)  # segments outside it
         free[first : last + 1] = False
     return found
+
+
+def audible_seconds(waveform: np.ndarray, sample_rate: int) -> float:
+    """How long a sound lasts from its first to its last frame within :data:`AUDIBLE_DB`
+    of its loudest (its whole length when it is silent)."""
+    x = np.asarray(waveform, dtype=np.float32)
+    frame = max(1, int(_FRAME_SECONDS * sample_rate))
+    n = len(x) // frame
+    if n < 2:
+        return len(x) / sample_rate
+    energy = np.square(x[: n * frame].reshape(n, frame)).mean(axis=1)
+    loud = np.flatnonzero(energy >= energy.max() * 10 ** (-AUDIBLE_DB / 10))
+    if energy.max() <= 0 or len(loud) == 0:
+        return len(x) / sample_rate
+    return (loud[-1] - loud[0] + 1) * frame / sample_rate
 
 
 def _run(scores: np.ndarray, free: np.ndarray, peak: int, level: float) -> tuple[int, int]:

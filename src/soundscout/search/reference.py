@@ -18,6 +18,7 @@ from soundscout.catalog.catalog import Catalog, SoundRow
 from soundscout.config import Settings
 from soundscout.encoders.base import Encoder
 from soundscout.errors import DecodeError, InvalidQueryError, NotFoundError, PayloadTooLargeError
+from soundscout.moments.locate import audible_seconds
 from soundscout.search.query import valid_id
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,7 @@ class ReferenceResolver:
         if region is not None:
             waveform = region.cut(waveform, self.encoder.sample_rate)
         exclude = frozenset(self._copies(hashlib.sha1(data).hexdigest()))
-        seconds = len(waveform) / self.encoder.sample_rate
+        seconds = audible_seconds(waveform, self.encoder.sample_rate)
         return Reference(self.encoder.encode_audio(waveform), exclude, seconds)
 
     def _encode_file(self, path: str, region: Region | None, exclude: set[int]) -> Reference:
@@ -178,7 +179,7 @@ class ReferenceResolver:
             waveform = load_audio(path, self.encoder.sample_rate, max_seconds=limit)
         if region is not None:
             waveform = region.cut(waveform, self.encoder.sample_rate)
-        seconds = len(waveform) / self.encoder.sample_rate
+        seconds = audible_seconds(waveform, self.encoder.sample_rate)
         return Reference(self.encoder.encode_audio(waveform), frozenset(exclude), seconds)
 
     def _longer_than(self, path: str, seconds: float) -> bool:
