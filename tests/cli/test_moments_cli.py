@@ -114,3 +114,11 @@ def test_status_lists_cut_sounds(capsys, tmp_path: Path, monkeypatch) -> None:
     cut_text = out[out.index("Cut:") :]
     assert cut_text.startswith("Cut:     1 sounds") and str(long) in cut_text
     assert "short.wav" not in out
+
+
+def test_show_counts_a_long_sounds_segments(capsys, lib) -> None:
+    library, sounds = lib
+    code, out = run(capsys, library, "show", str(sounds.field_a), "--json")
+    assert code == 0 and json.loads(out)["segments"] > 40  # 50 s: a window every 0.5 s
+    code, out = run(capsys, library, "show", str(sounds.hums[0]), "--json")
+    assert code == 0 and json.loads(out)["segments"] is None  # a short sound has none

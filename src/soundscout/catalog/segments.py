@@ -144,8 +144,13 @@ def missing_segments(
 
 def has_segments(conn: sqlite3.Connection, sound_id: int) -> bool:
     """Whether this sound has segments stored."""
-    row = conn.execute("SELECT 1 FROM segment_sets WHERE sound_id = ?", (sound_id,)).fetchone()
-    return row is not None
+    return segment_count(conn, sound_id) > 0
+
+
+def segment_count(conn: sqlite3.Connection, sound_id: int) -> int:
+    """How many segments this sound has (0 for a short one)."""
+    row = conn.execute("SELECT count FROM segment_sets WHERE sound_id = ?", (sound_id,)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def segment_counts(conn: sqlite3.Connection) -> tuple[int, int]:

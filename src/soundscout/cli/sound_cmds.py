@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from soundscout.catalog import segments as segdb
 from soundscout.catalog.catalog import SoundRow
 from soundscout.cli.context import state
 from soundscout.errors import NotFoundError
@@ -33,6 +34,8 @@ def show(
         tags, warnings = service.catalog.tags(row.id)
         words = service.lexical.fields(row.id)
         printed = service.catalog.decoder_warnings(row.id)
+        with service.catalog.reading() as conn:
+            segments = segdb.segment_count(conn, row.id)
     finally:
         service.close()
     facts = {
@@ -48,6 +51,7 @@ def show(
         "category": row.ucs_category,
         "subcategory": row.ucs_subcategory,
         "catid": row.ucs_catid,
+        "segments": segments or None,  # a long sound's, for moments
     }
     if as_json:
         body = {**facts, "tags": tags, "words": words, "tag_warnings": warnings}
