@@ -90,9 +90,14 @@ class SegmentSearch:
             return self._map[1]
 
     def best_per_sound(
-        self, query: np.ndarray, k: int, allowed_sounds: np.ndarray | None = None
+        self,
+        query: np.ndarray,
+        k: int,
+        allowed_sounds: np.ndarray | None = None,
+        floor: float = -np.inf,
     ) -> list[tuple[int, float]]:
-        """Up to ``k`` sounds whose best segment matches ``query`` best, with its score."""
+        """Up to ``k`` sounds whose best segment matches ``query`` best, with its score;
+        sounds whose best segment scores under ``floor`` may be left out."""
         seg_map = self.segment_map()
         if len(seg_map) == 0:
             return []
@@ -104,17 +109,7 @@ class SegmentSearch:
         index = self.sync()
         if index.count == 0:
             return []
-        available = index.count if allowed is None else len(allowed)
-        fetch = k * SEGMENTS_PER_RESULT
-        while True:  # a recording matching everywhere must not crowd out the others
-            scores, ids = index.search(query[None, :], fetch, allowed_ids=allowed)
-            best: dict[int, float] = {}
-            for sound, score, seg in zip(seg_map.sounds_of(ids[0]), scores[0], ids[0], strict=True):
-                if seg >= 0 and sound >= 0 and int(sound) not in best:
-                    best[int(sound)] = float(score)  # scores come best first
-            if len(best) >= k or fetch >= min(available, MAX_SEGMENTS_FETCHED):
-                return list(best.items())[:k]
-            fetch *= 4
+        return best_sounds(index, seg_map, query, k, allowed, floor)
 
     def moments(
         self,
@@ -139,6 +134,36 @@ class SegmentSearch:
                 limit=limit,
             )
         )
+
+
+def best_sounds(
+    index: VectorIndex,
+    seg_map: SegmentMap,
+    query: np.ndarray,
+    k: int,
+    allowed: np.ndarray | None = None,
+    floor: float = -np.inf,
+) -> list[tuple[int, float]]:
+    """The ``k`` sounds with the best segments for ``query`` (best first, each once).
+
+    Segments are fetched ``SEGMENTS_PER_RESULT`` per sound wanted, then four times more
+    while fewer sounds came back and the last segment fetched still scores ``floor`` or
+    more (a sound not seen yet scores no more than it): one recording matching everywhere
+    does not crowd out the others, and no more is fetched than can reach the results.
+    """
+    k = min(k, len(seg_map))
+    available = index.count if allowed is None else len(allowed)
+    fetch = k * SEGMENTS_PER_RESULT
+    while True:
+        scores, ids = index.search(query[None, :], fetch, allowed_ids=allowed)
+        sounds = seg_map.sounds_of(ids[0])
+        kept = np.flatnonzero((ids[0] >= 0) & (sounds >= 0))
+        found, first = np.unique(sounds[kept], return_index=True)  # scores come best first
+        order = kept[np.sort(first)][:k]
+        exhausted = fetch >= min(available, MAX_SEGMENTS_FETCHED) or ids[0][-1] < 0
+        if len(found) >= k or exhausted or scores[0][-1] < floor:
+            return [(int(sounds[i]), float(scores[0][i])) for i in order]
+        fetch *= 4
 
 
 def merge_best(

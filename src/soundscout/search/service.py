@@ -479,8 +479,11 @@ class SearchService:
                 (int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0
             ]
             if within:
-                inside = self.segments.best_per_sound(query, window, allowed)
                 penalty = self._segment_penalty(query)
+                floor = (
+                    lists["sound"][-1][1] + penalty if len(lists["sound"]) >= window else -np.inf
+                )
+                inside = self.segments.best_per_sound(query, window, allowed, floor)
                 inside = [(i, s - penalty) for i, s in inside]
                 lists["sound"] = merge_best(lists["sound"], inside)[:window]
         if match != "sound" and words.include:
