@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from soundscout.search.query import Filters, SearchHit
+from soundscout.search.reference import Region
 from soundscout.search.service import SearchService
 from tests.audiogen import tone, write_audio
 from tests.conftest import make_settings
@@ -215,3 +216,30 @@ def test_the_segment_penalty_weighs_segments_against_whole_sounds(lib) -> None:
     assert _hit(hits, sounds.field_a).moments  # and the moments are still there
     free = service.search(audio_path=sounds.query, k=10, moments=True).hits
     assert _rank(free, sounds.field_a) < _rank(hits, sounds.field_a)
+
+
+def test_like_this_moment_finds_it_elsewhere_in_its_own_recording(tmp_path: Path) -> None:
+    """A region of a long recording as the query (the page's "Like this moment"): the same
+    sound later in that recording is a result; the region itself is no moment of it."""
+    root = tmp_path / "sounds"
+    twice = write_recording(root / "twice.wav", 45.0, (8.0, 30.0), seed=5)
+    write_recording(root / "other.wav", 40.0, (20.0,), seed=6)
+    for i in range(3):
+        write_hum(root / f"hum_{i}.wav", i)
+    service = SearchService(make_settings(tmp_path / "library"))
+    try:
+        service.index_folder(root, progress=False)
+        row = service.catalog.find_by_path(str(twice))
+        assert row is not None
+        region = Region(8.0, 8.0 + BURST_SECONDS)
+        hits = service.search(sound_id=row.id, region=region, k=10, moments=True).hits
+        own = _hit(hits, twice)
+        assert iou((own.moments[0].start, own.moments[0].end), span(30.0)) >= 0.5
+        assert all(iou((m.start, m.end), span(8.0)) == 0 for m in own.moments)
+        other = _hit(hits, root / "other.wav").moments[0]
+        assert iou((other.start, other.end), span(20.0)) >= 0.5
+        # without moments a reference is still left out of its own results
+        plain = service.search(sound_id=row.id, region=region, k=10).hits
+        assert str(twice) not in [h.path for h in plain]
+    finally:
+        service.close()

@@ -95,9 +95,11 @@ class SegmentSearch:
         k: int,
         allowed_sounds: np.ndarray | None = None,
         floor: float = -np.inf,
+        skip: np.ndarray | None = None,
     ) -> list[tuple[int, float]]:
         """Up to ``k`` sounds whose best segment matches ``query`` best, with its score;
-        sounds whose best segment scores under ``floor`` may be left out."""
+        sounds whose best segment scores under ``floor`` may be left out, and the segments
+        ``skip`` names do not count."""
         seg_map = self.segment_map()
         if len(seg_map) == 0:
             return []
@@ -109,7 +111,19 @@ class SegmentSearch:
         index = self.sync()
         if index.count == 0:
             return []
-        return best_sounds(index, seg_map, query, k, allowed, floor)
+        return best_sounds(index, seg_map, query, k, allowed, floor, skip)
+
+    def ids_within(self, sound_id: int, start: float, end: float | None) -> np.ndarray:
+        """The ids of a sound's segments overlapping ``start``..``end`` seconds."""
+        with self.catalog.reading() as conn:
+            row = conn.execute(
+                "SELECT first_id, times FROM segment_sets WHERE sound_id = ?", (sound_id,)
+            ).fetchone()
+        if row is None:
+            return np.zeros(0, dtype=np.int64)
+        times = np.frombuffer(row[1], dtype=np.float32).reshape(-1, 2)
+        inside = _overlapping(times, start, end)
+        return int(row[0]) + np.flatnonzero(inside).astype(np.int64)
 
     def moments(
         self,
@@ -118,13 +132,20 @@ class SegmentSearch:
         duration: float | None,
         query_seconds: float | None,
         limit: int,
+        skip: tuple[float, float | None] | None = None,
     ) -> tuple[Moment, ...]:
-        """The best moments of one sound for ``query`` (none for a sound without segments)."""
+        """The best moments of one sound for ``query`` (none for a sound without segments);
+        its segments overlapping ``skip`` (start, end) do not count."""
         with self.catalog.reading() as conn:
             segments = segdb.read_segments(conn, sound_id, len(query))
         if segments is None:
             return ()
         scores = segments.vectors @ np.asarray(query, dtype=np.float32)
+        if skip is not None:
+            left_out = _overlapping(segments.times, *skip)
+            if left_out.all():
+                return ()
+            scores[left_out] = float(np.median(scores[~left_out]))
         return tuple(
             locate(
                 segments.times,
@@ -143,8 +164,10 @@ def best_sounds(
     k: int,
     allowed: np.ndarray | None = None,
     floor: float = -np.inf,
+    skip: np.ndarray | None = None,
 ) -> list[tuple[int, float]]:
-    """The ``k`` sounds with the best segments for ``query`` (best first, each once).
+    """The ``k`` sounds with the best segments for ``query`` (best first, each once),
+    leaving out the segments ``skip`` names.
 
     Segments are fetched ``SEGMENTS_PER_RESULT`` per sound wanted, then four times more
     while fewer sounds came back and the last segment fetched still scores ``floor`` or
@@ -157,13 +180,22 @@ def best_sounds(
     while True:
         scores, ids = index.search(query[None, :], fetch, allowed_ids=allowed)
         sounds = seg_map.sounds_of(ids[0])
-        kept = np.flatnonzero((ids[0] >= 0) & (sounds >= 0))
+        usable = (ids[0] >= 0) & (sounds >= 0)
+        if skip is not None and len(skip):
+            usable &= ~np.isin(ids[0], skip)
+        kept = np.flatnonzero(usable)
         found, first = np.unique(sounds[kept], return_index=True)  # scores come best first
         order = kept[np.sort(first)][:k]
         exhausted = fetch >= min(available, MAX_SEGMENTS_FETCHED) or ids[0][-1] < 0
         if len(found) >= k or exhausted or scores[0][-1] < floor:
             return [(int(sounds[i]), float(scores[0][i])) for i in order]
         fetch *= 4
+
+
+def _overlapping(times: np.ndarray, start: float, end: float | None) -> np.ndarray:
+    """Which (start, end) rows overlap ``start``..``end`` (None: to the end)."""
+    stop = np.inf if end is None else end
+    return (times[:, 0] < stop) & (times[:, 1] > start)
 
 
 def merge_best(

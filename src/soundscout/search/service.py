@@ -337,6 +337,11 @@ class SearchService:
                 reference.exclude,
                 reference.seconds,
             )
+        inside_of = None  # a region of a long sound: the rest of that sound may match
+        if moments and region is not None and sources:
+            inside_of = self._region_source(sound_id, audio_path, region)
+            if inside_of is not None:
+                exclude = exclude - {inside_of[0]}
         allowed = None
         if filters is not None and filters.active:  # before the index or the text model
             allowed = self.catalog.filter_ids(filters)
@@ -359,8 +364,9 @@ class SearchService:
         )
         fetch = fetch_size(k, collapse)
         within = moments and query is not None
+        skip = inside_of[1] if inside_of is not None else None
         lists = self._ranked_lists(
-            index, query, words, match, filters, allowed, fetch, exclude, within
+            index, query, words, match, filters, allowed, fetch, exclude, within, skip
         )
         if audio_vec is not None and text_vec is None and words.include:
             mode, alpha = "hybrid", cfg.default_alpha if alpha is None else alpha  # + words
@@ -370,7 +376,7 @@ class SearchService:
         hits = self._fused_hits(lists, words, query, match, mode, alpha, k, fold)
         if within:
             by_sound = audio_seconds if mode == "audio" or (alpha or 0) >= 0.5 else None
-            hits = self._with_moments(hits, query, by_sound)
+            hits = self._with_moments(hits, query, by_sound, inside_of, region)
         notes = (*words.notes, *strength_note(hits, text))
         return SearchResult(hits, mode, alpha, _ms(started), match, notes)
 
@@ -420,17 +426,38 @@ class SearchService:
         return factor * spread[1] if spread is not None else 0.0
 
     def _with_moments(
-        self, hits: list[SearchHit], query: np.ndarray, query_seconds: float | None
+        self,
+        hits: list[SearchHit],
+        query: np.ndarray,
+        query_seconds: float | None,
+        inside_of: tuple[int, np.ndarray] | None = None,
+        region: Region | None = None,
     ) -> list[SearchHit]:
-        """Each hit with where in it the query matches (long sounds only)."""
+        """Each hit with where in it the query matches (long sounds only); the region a
+        query was cut from is no moment of its own sound."""
         limit, cap = self.settings.moments.per_file, self.settings.ingest.max_file_seconds
         embedded = {h.id: min(h.duration or 0.0, cap or np.inf) or None for h in hits}
-        return [
-            replace(
-                h, moments=self.segments.moments(h.id, query, embedded[h.id], query_seconds, limit)
-            )
-            for h in hits
-        ]
+        source = inside_of[0] if inside_of is not None else None
+        span = (region.start, region.end) if region is not None else None
+        found = []
+        for h in hits:
+            skip = span if h.id == source else None
+            moments = self.segments.moments(h.id, query, embedded[h.id], query_seconds, limit, skip)
+            if h.id != source or moments:  # its own sound only where it matches elsewhere
+                found.append(replace(h, moments=moments))
+        return found
+
+    def _region_source(
+        self, sound_id: int | None, audio_path: str | Path | None, region: Region
+    ) -> tuple[int, np.ndarray] | None:
+        """The catalogued long sound a region query was cut from, and its segments there."""
+        if sound_id is None and audio_path is not None:
+            row = self.catalog.find_by_path(os.path.abspath(os.path.expanduser(str(audio_path))))
+            sound_id = row.id if row is not None else None
+        if sound_id is None:
+            return None
+        skip = self.segments.ids_within(sound_id, region.start, region.end)
+        return (sound_id, skip) if len(skip) else None
 
     def _browse(self, filters: Filters, k: int) -> list[SearchHit]:
         """The first ``k`` indexed sounds passing the filters, by path."""
@@ -466,6 +493,7 @@ class SearchService:
         k: int,
         exclude: frozenset[int],
         within: bool = False,
+        skip: np.ndarray | None = None,
     ) -> dict[str, list[tuple[int, float]]]:
         """The sound list and the words list, kept to the ``allowed`` ids (the filters'),
         without the reference's copies and without sounds holding a left-out term; with
@@ -483,7 +511,7 @@ class SearchService:
                 floor = (
                     lists["sound"][-1][1] + penalty if len(lists["sound"]) >= window else -np.inf
                 )
-                inside = self.segments.best_per_sound(query, window, allowed, floor)
+                inside = self.segments.best_per_sound(query, window, allowed, floor, skip)
                 inside = [(i, s - penalty) for i, s in inside]
                 lists["sound"] = merge_best(lists["sound"], inside)[:window]
         if match != "sound" and words.include:
