@@ -74,8 +74,8 @@ def read_segments(conn: sqlite3.Connection, sound_id: int, dim: int) -> Segments
 def iter_segment_vectors(
     catalog: Catalog, encoder_version: str, min_rev: int = -1, batch: int = 500
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(segment ids, float32 vectors) of done sounds embedded by this encoder, changed
-    after ``min_rev``, a few hundred sounds at a time (the lock is held per batch)."""
+    """(segment ids, float16 vectors, as stored) of done sounds embedded by this encoder,
+    changed after ``min_rev``, a few hundred sounds at a time (the lock is held per batch)."""
     last = -1
     while True:
         with catalog.reading() as conn:
@@ -92,7 +92,7 @@ def iter_segment_vectors(
         ids = np.concatenate([np.arange(r[1], r[1] + r[2], dtype=np.int64) for r in rows])
         vectors = np.concatenate(
             [np.frombuffer(r[3], dtype=np.float16).reshape(r[2], -1) for r in rows]
-        ).astype(np.float32)
+        )
         yield ids, vectors
 
 

@@ -177,10 +177,16 @@ class IndexKeeper:
     def _build(self) -> tuple[VectorIndex, int]:
         revision = self.catalog.revision
         encoder = self._encoder()
-        parts = list(self.source.vectors(encoder.version))
+        parts = list(self.source.vectors(encoder.version))  # as stored (segments: float16)
         dim = encoder.dim
-        ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
-        vectors = np.concatenate([p[1] for p in parts]) if parts else np.zeros((0, dim), "f4")
+        count = sum(len(p[0]) for p in parts)
+        ids, vectors = np.empty(count, np.int64), np.empty((count, dim), np.float32)
+        at = 0
+        while parts:  # each part is let go once copied: float32 is held once, not twice
+            part_ids, part_vectors = parts.pop(0)
+            ids[at : at + len(part_ids)] = part_ids
+            vectors[at : at + len(part_ids)] = part_vectors
+            at += len(part_ids)
         return VectorIndex.build(dim, ids, vectors, self.params), revision
 
     def _set(self, index: VectorIndex, revision: int, save: bool) -> None:
