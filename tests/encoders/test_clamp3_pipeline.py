@@ -224,3 +224,32 @@ def test_encodes_files_of_every_core_format(tiny_clamp3, tmp_path: Path) -> None
         assert vector.shape == (16,) and np.isfinite(vector).all(), fmt
         if fmt in ("wav", "flac", "aiff"):
             assert vector @ reference > 0.999, fmt
+
+
+def test_a_long_sound_gets_5_s_segments_and_moments(tiny_clamp3, tmp_path: Path) -> None:
+    """Moments work with clamp3 too, in its 5 s steps (random tiny weights: only the
+    bookkeeping is checked, not what matches)."""
+    from soundscout.catalog import segments as segdb
+    from soundscout.search.service import SearchService
+    from tests.audiogen import write_audio
+    from tests.conftest import make_settings
+
+    sr = tiny_clamp3.sample_rate
+    long_wave, short_wave = wave(23.0), wave(2.0)
+    write_audio(tmp_path / "sounds" / "long.wav", long_wave, sr)
+    write_audio(tmp_path / "sounds" / "short.wav", short_wave, sr)
+    service = SearchService(make_settings(tmp_path / "library"), encoder=tiny_clamp3)
+    try:
+        assert service.index_folder(tmp_path / "sounds", progress=False).ok == 2
+        row = service.catalog.find_by_path(str(tmp_path / "sounds" / "long.wav"))
+        with service.catalog.reading() as conn:
+            stored = segdb.read_segments(conn, row.id, tiny_clamp3.dim)
+        assert stored is not None
+        np.testing.assert_allclose(
+            stored.times, tiny_clamp3.window_times(len(long_wave)), atol=1e-3
+        )
+        hits = service.search(audio_path=tmp_path / "sounds" / "short.wav", k=5, moments=True).hits
+        (long_hit,) = [h for h in hits if h.id == row.id]
+        assert long_hit.moments and all(0 <= m.start < m.end <= 23.0 for m in long_hit.moments)
+    finally:
+        service.close()
