@@ -9,8 +9,10 @@ segments match, and the results then carry their moments (:func:`locate`).
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,8 @@ from soundscout.encoders.base import Encoder
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.keeper import IndexKeeper, SegmentVectors
 from soundscout.moments.locate import Moment, locate
+from soundscout.search.query import SearchHit
+from soundscout.search.reference import Region
 
 #: Segments fetched per sound wanted: enough that a few long sounds matching in many
 #: places do not crowd out the others.
@@ -112,6 +116,39 @@ class SegmentSearch:
         if index.count == 0:
             return []
         return best_sounds(index, seg_map, query, k, allowed, floor, skip)
+
+    def with_moments(
+        self,
+        hits: list[SearchHit],
+        query: np.ndarray,
+        query_seconds: float | None,
+        limit: int,
+        max_seconds: float | None,
+        source: tuple[int, Region] | None = None,
+    ) -> list[SearchHit]:
+        """Each hit with where in it the query matches (long sounds only, within the
+        ``max_seconds`` embedded of them); ``source``, the sound and region a query was
+        cut from, is no moment of that sound, which stays only where it matches elsewhere."""
+        found = []
+        for h in hits:
+            embedded = min(h.duration or 0.0, max_seconds or np.inf) or None
+            skip = (source[1].start, source[1].end) if source and h.id == source[0] else None
+            moments = self.moments(h.id, query, embedded, query_seconds, limit, skip)
+            if skip is None or moments:
+                found.append(replace(h, moments=moments))
+        return found
+
+    def region_source(
+        self, sound_id: int | None, audio_path: str | Path | None, region: Region
+    ) -> tuple[int, np.ndarray] | None:
+        """The catalogued long sound a region query was cut from, and its segments there."""
+        if sound_id is None and audio_path is not None:
+            row = self.catalog.find_by_path(os.path.abspath(os.path.expanduser(str(audio_path))))
+            sound_id = row.id if row is not None else None
+        if sound_id is None:
+            return None
+        skip = self.ids_within(sound_id, region.start, region.end)
+        return (sound_id, skip) if len(skip) else None
 
     def ids_within(self, sound_id: int, start: float, end: float | None) -> np.ndarray:
         """The ids of a sound's segments overlapping ``start``..``end`` seconds."""

@@ -339,7 +339,7 @@ class SearchService:
             )
         inside_of = None  # a region of a long sound: the rest of that sound may match
         if moments and region is not None and sources:
-            inside_of = self._region_source(sound_id, audio_path, region)
+            inside_of = self.segments.region_source(sound_id, audio_path, region)
             if inside_of is not None:
                 exclude = exclude - {inside_of[0]}
         allowed = None
@@ -376,7 +376,9 @@ class SearchService:
         hits = self._fused_hits(lists, words, query, match, mode, alpha, k, fold)
         if within:
             by_sound = audio_seconds if mode == "audio" or (alpha or 0) >= 0.5 else None
-            hits = self._with_moments(hits, query, by_sound, inside_of, region)
+            limit, cap = self.settings.moments.per_file, self.settings.ingest.max_file_seconds
+            source = (inside_of[0], region) if inside_of is not None and region else None
+            hits = self.segments.with_moments(hits, query, by_sound, limit, cap, source)
         notes = (*words.notes, *strength_note(hits, text))
         return SearchResult(hits, mode, alpha, _ms(started), match, notes)
 
@@ -424,40 +426,6 @@ class SearchService:
         factor = self.settings.moments.segment_penalty
         spread = library_spread(query, self._library_sample()) if factor else None
         return factor * spread[1] if spread is not None else 0.0
-
-    def _with_moments(
-        self,
-        hits: list[SearchHit],
-        query: np.ndarray,
-        query_seconds: float | None,
-        inside_of: tuple[int, np.ndarray] | None = None,
-        region: Region | None = None,
-    ) -> list[SearchHit]:
-        """Each hit with where in it the query matches (long sounds only); the region a
-        query was cut from is no moment of its own sound."""
-        limit, cap = self.settings.moments.per_file, self.settings.ingest.max_file_seconds
-        embedded = {h.id: min(h.duration or 0.0, cap or np.inf) or None for h in hits}
-        source = inside_of[0] if inside_of is not None else None
-        span = (region.start, region.end) if region is not None else None
-        found = []
-        for h in hits:
-            skip = span if h.id == source else None
-            moments = self.segments.moments(h.id, query, embedded[h.id], query_seconds, limit, skip)
-            if h.id != source or moments:  # its own sound only where it matches elsewhere
-                found.append(replace(h, moments=moments))
-        return found
-
-    def _region_source(
-        self, sound_id: int | None, audio_path: str | Path | None, region: Region
-    ) -> tuple[int, np.ndarray] | None:
-        """The catalogued long sound a region query was cut from, and its segments there."""
-        if sound_id is None and audio_path is not None:
-            row = self.catalog.find_by_path(os.path.abspath(os.path.expanduser(str(audio_path))))
-            sound_id = row.id if row is not None else None
-        if sound_id is None:
-            return None
-        skip = self.segments.ids_within(sound_id, region.start, region.end)
-        return (sound_id, skip) if len(skip) else None
 
     def _browse(self, filters: Filters, k: int) -> list[SearchHit]:
         """The first ``k`` indexed sounds passing the filters, by path."""
