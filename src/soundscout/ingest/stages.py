@@ -212,11 +212,12 @@ def embed_stage(
         kept = {i.sound_id: v for i in good if (v := stored(i)) is not None}
         outcomes += [_outcome(i, kept[i.sound_id], reused=True) for i in good if i.sound_id in kept]
         good = [i for i in good if i.sound_id not in kept]
-    long = [i for i in good if plan is not None and (i.stream or i.seconds > plan.min_seconds)]
-    short = [i for i in good if i not in long]
-    for item in long:
-        assert plan is not None
-        outcomes.append(_embed_long(encoder, item, plan))
+    short = []
+    for item in good:
+        if plan is not None and (item.stream or item.seconds > plan.min_seconds):
+            outcomes.append(_embed_long(encoder, item, plan))
+        else:
+            short.append(item)
     if not short:
         return outcomes
     try:
