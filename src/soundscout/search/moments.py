@@ -39,6 +39,7 @@ class SegmentMap:
     def __init__(self, ranges: np.ndarray) -> None:
         ranges = np.asarray(ranges, dtype=np.int64).reshape(-1, 3)
         self.first, self.count, self.sound = ranges[:, 0], ranges[:, 1], ranges[:, 2]
+        self.sounds = frozenset(self.sound.tolist())  # the sounds with segments
 
     def __len__(self) -> int:
         return len(self.first)
@@ -129,8 +130,11 @@ class SegmentSearch:
         """Each hit with where in it the query matches (long sounds only, within the
         ``max_seconds`` embedded of them); ``source``, the sound and region a query was
         cut from, is no moment of that sound, which stays only where it matches elsewhere."""
-        found = []
+        found, long = [], self.segment_map().sounds
         for h in hits:
+            if h.id not in long:  # a short sound: no segments, no moments
+                found.append(h)
+                continue
             embedded = min(h.duration or 0.0, max_seconds or np.inf) or None
             skip = (source[1].start, source[1].end) if source and h.id == source[0] else None
             moments = self.moments(h.id, query, embedded, query_seconds, limit, skip)
