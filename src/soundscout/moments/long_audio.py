@@ -94,11 +94,12 @@ def embed_long(
             carry = buffer
             continue
         cut = ((len(buffer) - window) // hop + 1) * hop  # windows starting before it fit
-        _add_windows(encoder, buffer[: cut - hop + window], offset, vectors, times, keep_before=cut)
+        inner = buffer[: cut - hop + window]
+        _add_windows(encoder, inner, offset, vectors, times, keep_before=cut, hop=hop)
         tail = buffer[-(window + hop) :]  # for the last window, which ends at the end
         carry, offset = buffer[cut:], offset + cut
     if not vectors:  # shorter than two windows: all of it at once
-        _add_windows(encoder, carry, offset, vectors, times, keep_before=None)
+        _add_windows(encoder, carry, offset, vectors, times, keep_before=None, hop=hop)
     elif len(carry):  # the window ending at the end, as the whole file's rule has it
         piece = np.concatenate([tail, carry])[-(window + hop) :]
         _add_last_window(encoder, piece, offset + len(carry) - len(piece), vectors, times)
@@ -137,15 +138,14 @@ def _add_windows(
     vectors: list[np.ndarray],
     times: list[tuple[float, float]],
     keep_before: int | None,
+    hop: int,
 ) -> None:
-    """Embed a piece's windows, keeping those starting before ``keep_before`` samples
-    (None: all of them; the last piece's final window ends at the file's end)."""
+    """Embed a piece's windows, keeping those on the ``hop`` grid starting before
+    ``keep_before`` samples (None: all of them)."""
     if len(piece) == 0:
         return
     rate = encoder.sample_rate
     piece_times = encoder.window_times(len(piece))
-    grid = window_grid(encoder)
-    hop = grid[1] if grid else 1
     starts = [int(round(start * rate)) for start, _ in piece_times]
     keep = [  # inner pieces: the grid's windows only (an end-aligned extra comes later)
         i
