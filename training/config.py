@@ -80,14 +80,6 @@ SFX_PACKAGES = [
     # 0ad-data (~1,100 ogg inside public.zip) and redeclipse-data (~320 ogg).
     "0ad-data",
     "redeclipse-data",
-    # Added beyond the issue's list, for more labelled game SFX (the held-out SFX
-    # packages are game SFX too): unit attacks, hits, deaths, animals and voice lines
-    # with descriptive file names. All three are in Debian main, none shares assets
-    # with the held-out or kept-aside packages as far as their sources say, and exact
-    # copies of held-out sounds are dropped by the content-hash dedup anyway.
-    "wesnoth-1.16-data",  # ~290 sounds: weapon hits and misses, creature deaths, ambience
-    "megaglest-data",  # ~1,450 sounds: unit attacks, deaths, animals, buildings, weather
-    "hedgewars-data",  # ~970 sounds: voice lines in 20 voice packs, weapons, music
 ]
 VOICE_PACKAGES = ["asterisk-core-sounds-en-wav", "ktuberling-data"]
 
@@ -96,14 +88,57 @@ HOLDOUT_SOUNDFONT = "timgm6mb-soundfont"
 HOLDOUT_SFX = ["widelands-data", "warmux-data", "lugaru-data"]
 HOLDOUT = {HOLDOUT_SOUNDFONT, *HOLDOUT_SFX}
 
-#: Kept aside by the issue for independent evaluation; never used here.
-FORBIDDEN = {
-    "ddnet-data",
-    "lbreakouthd-data",
-    "tuxpaint-stamps-default",
-    "tuxpaint-plugins-default",
-    "lomiri-sounds",
-}
+#: Kept aside for independent evaluation: never downloaded, trained on or validated on.
+#: builtin-1.2.0 trained on the last three; from builtin-2 on they are kept aside too.
+FORBIDDEN = frozenset(
+    {
+        "hydrogen-drumkits",
+        "hydrogen-drumkits-effects",
+        "hydrogen-data",
+        "sonic-pi-samples",
+        "lmms-common",
+        "freepats",
+        "supertux-data",
+        "minetest-data",
+        "scorched3d-data",
+        "btanks-data",
+        "freeciv-data",
+        "teeworlds-data",
+        "ddnet-data",
+        "lincity-ng-data",
+        "extremetuxracer-data",
+        "tuxpaint-data",
+        "tuxpaint-stamps-default",
+        "tuxpaint-plugins-default",
+        "lbreakout2-data",
+        "lbreakouthd-data",
+        "pingus-data",
+        "sound-theme-freedesktop",
+        "oxygen-sounds",
+        "yaru-theme-sound",
+        "gnome-audio",
+        "sound-icons",
+        "lomiri-sounds",
+        "wesnoth-1.16-data",
+        "megaglest-data",
+        "hedgewars-data",
+    }
+)
+
+
+class ForbiddenPackageError(RuntimeError):
+    """The recipe was asked to use a package kept aside for independent evaluation."""
+
+
+def check_packages(packages: list[str] | set[str]) -> None:
+    """Refuse to run when any package is on the kept-aside list."""
+    bad = sorted(set(packages) & FORBIDDEN)
+    if bad:
+        raise ForbiddenPackageError(
+            "refusing to run: kept aside for independent evaluation, never used in "
+            f"training or validation: {', '.join(bad)}. Remove them from training/config.py."
+        )
+
 
 ALL_PACKAGES = (
     [p for p in SOUNDFONT_PACKAGES if p != "fluid-soundfont-gm"] + SFX_PACKAGES + VOICE_PACKAGES

@@ -62,14 +62,17 @@ def recaption(item: dict) -> bool:
 
 
 def caption_embeddings(captions: list[str]) -> dict[str, np.ndarray]:
-    """MiniLM vectors of captions, cached in ``feats/text.pt``."""
+    """Text-tower vectors of captions (the tower of the recipe's net config), cached in
+    ``feats/text-<tower>.pt``."""
     from soundscout.encoders.builtin import load_text_tower
+    from soundscout.encoders.builtin_config import load_config
 
-    path = config.FEATS / "text.pt"
+    tower = load_config(config.NET).text_tower
+    path = config.FEATS / f"text-{tower}.pt"
     cache: dict[str, np.ndarray] = torch.load(path, weights_only=False) if path.exists() else {}
     missing = sorted(set(captions) - set(cache))
     if missing:
-        vecs = load_text_tower().encode(missing)
+        vecs = load_text_tower(tower).encode(missing)
         cache.update(zip(missing, vecs.astype(np.float32), strict=True))
         torch.save(cache, path)
     return cache

@@ -181,14 +181,62 @@ def random_precision(labels: list[str]) -> float:
     return float((counts * (counts - 1)).sum() / (n * (n - 1)))
 
 
-def evaluate_set(name, model, cfg, items, mels, queries, text_vecs) -> dict:
-    """All metrics of one held-out set; items without a category are left out."""
+def language_ndcg(
+    audio: np.ndarray, labels: list[str], set_name: str, queries: dict[str, str], text_vecs
+) -> dict[str, float]:
+    """nDCG@10 per query language (the translations of :mod:`training.multilingual_queries`
+    of the English queries scored here), English first."""
+    from training import multilingual_queries as mq
+
+    out = {}
+    for lang in ("en", *mq.LANGUAGES):
+        translated = mq.queries(set_name, lang) if lang != "en" else dict(queries)
+        pairs = [(q, c) for q, c in translated.items() if c in set(labels)]
+        rows = text_to_audio(
+            audio, np.stack([text_vecs[q] for q, _ in pairs]), labels, [c for _, c in pairs]
+        )
+        out[lang] = round(float(np.mean([r["ndcg@10"] for r in rows])), 4)
+    return out
+
+
+def teacher_precision(items: list[dict], audio: np.ndarray, labels: list[str]) -> dict | None:
+    """Audio -> audio P@10 of the aisfx teacher alone and of [model, teacher] vectors
+    fused (concatenated, each half normalised), on the items the teacher cache covers."""
+    from training.teacher import load_cache
+
+    cache = load_cache()
+    keep = [i for i, it in enumerate(items) if it.get("sha1") in cache]
+    if len(keep) < len(items) * 0.9:
+        return None
+    t = np.stack([np.asarray(cache[items[i]["sha1"]], dtype=np.float32) for i in keep])
+    t = t - t.mean(0)
+    t /= np.linalg.norm(t, axis=1, keepdims=True)
+    fused = np.concatenate([audio[keep], t], axis=1) / np.sqrt(2)
+    lab = [labels[i] for i in keep]
+    return {
+        "n": len(keep),
+        "model": precision_at_10(audio[keep], lab)["all"],
+        "teacher": precision_at_10(t, lab)["all"],
+        "fused": precision_at_10(fused, lab)["all"],
+    }
+
+
+def evaluate_set(
+    name, model, cfg, items, mels, queries, text_vecs, set_name: str | None = None
+) -> dict:
+    """All metrics of one held-out set; items without a category are left out.
+    ``set_name`` (``sfx`` / ``soundfont``) adds nDCG@10 per query language."""
     keep = [i for i, it in enumerate(items) if it.get("category")]
     items = [items[i] for i in keep]
     mels = [mels[i] for i in keep]
     labels = [it["category"] for it in items]
     queries = {q: c for q, c in queries.items() if c in set(labels)}
     audio = embed_pool(model, cfg, mels)
+    extra = {}
+    if set_name:
+        extra["ndcg@10_by_language"] = language_ndcg(audio, labels, set_name, queries, text_vecs)
+    if set_name == "sfx":
+        extra["teacher_p@10"] = teacher_precision(items, audio, labels)
     qtext = np.stack([text_vecs[q] for q in queries])
     t2a = text_to_audio(audio, qtext, labels, list(queries.values()))
     rnd = random_text_to_audio(labels, list(queries.values()))
@@ -219,6 +267,7 @@ def evaluate_set(name, model, cfg, items, mels, queries, text_vecs) -> dict:
             }
             for lab in sorted(set(labels))
         },
+        **extra,
     }
 
 
@@ -236,16 +285,33 @@ def run(run_state: dict | None = None) -> dict:
     model = AudioTower(cfg)
     model.load_state_dict(state["state"])
     _, held, _ = load_pools()
-    text_vecs = caption_embeddings(sorted({*SOUNDFONT_QUERIES, *SFX_QUERIES}))
+    from training import multilingual_queries as mq
+
+    translated = {
+        q for name in ("sfx", "soundfont") for lang in mq.LANGUAGES for q in mq.queries(name, lang)
+    }
+    text_vecs = caption_embeddings(sorted({*SOUNDFONT_QUERIES, *SFX_QUERIES, *translated}))
     sf_idx = [i for i, it in enumerate(held.items) if it["package"] == config.HOLDOUT_SOUNDFONT]
     sfx_idx = [i for i, it in enumerate(held.items) if it["package"] in config.HOLDOUT_SFX]
     pick = lambda idx: ([held.items[i] for i in idx], [held.mels[i] for i in idx])  # noqa: E731
     results = {
         "soundfont": evaluate_set(
-            config.HOLDOUT_SOUNDFONT, model, cfg, *pick(sf_idx), SOUNDFONT_QUERIES, text_vecs
+            config.HOLDOUT_SOUNDFONT,
+            model,
+            cfg,
+            *pick(sf_idx),
+            SOUNDFONT_QUERIES,
+            text_vecs,
+            set_name="soundfont",
         ),
         "sfx": evaluate_set(
-            "+".join(config.HOLDOUT_SFX), model, cfg, *pick(sfx_idx), SFX_QUERIES, text_vecs
+            "+".join(config.HOLDOUT_SFX),
+            model,
+            cfg,
+            *pick(sfx_idx),
+            SFX_QUERIES,
+            text_vecs,
+            set_name="sfx",
         ),
     }
     for pkg in config.HOLDOUT_SFX:
@@ -261,6 +327,10 @@ def run(run_state: dict | None = None) -> dict:
             + " ".join(f"{m}={v['model']:.3f}(rnd {v['random']:.3f})" for m, v in t2a.items())
             + f" | a2a P@10={a2a['model']:.3f} mfcc={a2a['mfcc']:.3f} rnd={a2a['random']:.3f}"
         )
+        if "ndcg@10_by_language" in r:
+            print("  nDCG@10 by language:", r["ndcg@10_by_language"])
+        if r.get("teacher_p@10"):
+            print("  teacher / fused P@10:", r["teacher_p@10"])
     return results
 
 

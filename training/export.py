@@ -19,7 +19,7 @@ from training.data import Pool, group_of, load_pools
 from training.overlap import NEAR_COPY, near_copies
 from training.train import run as train_run
 
-VERSION = "builtin-1.2.0"
+VERSION = "builtin-2.0.0"
 
 
 def _deb_version(package: str) -> str:

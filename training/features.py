@@ -235,5 +235,7 @@ def all_sources() -> list[str]:
 def run(sources: list[str] | None = None) -> None:
     """Build every missing shard."""
     torch.set_num_threads(2)
-    for source in sources or all_sources():
+    sources = sources or all_sources()
+    config.check_packages(sources)
+    for source in sources:
         build_shard(source)

@@ -37,6 +37,8 @@ TRAIN_OPTIONS = [
     ("--time-downsamples", int, "conv stages that halve time (default: all)"),
     ("--pool-std", bool, "pool the standard deviation over time too"),
     ("--seed", int, "training seed (default: the recipe's)"),
+    ("--teacher-weight", float, "weight of the aisfx teacher's distillation term (0: off)"),
+    ("--teacher-temp", float, "temperature of the teacher's similarity targets"),
 ]
 
 

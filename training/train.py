@@ -36,12 +36,17 @@ from training.data import GROUP_WEIGHTS, caption_embeddings, group_of, load_pool
 #: Longest training crop in frames: 2 s, the inference window. (1 s crops cost half as
 #: much but measured worse: held-out soundfont audio->audio P@10 0.717 vs 0.762.)
 TRAIN_CROP = 200
-#: Caption similarity (MiniLM cosine) from which two sounds count as partly alike in the
-#: audio-audio term, and the span over which the target rises to 1: 0.5 -> 0, 0.8 and
-#: above -> 1 ("dog barking" / "a dog growls" 0.69, "metal clank" / "metal hit" 0.66;
-#: unrelated captions are mostly below 0.4).
-TEXT_SIM_LOW = 0.5
+#: Caption similarity (text-tower cosine) from which two sounds count as partly alike in
+#: the audio-audio term, per text tower, and the span over which the target rises to 1.
+#: MiniLM: 0.5 -> 0, 0.8 and above -> 1 ("dog barking" / "a dog growls" 0.69, "metal
+#: clank" / "metal hit" 0.66; unrelated captions mostly below 0.4). USE multilingual
+#: ranks the same pairs higher (0.83, 0.80; "door slam" / "door closing" 0.66; "piano" /
+#: "violin" 0.53, unrelated 0.17-0.41), hence 0.55.
+TEXT_SIM_LOWS = {"minilm": 0.5, "use-m3": 0.55}
+TEXT_SIM_LOW = TEXT_SIM_LOWS["use-m3"]
 TEXT_SIM_SPAN = 0.3
+#: Temperature of the teacher's similarity targets (cosines of centred aisfx vectors).
+TEACHER_TEMP = 0.1
 
 
 def crop(mel: torch.Tensor, rng: random.Random, size: int = TRAIN_CROP) -> tuple[torch.Tensor, int]:
@@ -177,6 +182,50 @@ def draw_batch(
     return np.concatenate([anchors, np.array(partners, dtype=anchors.dtype)])
 
 
+def teacher_vectors(items: list[dict]) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """(vectors, has-one mask) of the aisfx teacher per training item, joined by the
+    sha1 of the item's file; vectors centred on the training mean, then normalised
+    (aisfx vectors are non-negative, so raw cosines all sit high)."""
+    from training.teacher import load_cache
+
+    cache = load_cache()
+    if not cache:
+        raise SystemExit("no teacher cache: run `python -m training.teacher` first")
+    dim = len(next(iter(cache.values())))
+    vecs = torch.zeros(len(items), dim)
+    has = torch.zeros(len(items), dtype=torch.bool)
+    for i, it in enumerate(items):
+        v = cache.get(it.get("sha1", ""))
+        if v is not None:
+            vecs[i], has[i] = torch.as_tensor(v, dtype=torch.float32), True
+    vecs[has] -= vecs[has].mean(0)
+    vecs = F.normalize(vecs, dim=-1)
+    print(f"teacher vectors for {int(has.sum())} of {len(items)} training items")
+    return vecs, has
+
+
+def teacher_term(
+    teacher: tuple[torch.Tensor, torch.Tensor],
+    idx: np.ndarray | list[int],
+    za: torch.Tensor,
+    zb: torch.Tensor,
+    aa_temp: float,
+    teacher_temp: float,
+) -> torch.Tensor | None:
+    """Relational distillation: over the batch's items that have a teacher vector, the
+    student's view-to-view similarities are pulled towards the teacher's neighbourhoods
+    (softmax of teacher cosines at ``teacher_temp``). None when fewer than 4 such items."""
+    vecs, has = teacher
+    idx_t = torch.as_tensor(np.asarray(idx))
+    mask = has[idx_t]
+    if int(mask.sum()) < 4:
+        return None
+    tv = vecs[idx_t][mask]
+    target = torch.exp((tv @ tv.T - 1) / teacher_temp)
+    a, b = za[mask], zb[mask]
+    return (soft_ce(b @ a.T / aa_temp, target) + soft_ce(a @ b.T / aa_temp, target)) / 2
+
+
 def soft_ce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy against target rows normalised to sum 1."""
     t = targets / targets.sum(dim=1, keepdim=True)
@@ -195,7 +244,7 @@ def run(
     bf16: bool = True,
     channels: tuple[int, ...] | None = None,
     text_sim_weight: float = 1.0,
-    text_sim_low: float = TEXT_SIM_LOW,
+    text_sim_low: float | None = None,
     text_sim_veto: bool = False,
     seed: int = config.SEED,
     mix_p: float = 0.0,
@@ -204,6 +253,8 @@ def run(
     cross_package: bool = False,
     time_downsamples: int | None = None,
     pool_std: bool = False,
+    teacher_weight: float = 0.0,
+    teacher_temp: float = TEACHER_TEMP,
 ) -> dict:
     """Train and save ``runs/latest.pt`` (state dict + config + training log).
 
@@ -213,7 +264,9 @@ def run(
     captions partial positives of the audio-audio term; ``mix_p`` mixes another sound
     quietly under that share of views; ``cross_package`` draws category partners from
     other packages; ``time_downsamples`` and ``pool_std`` change the tower's time
-    resolution and pooling (``NetConfig``).
+    resolution and pooling (``NetConfig``); ``teacher_weight`` adds the aisfx teacher's
+    neighbourhoods as a distillation term (:func:`teacher_term`; its cache comes from
+    ``python -m training.teacher``).
     """
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -242,6 +295,9 @@ def run(
     if channels:
         tower["channels"] = tuple(channels)
     cfg = dataclasses.replace(load_config(config.NET), **tower)
+    if text_sim_low is None:
+        text_sim_low = TEXT_SIM_LOWS.get(cfg.text_tower, TEXT_SIM_LOW)
+    teacher = teacher_vectors(items) if teacher_weight > 0 else None
     model = AudioTower(cfg)
     if bf16:
         model = model.to(memory_format=torch.channels_last)
@@ -292,6 +348,9 @@ def run(
                 soft_ce(zb @ za.T / aa_temp, aa_target) + soft_ce(za @ zb.T / aa_temp, aa_target)
             ) / 2
             loss = lit + aa_weight * aa
+            kd = teacher_term(teacher, idx, za, zb, aa_temp, teacher_temp) if teacher else None
+            if kd is not None:
+                loss = loss + teacher_weight * kd
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -304,6 +363,7 @@ def run(
                     "loss": round(loss.item(), 4),
                     "lit": round(lit.item(), 4),
                     "aa": round(aa.item(), 4),
+                    "kd": round(kd.item(), 4) if kd is not None else None,
                     "scale": round(s.item(), 2),
                     "elapsed_s": round(time.time() - t0, 1),
                 }
@@ -333,6 +393,9 @@ def run(
         "aa_temp": aa_temp,
         "cross_package": cross_package,
         "group_shares": shares,
+        "teacher_weight": teacher_weight,
+        "teacher_temp": teacher_temp,
+        "text_tower": cfg.text_tower,
     }
     torch.save(result, config.RUNS / "latest.pt")
     return result

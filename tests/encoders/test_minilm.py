@@ -1,4 +1,4 @@
-"""The builtin model's text tower in numpy: the same vectors as sentence-transformers."""
+"""builtin-1's text tower (MiniLM) in numpy: the same vectors as sentence-transformers."""
 
 from __future__ import annotations
 
@@ -29,13 +29,13 @@ def reference() -> np.ndarray:
 
 
 def test_numpy_tower_matches_sentence_transformers(reference: np.ndarray) -> None:
-    vectors = load_text_tower().encode(TEXTS)
+    vectors = load_text_tower("minilm").encode(TEXTS)
     assert vectors.shape == (len(TEXTS), 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(vectors, reference, atol=1e-5)
 
 
 def test_a_text_gets_the_same_vector_alone_or_in_a_batch(reference: np.ndarray) -> None:
-    tower = load_text_tower()
+    tower = load_text_tower("minilm")
     alone = np.stack([tower.encode([text])[0] for text in TEXTS])
     np.testing.assert_allclose(alone, reference, atol=1e-5)
 
@@ -53,7 +53,7 @@ def test_weights_are_mapped_not_read(tmp_path) -> None:
 
 
 def test_the_forward_pass_stays_in_float32() -> None:
-    tower = load_text_tower()
+    tower = load_text_tower("minilm")
     ids = np.array([[101, 7592, 2088, 102]], dtype=np.int64)  # [CLS] ... [SEP]
     hidden = tower._forward(ids, np.ones(ids.shape, dtype=np.float32))
     assert hidden.dtype == np.float32  # float64 would double memory and time

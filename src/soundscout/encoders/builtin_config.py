@@ -35,6 +35,10 @@ class NetConfig:
     time_downsamples: int | None = None
     #: Pool the masked standard deviation over time too (besides mean and max).
     pool_std: bool = False
+    #: The frozen text tower whose space the audio tower was trained into: ``minilm``
+    #: (all-MiniLM-L6-v2, English, 384-d; builtin-1) or ``use-m3`` (USE multilingual v3,
+    #: 512-d; builtin-2).
+    text_tower: str = "minilm"
     extra: dict = field(default_factory=dict)
 
     @classmethod

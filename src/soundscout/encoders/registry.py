@@ -87,7 +87,14 @@ register_encoder(
 register_encoder(
     "builtin",
     "soundscout.encoders.builtin:create_builtin_encoder",
-    "Small offline model shipped in the package (log-mel CNN + MiniLM text tower).",
+    "Small offline model shipped in the package (builtin-2: log-mel CNN + multilingual "
+    "USE text tower, queries in 16 languages).",
+)
+register_encoder(
+    "builtin-1",
+    "soundscout.encoders.builtin:create_builtin1_encoder",
+    "The previous shipped model (builtin-1.2.0: English MiniLM text tower), kept for one "
+    "release; needs soundscout[builtin1].",
 )
 register_encoder(
     "clamp3",
