@@ -1,15 +1,15 @@
 """The builtin-model recipe: ``python -m training.run all`` (or one stage by name).
 
-Stages: packages -> features (extract, render, caption, augment, cache) -> train ->
-evaluate -> export. Work files live in ``$SOUNDSCOUT_TRAIN_DIR`` (default
-/work/builtin-data), never in the repository.
+Stages: packages -> features (extract, render, caption, augment, cache) -> teacher (aisfx
+vectors of the SFX and voice sounds, cached) -> train -> evaluate -> export. Work files
+live in ``$SOUNDSCOUT_TRAIN_DIR`` (default /work/builtin-data), never in the repository.
 """
 
 from __future__ import annotations
 
 import argparse
 
-STAGES = ["packages", "features", "train", "evaluate", "export"]
+STAGES = ["packages", "features", "teacher", "train", "evaluate", "export"]
 
 
 def _widths(text: str) -> tuple[int, ...]:
@@ -63,6 +63,10 @@ def main(argv: list[str] | None = None) -> None:
             from training import features
 
             features.run()
+        elif stage == "teacher":
+            from training import teacher
+
+            teacher.build_cache(teacher.default_sources())
         elif stage == "train":
             from training import train
 

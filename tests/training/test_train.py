@@ -61,3 +61,25 @@ def test_category_partners_come_from_other_packages_where_the_category_has_them(
         if int(CATS[i]) != 3
     ]
     assert any(PACKAGES[i] == PACKAGES[j] for i, j in pairs)
+
+
+def test_teacher_term_pulls_the_student_towards_the_teachers_neighbours():
+    import torch.nn.functional as F
+
+    from training.train import teacher_term
+
+    torch.manual_seed(0)
+    # Four items with a teacher vector (two pairs of near neighbours), two without.
+    base = F.normalize(torch.randn(2, 16), dim=-1)
+    tv = F.normalize(torch.cat([base[:1], base[:1], base[1:], base[1:]]) + 0.05, dim=-1)
+    vecs = torch.cat([tv, torch.zeros(2, 16)])
+    has = torch.tensor([True, True, True, True, False, False])
+    idx = [0, 1, 2, 3, 4, 5]
+    agree = F.normalize(torch.tensor([[1.0, 0], [1, 0], [0, 1], [0, 1], [1, 1], [1, -1]]), dim=-1)
+    disagree = agree[[0, 2, 1, 3, 4, 5]]  # each item's neighbour swapped for a stranger
+    loss_agree = teacher_term((vecs, has), idx, agree, agree, 0.1, 0.1)
+    loss_disagree = teacher_term((vecs, has), idx, disagree, disagree, 0.1, 0.1)
+    assert loss_agree is not None and loss_disagree is not None
+    assert loss_agree < loss_disagree - 1.0
+    # Too few items with a teacher vector in the batch: no term.
+    assert teacher_term((vecs, has), [0, 4, 5], agree[:3], agree[:3], 0.1, 0.1) is None
