@@ -39,6 +39,7 @@ TRAIN_OPTIONS = [
     ("--seed", int, "training seed (default: the recipe's)"),
     ("--teacher-weight", float, "weight of the aisfx teacher's distillation term (0: off)"),
     ("--teacher-temp", float, "temperature of the teacher's similarity targets"),
+    ("--bed-p", float, "share of views put over a bed recording (ambience, music, noise)"),
 ]
 
 

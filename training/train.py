@@ -17,6 +17,7 @@ import json
 import math
 import os
 import random
+import re
 import time
 
 import numpy as np
@@ -108,6 +109,43 @@ def log_mix(x: torch.Tensor, other: torch.Tensor, n: int, ratio: float) -> torch
     return out
 
 
+#: Captions of recordings that can serve as a bed (a continuous background) under another
+#: sound: ambiences, weather, water, fire, engines, crowds, music, drones, noise.
+BED_WORDS = re.compile(
+    r"\b(ambien\w*|atmos\w*|amb|loop\w*|room|crowd\w*|rain\w*|wind|storm|water|river|ocean|"
+    r"waves?|stream|fire|burn\w*|engine|motor|hum\w*|drone\w*|noise|music|song|theme|"
+    r"forest|city|traffic|birds|insects?|crickets?|machine\w*)\b"
+)
+#: Bed level against the sound placed over it, in dB of power (the moments evaluation's
+#: range is -20 to 0 dB of event against bed: the bed is as loud as the sound or quieter).
+BED_DB = (-15.0, 0.0)
+
+
+def bed_pool(items: list[dict], mels: list[list[torch.Tensor]], frames: int) -> list[int]:
+    """Items that can be a bed: a bed-like caption and at least ``frames`` frames cached."""
+    return [
+        i
+        for i, it in enumerate(items)
+        if mels[i][0].shape[-1] >= frames and BED_WORDS.search(it["captions"][0].lower())
+    ]
+
+
+def over_bed(
+    x: torch.Tensor, n: int, bed: torch.Tensor, rng: random.Random, frames: int
+) -> tuple[torch.Tensor, int]:
+    """``x`` (``n`` valid frames) placed at a random time in a ``frames``-long window of a
+    bed recording, the bed -15 to 0 dB under it (as a short event sits inside a long
+    recording's window at search time); the whole window is valid."""
+    to_log_power = math.log(10) / 10 * 20  # scaled log-mel unit -> natural log of power
+    start = rng.randrange(0, bed.shape[-1] - frames + 1)
+    level = math.log(10 ** (rng.uniform(*BED_DB) / 10))
+    out = bed[:, start : start + frames].float() * to_log_power + level
+    n = min(n, frames)
+    t0 = rng.randrange(0, frames - n + 1)
+    out[:, t0 : t0 + n] = torch.logaddexp(out[:, t0 : t0 + n], x[:, :n] * to_log_power)
+    return (out / to_log_power).clamp_min(PAD_VALUE), frames
+
+
 def make_batch(
     idx,
     mels,
@@ -116,14 +154,20 @@ def make_batch(
     recolour: bool = False,
     crop_frames: int = TRAIN_CROP,
     mix_p: float = 0.0,
+    bed_p: float = 0.0,
+    beds: list[int] | None = None,
 ):
-    """Two views per item, padded to a shared bucket size."""
+    """Two views per item, padded to a shared bucket size; ``bed_p`` of the views are put
+    over a bed drawn from ``beds`` (:func:`over_bed`)."""
     views = []
     for _ in range(2):
         crops = []
         for i in idx:
             variants = mels[i]
             x, n = crop(variants[rng.randrange(len(variants))], rng, crop_frames)
+            if beds and rng.random() < bed_p:
+                bed = mels[beds[rng.randrange(len(beds))]]
+                x, n = over_bed(x, n, bed[rng.randrange(len(bed))], rng, crop_frames)
             if recolour:
                 x = colour(x, rng, n)
             crops.append((x, n))
@@ -257,6 +301,7 @@ def run(
     pool_std: bool = False,
     teacher_weight: float = 0.0,
     teacher_temp: float = TEACHER_TEMP,
+    bed_p: float = 0.0,
 ) -> dict:
     """Train and save ``runs/latest.pt`` (state dict + config + training log).
 
@@ -268,7 +313,8 @@ def run(
     other packages; ``time_downsamples`` and ``pool_std`` change the tower's time
     resolution and pooling (``NetConfig``); ``teacher_weight`` adds the aisfx teacher's
     neighbourhoods as a distillation term (:func:`teacher_term`; its cache comes from
-    ``python -m training.teacher``).
+    ``python -m training.teacher``); ``bed_p`` puts that share of views over a bed
+    recording (:func:`over_bed`), for sounds inside long recordings.
     """
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -300,6 +346,9 @@ def run(
     if text_sim_low is None:
         text_sim_low = TEXT_SIM_LOWS.get(cfg.text_tower, TEXT_SIM_LOW)
     teacher = teacher_vectors(items) if teacher_weight > 0 else None
+    beds = bed_pool(items, mels, crop_frames) if bed_p > 0 else None
+    if beds is not None:
+        print(f"beds: {len(beds)} recordings of at least {crop_frames} frames")
     model = AudioTower(cfg)
     if bf16:
         model = model.to(memory_format=torch.channels_last)
@@ -319,7 +368,9 @@ def run(
             idx = draw_batch(
                 nprng, weights, batch_size, pools, keys, cats, same_cat_p, partner_packages
             )
-            (xa, na), (xb, nb) = make_batch(idx, mels, cfg, rng, recolour, crop_frames, mix_p)
+            (xa, na), (xb, nb) = make_batch(
+                idx, mels, cfg, rng, recolour, crop_frames, mix_p, bed_p, beds
+            )
             caps = [rng.choice(items[i]["captions"]) for i in idx]
             t = torch.from_numpy(np.stack([text[c] for c in caps]))
             k = keys[idx]
@@ -392,6 +443,7 @@ def run(
         "text_sim_veto": text_sim_veto,
         "seed": seed,
         "mix_p": mix_p,
+        "bed_p": bed_p,
         "aa_temp": aa_temp,
         "cross_package": cross_package,
         "group_shares": shares,

@@ -83,3 +83,29 @@ def test_teacher_term_pulls_the_student_towards_the_teachers_neighbours():
     assert loss_agree < loss_disagree - 1.0
     # Too few items with a teacher vector in the batch: no term.
     assert teacher_term((vecs, has), [0, 4, 5], agree[:3], agree[:3], 0.1, 0.1) is None
+
+
+def test_a_sound_over_a_bed_sits_inside_a_full_window_with_the_bed_quieter():
+    import random
+
+    from soundscout.encoders.builtin_net import PAD_VALUE
+    from training.train import bed_pool, over_bed
+
+    event = torch.full((8, 30), 2.0)  # 30 loud frames
+    bed = torch.full((8, 500), 1.0)
+    rng = random.Random(0)
+    for _ in range(20):
+        out, n = over_bed(event, 30, bed, rng, 200)
+        assert n == 200 and out.shape == (8, 200)
+        loud = (out[0] >= 2.0).nonzero().flatten()
+        assert len(loud) == 30 and int(loud[-1] - loud[0]) == 29  # one run, the event's length
+        rest = torch.cat([out[:, : int(loud[0])], out[:, int(loud[-1]) + 1 :]], dim=1)
+        # The bed alone elsewhere: its own level lowered by 0-15 dB (0.75 scaled units/dB).
+        assert ((rest <= 1.0 + 1e-5) & (rest >= 1.0 - 15 / 20 - 1e-5)).all()
+    silent = torch.full((8, 500), PAD_VALUE)
+    out, _ = over_bed(event, 30, silent, random.Random(1), 200)
+    assert torch.isclose(out, torch.tensor(2.0), atol=1e-3).sum() == 8 * 30
+
+    items = [{"captions": [c]} for c in ("rain on a roof", "dog barking", "forest ambience")]
+    mels = [[torch.zeros(8, 300)], [torch.zeros(8, 300)], [torch.zeros(8, 100)]]
+    assert bed_pool(items, mels, 200) == [0]  # the dog is no bed; the forest is too short
