@@ -137,6 +137,8 @@ def over_bed(
     bed recording, the bed -15 to 0 dB under it (as a short event sits inside a long
     recording's window at search time); the whole window is valid."""
     to_log_power = math.log(10) / 10 * 20  # scaled log-mel unit -> natural log of power
+    if bed.shape[-1] < frames:  # a trimmed copy of a bed: looped, as ambiences are
+        bed = bed.repeat(1, -(-frames // bed.shape[-1]))
     start = rng.randrange(0, bed.shape[-1] - frames + 1)
     level = math.log(10 ** (rng.uniform(*BED_DB) / 10))
     out = bed[:, start : start + frames].float() * to_log_power + level

@@ -102,6 +102,9 @@ def test_a_sound_over_a_bed_sits_inside_a_full_window_with_the_bed_quieter():
         rest = torch.cat([out[:, : int(loud[0])], out[:, int(loud[-1]) + 1 :]], dim=1)
         # The bed alone elsewhere: its own level lowered by 0-15 dB (0.75 scaled units/dB).
         assert ((rest <= 1.0 + 1e-5) & (rest >= 1.0 - 15 / 20 - 1e-5)).all()
+    short_bed = torch.full((8, 70), 1.0)  # a trimmed copy: looped to fill the window
+    out, n = over_bed(event, 30, short_bed, rng, 200)
+    assert n == 200 and out.shape == (8, 200) and (out >= 1.0 - 15 / 20 - 1e-5).all()
     silent = torch.full((8, 500), PAD_VALUE)
     out, _ = over_bed(event, 30, silent, random.Random(1), 200)
     assert torch.isclose(out, torch.tensor(2.0), atol=1e-3).sum() == 8 * 30
