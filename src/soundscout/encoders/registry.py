@@ -37,8 +37,15 @@ def available_encoders() -> list[EncoderEntry]:
 
 
 def encoder_of_version(version: str) -> str | None:
-    """The registered encoder a vector version belongs to (versions start with its name)."""
-    names = [e.name for e in available_encoders() if version.startswith(f"{e.name}-")]
+    """The registered encoder a vector version belongs to: versions start with its name and
+    a dash (``clamp3-...``), or, for a name ending in a major version, a dot
+    (``builtin-1.2.0+...`` is ``builtin-1``'s, ``builtin-2.0.0+...`` is ``builtin``'s)."""
+    names = [
+        e.name
+        for e in available_encoders()
+        if version.startswith(f"{e.name}-")
+        or (e.name[-1].isdigit() and version.startswith(f"{e.name}."))
+    ]
     return max(names, key=len) if names else None
 
 

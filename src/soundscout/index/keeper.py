@@ -20,6 +20,7 @@ import numpy as np
 from soundscout.catalog import segments as segdb
 from soundscout.catalog.catalog import Catalog
 from soundscout.encoders.base import Encoder
+from soundscout.encoders.registry import encoder_of_version
 from soundscout.errors import IndexMismatchError, LibraryError
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.manifest import Manifest
@@ -128,11 +129,19 @@ class IndexKeeper:
         encoder = self._encoder()
         if versions and encoder.version not in versions:
             others = ", ".join(sorted(versions))
+            names = {encoder_of_version(v) for v in versions}
+            built_with = sorted(n for n in names if n and n != encoder.name)
+            keep = (
+                f"set encoder.name to {' or '.join(built_with)} "
+                f"(e.g. SOUNDSCOUT_ENCODER__NAME={built_with[0]})"
+                if built_with
+                else "configure the encoder it was built with"
+            )
             raise IndexMismatchError(
                 f"The library was embedded with {others}, not with the configured encoder "
                 f"{encoder.name} ({encoder.version}).",
                 hint=f"Run `soundscout index PATH --encoder {encoder.name}` to re-embed "
-                "the library, or configure the encoder it was built with.",
+                f"the library, or {keep} to search it as it is.",
             )
 
     def _load_saved(self) -> None:
