@@ -64,6 +64,9 @@ MODES = {"segments": True, "files": False}
 # -- libraries and search -----------------------------------------------------------------
 #: Extra settings (``--set moments.segment_penalty=1``): query-time only, libraries are reused.
 EXTRA: dict[str, str] = {}
+#: Where the libraries live (``--libs``: one folder per model compared, e.g. with
+#: ``--set encoder.weights=RUN/model.safetensors``).
+LIBS = ROOT / "libs"
 
 
 def open_service(library: Path, windows: int) -> Any:
@@ -82,7 +85,7 @@ def open_service(library: Path, windows: int) -> Any:
 
 def build(data: Path, windows: int) -> tuple[Any, dict[str, int]]:
     """The library of one setting, indexed; (service, sound id by path under the library)."""
-    service = open_service(ROOT / "libs" / f"{data.name}-w{windows}", windows)
+    service = open_service(LIBS / f"{data.name}-w{windows}", windows)
     root = (data / "library").absolute()
     started = time.perf_counter()
     report = service.index_folder(root, progress=sys.stderr.isatty())
@@ -407,8 +410,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--windows", default="1", help="comma list of segment_windows")
     parser.add_argument("--out", type=Path, default=ROOT / "eval_moments.json")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--libs", type=Path, default=LIBS, help="folder of the libraries")
     args = parser.parse_args(argv)
     EXTRA.update(item.split("=", 1) for item in args.set)
+    global LIBS
+    LIBS = args.libs
     truth_path = args.data / "truth.json"
     if not truth_path.exists():
         parser.error(f"no {truth_path}: run benchmarks/moments_data.py --out {args.data}")
