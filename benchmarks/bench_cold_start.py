@@ -10,7 +10,9 @@ as a user's shell would start it; the wall time from process start to exit is ti
 ``--src`` is another checkout's ``src`` folder put first on ``PYTHONPATH`` (e.g. the code
 before a change, from `git worktree add`), so old and new run on the same machine in the
 same run, alternating, and are compared as ratios; each version gets its own copy of the
-library (a newer version may upgrade the catalog's schema, which an older one refuses).
+library (a newer version may upgrade the catalog's schema, which an older one refuses), and
+``--reindex FOLDER`` indexes FOLDER into each copy with that version first (a version with
+another builtin model then searches its own vectors).
 The server part starts `serve` on a free loopback port, polls ``/api/health`` every 10 ms,
 and times: health answering, health saying ``ready`` (a server without that field counts
 as ready when health answers), and the first and second searches sent right after.
@@ -114,6 +116,12 @@ def main() -> None:
     parser.add_argument("--audio", required=True, help="a sound file outside the library")
     parser.add_argument("--src", action="append", default=[], help="another checkout's src")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--reindex",
+        metavar="FOLDER",
+        help="index FOLDER into each version's copy first (versions with other models: each "
+        "copy then holds its own model's vectors)",
+    )
     args = parser.parse_args()
     versions = [None, *args.src]
     names = ["this checkout", *args.src]
@@ -121,6 +129,8 @@ def main() -> None:
     libraries = {}
     for i, name in enumerate(names):
         libraries[name] = str(shutil.copytree(args.library, work / f"library-{i}"))
+        if args.reindex:
+            cli_wall(versions[i], libraries[name], ["index", args.reindex, "--no-progress"])
     print(f"# {platform.node()} · {os.cpu_count()} CPUs · Python {platform.python_version()}")
     print(f"# library {args.library}; median (min) of {args.repeat} runs, alternating versions")
     for label, template in COMMANDS.items():
