@@ -405,6 +405,7 @@ def evaluate(data: Path, truth: dict[str, Any], windows: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global LIBS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=ROOT / "data")
     parser.add_argument("--windows", default="1", help="comma list of segment_windows")
@@ -413,7 +414,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--libs", type=Path, default=LIBS, help="folder of the libraries")
     args = parser.parse_args(argv)
     EXTRA.update(item.split("=", 1) for item in args.set)
-    global LIBS
     LIBS = args.libs
     truth_path = args.data / "truth.json"
     if not truth_path.exists():

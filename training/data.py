@@ -61,13 +61,13 @@ def recaption(item: dict) -> bool:
     return True
 
 
-def caption_embeddings(captions: list[str]) -> dict[str, np.ndarray]:
-    """Text-tower vectors of captions (the tower of the recipe's net config), cached in
-    ``feats/text-<tower>.pt``."""
+def caption_embeddings(captions: list[str], tower: str | None = None) -> dict[str, np.ndarray]:
+    """Text-tower vectors of captions, cached in ``feats/text-<tower>.pt``; ``tower``
+    defaults to the recipe's net config's (evaluate passes the run's own)."""
     from soundscout.encoders.builtin import load_text_tower
     from soundscout.encoders.builtin_config import load_config
 
-    tower = load_config(config.NET).text_tower
+    tower = tower or load_config(config.NET).text_tower
     path = config.FEATS / f"text-{tower}.pt"
     cache: dict[str, np.ndarray] = torch.load(path, weights_only=False) if path.exists() else {}
     missing = sorted(set(captions) - set(cache))

@@ -290,7 +290,9 @@ def run(run_state: dict | None = None) -> dict:
     translated = {
         q for name in ("sfx", "soundfont") for lang in mq.LANGUAGES for q in mq.queries(name, lang)
     }
-    text_vecs = caption_embeddings(sorted({*SOUNDFONT_QUERIES, *SFX_QUERIES, *translated}))
+    text_vecs = caption_embeddings(
+        sorted({*SOUNDFONT_QUERIES, *SFX_QUERIES, *translated}), tower=cfg.text_tower
+    )
     sf_idx = [i for i, it in enumerate(held.items) if it["package"] == config.HOLDOUT_SOUNDFONT]
     sfx_idx = [i for i, it in enumerate(held.items) if it["package"] in config.HOLDOUT_SFX]
     pick = lambda idx: ([held.items[i] for i in idx], [held.mels[i] for i in idx])  # noqa: E731

@@ -65,8 +65,14 @@ def main(argv: list[str] | None = None) -> None:
 
             features.run()
         elif stage == "teacher":
-            from training import teacher
+            import inspect
 
+            from training import teacher, train
+
+            default = inspect.signature(train.run).parameters["teacher_weight"].default
+            if "all" in args.stages and getattr(args, "teacher_weight", default) <= 0:
+                print("no teacher in this run: skipped")
+                continue
             teacher.build_cache(teacher.default_sources())
         elif stage == "train":
             from training import train

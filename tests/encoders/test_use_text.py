@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -12,16 +14,27 @@ from soundscout.encoders.use_text import DIM, MultilingualUSE
 TEXTS = ["deep bass kick", "perro ladrando", "木のドアがバタンと閉まる", "", "rain " * 200]
 
 
+@pytest.fixture(autouse=True)
+def no_user_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Towers made without a cache_root load without a cache (nothing in the real home)."""
+    monkeypatch.setenv("SOUNDSCOUT_TEXT_CACHE", "off")
+
+
 @pytest.fixture(scope="module")
-def fresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray]:
-    """Vectors from a first load (no cache yet), and the cache folder it left."""
+def fresh(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray, MultilingualUSE]:
+    """A first load (no cache yet): its vectors, the cache root it filled, the tower."""
     root = tmp_path_factory.mktemp("use-cache")
-    vectors = MultilingualUSE(cache_root=root).encode(TEXTS)
-    return root, vectors
+    tower = MultilingualUSE(cache_root=root)
+    return root, tower.encode(TEXTS), tower
 
 
-def test_vectors_are_normalised_rows(fresh: tuple[Path, np.ndarray]) -> None:
-    _, vectors = fresh
+def only_cache(root: Path) -> Path:
+    (cache,) = [p for p in root.iterdir() if p.is_dir()]
+    return cache
+
+
+def test_vectors_are_normalised_rows(fresh) -> None:
+    _, vectors, _ = fresh
     assert vectors.shape == (len(TEXTS), DIM) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert MultilingualUSE().encode([]).shape == (0, DIM)
@@ -39,22 +52,41 @@ def test_translations_are_nearer_than_other_meanings() -> None:
         assert (sims[:, row] > sims[:, 1 - row] + 0.2).all(), sims
 
 
-def test_a_second_process_loads_the_cache_and_gets_the_same_vectors(
-    fresh: tuple[Path, np.ndarray],
-) -> None:
-    root, vectors = fresh
-    (cache,) = root.iterdir()
+def test_a_later_load_from_the_cache_is_the_same_model(fresh) -> None:
+    root, vectors, first = fresh
+    cache = only_cache(root)
     assert (cache / "done").exists() and (cache / "table.npy").exists()
     again = MultilingualUSE(cache_root=root)
     np.testing.assert_array_equal(again.encode(TEXTS), vectors)
-    assert isinstance(again._use._backend.table, np.memmap)  # mapped, not inflated again
+    cached, built = again._use._backend, first._use._backend
+    assert isinstance(cached.table, np.memmap)  # mapped, not inflated again
+    assert set(vars(cached)) == set(vars(built))
+    assert cached.threads == built.threads == 1 and again._use.threads == 1
+    assert callable(cached._threadpool) and cached.sp is again._use._sp
+    for key, value in vars(built).items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(getattr(cached, key), value)
 
 
-def test_a_damaged_cache_is_rebuilt(tmp_path: Path, fresh: tuple[Path, np.ndarray]) -> None:
-    _, vectors = fresh
+def test_a_damaged_cache_is_rebuilt(tmp_path: Path, fresh) -> None:
+    _, vectors, _ = fresh
     MultilingualUSE(cache_root=tmp_path).encode(["x"])
-    (cache,) = tmp_path.iterdir()
+    cache = only_cache(tmp_path)
     (cache / "tokenizer.pickle").write_bytes(b"not a pickle")
     np.testing.assert_array_equal(MultilingualUSE(cache_root=tmp_path).encode(TEXTS), vectors)
-    assert (cache / "done").exists()
-    np.testing.assert_array_equal(MultilingualUSE(cache_root=tmp_path).encode(TEXTS), vectors)
+    rebuilt = only_cache(tmp_path)
+    assert (rebuilt / "tokenizer.pickle").read_bytes() != b"not a pickle"
+    assert (rebuilt / "done").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_cache_others_can_write_is_not_loaded(tmp_path: Path, fresh) -> None:
+    _, vectors, _ = fresh
+    MultilingualUSE(cache_root=tmp_path).encode(["x"])
+    cache = only_cache(tmp_path)
+    # Somebody else's pickle: loading it would make the tokenizer a string.
+    (cache / "tokenizer.pickle").write_bytes(pickle.dumps("planted"))
+    cache.chmod(0o777)
+    tower = MultilingualUSE(cache_root=tmp_path)
+    np.testing.assert_array_equal(tower.encode(TEXTS), vectors)
+    assert tower._use._sp != "planted"

@@ -8,6 +8,7 @@ dimension exposed as :attr:`Encoder.dim`.
 from __future__ import annotations
 
 import os
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
@@ -15,6 +16,10 @@ import numpy as np
 from tqdm.auto import tqdm
 
 AudioInput = np.ndarray | str | os.PathLike
+#: The numpy text towers limit BLAS to one thread while they run; that limit is
+#: process-wide, so every tower's encode takes this one lock (a server's threads, or two
+#: encoders in one process, take turns).
+TEXT_TOWER_LOCK = threading.Lock()
 
 
 def l2_normalize(vectors: np.ndarray, eps: float = 1e-12) -> np.ndarray:

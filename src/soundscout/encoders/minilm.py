@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import json
 import mmap
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from soundscout.encoders.base import TEXT_TOWER_LOCK
+
 #: Largest batch run at once (bounds memory on long query lists).
 BATCH = 64
-#: The BLAS thread limit is process-wide: encodes in a server's threads take turns.
-_BLAS_LIMIT = threading.Lock()
 _DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64}
 
 
@@ -79,7 +78,7 @@ class MiniLM:
         OpenBLAS's threads made a query 4-8x slower (benchmarks/bench_cold_start.py).
         """
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        with _BLAS_LIMIT, self._blas.limit(limits=1, user_api="blas"):
+        with TEXT_TOWER_LOCK, self._blas.limit(limits=1, user_api="blas"):
             for start in range(0, len(texts), BATCH):
                 out[start : start + BATCH] = self._encode_batch(texts[start : start + BATCH])
         return out

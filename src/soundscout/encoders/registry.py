@@ -37,16 +37,23 @@ def available_encoders() -> list[EncoderEntry]:
 
 
 def encoder_of_version(version: str) -> str | None:
-    """The registered encoder a vector version belongs to: versions start with its name and
-    a dash (``clamp3-...``), or, for a name ending in a major version, a dot
-    (``builtin-1.2.0+...`` is ``builtin-1``'s, ``builtin-2.0.0+...`` is ``builtin``'s)."""
-    names = [
+    """The registered encoder name a vector version was made under (versions start with
+    its name and a dash). ``builtin-1.2.0+...`` is ``builtin``'s: the name every library
+    embedded before builtin-2 was indexed with, so its next ``index`` re-embeds it."""
+    names = [e.name for e in available_encoders() if version.startswith(f"{e.name}-")]
+    return max(names, key=len) if names else None
+
+
+def encoders_making(version: str) -> list[str]:
+    """Every registered encoder that makes vectors of this version today: besides
+    :func:`encoder_of_version`'s, a name ending in a major version whose versions
+    continue with a dot (``builtin-1`` makes ``builtin-1.2.0+...``)."""
+    return sorted(
         e.name
         for e in available_encoders()
         if version.startswith(f"{e.name}-")
         or (e.name[-1].isdigit() and version.startswith(f"{e.name}."))
-    ]
-    return max(names, key=len) if names else None
+    )
 
 
 def create_encoder(

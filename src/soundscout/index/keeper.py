@@ -20,7 +20,7 @@ import numpy as np
 from soundscout.catalog import segments as segdb
 from soundscout.catalog.catalog import Catalog
 from soundscout.encoders.base import Encoder
-from soundscout.encoders.registry import encoder_of_version
+from soundscout.encoders.registry import encoders_making
 from soundscout.errors import IndexMismatchError, LibraryError
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.manifest import Manifest
@@ -129,8 +129,8 @@ class IndexKeeper:
         encoder = self._encoder()
         if versions and encoder.version not in versions:
             others = ", ".join(sorted(versions))
-            names = {encoder_of_version(v) for v in versions}
-            built_with = sorted(n for n in names if n and n != encoder.name)
+            names = {n for v in versions for n in encoders_making(v)}
+            built_with = sorted(names - {encoder.name})
             keep = (
                 f"set encoder.name to {' or '.join(built_with)} "
                 f"(e.g. SOUNDSCOUT_ENCODER__NAME={built_with[0]})"
