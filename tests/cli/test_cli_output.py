@@ -128,6 +128,9 @@ def test_serve_reports_the_port_it_really_listens_on(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Ctrl-C as a terminal delivers it, even when the suite itself was started in the
+        # background (where SIGINT is ignored, and children inherit that).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         line = proc.stdout.readline()  # type: ignore[union-attr]
