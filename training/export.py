@@ -165,7 +165,7 @@ def run() -> None:
     metrics["holdout"] = sorted(config.HOLDOUT)
     metrics["kept_aside"] = sorted(config.FORBIDDEN)
     metrics["text_tower"] = TEXT_TOWERS.get(state["config"].get("text_tower", "minilm"))
-    if state.get("teacher_weight"):
+    if state.get("teacher_weight") or state.get("teacher_feature_weight"):
         metrics["teacher"] = TEACHER
     metrics["overlap"] = overlap_report(train, held)
     if bench.exists():

@@ -39,6 +39,7 @@ TRAIN_OPTIONS = [
     ("--seed", int, "training seed (default: the recipe's)"),
     ("--teacher-weight", float, "weight of the aisfx teacher's distillation term (0: off)"),
     ("--teacher-temp", float, "temperature of the teacher's similarity targets"),
+    ("--teacher-feature-weight", float, "weight of the teacher's vectors as regression targets"),
     ("--bed-p", float, "share of views put over a bed recording (ambience, music, noise)"),
 ]
 
@@ -70,7 +71,9 @@ def main(argv: list[str] | None = None) -> None:
             from training import teacher, train
 
             default = inspect.signature(train.run).parameters["teacher_weight"].default
-            if "all" in args.stages and getattr(args, "teacher_weight", default) <= 0:
+            feature = getattr(args, "teacher_feature_weight", 0.0)
+            weight = getattr(args, "teacher_weight", default)
+            if "all" in args.stages and weight <= 0 and feature <= 0:
                 print("no teacher in this run: skipped")
                 continue
             teacher.build_cache(teacher.default_sources())

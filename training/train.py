@@ -274,6 +274,25 @@ def teacher_term(
     return (soft_ce(b @ a.T / aa_temp, target) + soft_ce(a @ b.T / aa_temp, target)) / 2
 
 
+def teacher_feature_term(
+    teacher: tuple[torch.Tensor, torch.Tensor],
+    idx: np.ndarray | list[int],
+    head: torch.nn.Module,
+    views: tuple[torch.Tensor, ...],
+) -> torch.Tensor | None:
+    """Feature distillation: over the batch's items that have a teacher vector, a small
+    head (dropped at export) maps each view's embedding onto the teacher's (centred,
+    normalised) vector; the loss is one minus their mean cosine. None when no item has one."""
+    vecs, has = teacher
+    idx_t = torch.as_tensor(np.asarray(idx))
+    mask = has[idx_t]
+    if not bool(mask.any()):
+        return None
+    target = vecs[idx_t][mask]
+    cos = [F.cosine_similarity(head(v[mask]), target, dim=-1).mean() for v in views]
+    return 1 - sum(cos) / len(cos)
+
+
 def soft_ce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy against target rows normalised to sum 1."""
     t = targets / targets.sum(dim=1, keepdim=True)
@@ -304,6 +323,7 @@ def run(
     teacher_weight: float = 0.0,
     teacher_temp: float = TEACHER_TEMP,
     bed_p: float = 0.0,
+    teacher_feature_weight: float = 0.0,
 ) -> dict:
     """Train and save ``runs/latest.pt`` (state dict + config + training log).
 
@@ -315,7 +335,9 @@ def run(
     other packages; ``time_downsamples`` and ``pool_std`` change the tower's time
     resolution and pooling (``NetConfig``); ``teacher_weight`` adds the aisfx teacher's
     neighbourhoods as a distillation term (:func:`teacher_term`; its cache comes from
-    ``python -m training.teacher``); ``bed_p`` puts that share of views over a bed
+    ``python -m training.teacher``); ``teacher_feature_weight`` adds the teacher's
+    vectors as regression targets through a throwaway head (:func:`teacher_feature_term`);
+    ``bed_p`` puts that share of views over a bed
     recording (:func:`over_bed`), for sounds inside long recordings.
     """
     torch.manual_seed(seed)
@@ -347,7 +369,8 @@ def run(
     cfg = dataclasses.replace(load_config(config.NET), **tower)
     if text_sim_low is None:
         text_sim_low = TEXT_SIM_LOWS.get(cfg.text_tower, TEXT_SIM_LOW)
-    teacher = teacher_vectors(items) if teacher_weight > 0 else None
+    use_teacher = teacher_weight > 0 or teacher_feature_weight > 0
+    teacher = teacher_vectors(items) if use_teacher else None
     beds = bed_pool(items, mels, crop_frames) if bed_p > 0 else None
     if beds is not None:
         print(f"beds: {len(beds)} recordings of at least {crop_frames} frames")
@@ -355,7 +378,14 @@ def run(
     if bf16:
         model = model.to(memory_format=torch.channels_last)
     scale = torch.nn.Parameter(torch.tensor(math.log(1 / 0.07)))
-    opt = torch.optim.AdamW([*model.parameters(), scale], lr=lr, weight_decay=0.02)
+    head = None
+    if teacher is not None and teacher_feature_weight > 0:
+        dim = teacher[0].shape[1]
+        head = torch.nn.Sequential(
+            torch.nn.Linear(cfg.embed_dim, dim), torch.nn.GELU(), torch.nn.Linear(dim, dim)
+        )
+    extra = list(head.parameters()) if head is not None else []
+    opt = torch.optim.AdamW([*model.parameters(), scale, *extra], lr=lr, weight_decay=0.02)
     steps_per_epoch = len(items) // batch_size
     total = epochs * steps_per_epoch
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total, pct_start=0.08)
@@ -403,9 +433,17 @@ def run(
                 soft_ce(zb @ za.T / aa_temp, aa_target) + soft_ce(za @ zb.T / aa_temp, aa_target)
             ) / 2
             loss = lit + aa_weight * aa
-            kd = teacher_term(teacher, idx, za, zb, aa_temp, teacher_temp) if teacher else None
-            if kd is not None:
-                loss = loss + teacher_weight * kd
+            kd = None
+            if teacher is not None and teacher_weight > 0:
+                kd = teacher_term(teacher, idx, za, zb, aa_temp, teacher_temp)
+                if kd is not None:
+                    loss = loss + teacher_weight * kd
+            kf = None
+            if head is not None:
+                raw = out.float()
+                kf = teacher_feature_term(teacher, idx, head, (raw[:batch_size], raw[batch_size:]))
+                if kf is not None:
+                    loss = loss + teacher_feature_weight * kf
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -419,6 +457,7 @@ def run(
                     "lit": round(lit.item(), 4),
                     "aa": round(aa.item(), 4),
                     "kd": round(kd.item(), 4) if kd is not None else None,
+                    "kf": round(kf.item(), 4) if kf is not None else None,
                     "scale": round(s.item(), 2),
                     "elapsed_s": round(time.time() - t0, 1),
                 }
@@ -451,6 +490,7 @@ def run(
         "group_shares": shares,
         "teacher_weight": teacher_weight,
         "teacher_temp": teacher_temp,
+        "teacher_feature_weight": teacher_feature_weight,
         "text_tower": cfg.text_tower,
     }
     torch.save(result, config.RUNS / "latest.pt")

@@ -85,6 +85,29 @@ def test_teacher_term_pulls_the_student_towards_the_teachers_neighbours():
     assert teacher_term((vecs, has), [0, 4, 5], agree[:3], agree[:3], 0.1, 0.1) is None
 
 
+def test_teacher_feature_term_trains_a_head_onto_the_teachers_vectors_of_covered_items():
+    import torch.nn.functional as F
+
+    from training.train import teacher_feature_term
+
+    torch.manual_seed(0)
+    vecs = F.normalize(torch.randn(6, 8), dim=-1)
+    has = torch.tensor([True, True, True, False, True, False])
+    student = torch.randn(6, 4)
+    head = torch.nn.Linear(4, 8)
+    opt = torch.optim.SGD(head.parameters(), lr=0.5)
+    first = teacher_feature_term((vecs, has), range(6), head, (student,))
+    for _ in range(200):
+        loss = teacher_feature_term((vecs, has), range(6), head, (student,))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert first is not None and loss < 0.05 < first - 0.3
+    # The items without a teacher vector were no target: the head is free on them.
+    assert float(F.cosine_similarity(head(student[3:4]), vecs[3:4]).item()) < 0.9
+    assert teacher_feature_term((vecs, has), [3, 5], head, (student,)) is None
+
+
 def test_a_sound_over_a_bed_sits_inside_a_full_window_with_the_bed_quieter():
     import random
 
