@@ -78,6 +78,7 @@ class MomentsSettings(_Section):
     segment_windows: int = Field(1, ge=1, le=64)
     per_file: int = Field(3, ge=1, le=20)
     segment_penalty: float = Field(0.5, ge=0, le=10)
+    pattern: bool = True
 
 
 class DuplicatesSettings(_Section):

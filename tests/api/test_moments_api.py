@@ -55,10 +55,13 @@ def _check(hits: list[dict], sounds: MomentsLibrary, with_moments: bool) -> None
             continue
         assert 1 <= len(moments) <= 3, hit["path"]
         for m in moments:
-            assert set(m) == {"start", "end", "score"}
+            assert set(m) == {"start", "end", "score", "pattern"}
             assert all(isinstance(m[key], float) for key in ("start", "end", "score"))
+            assert isinstance(m["pattern"], bool)
             assert 0.0 <= m["start"] < m["end"] <= hit["duration"] + 1e-6
-        scores = [m["score"] for m in moments]
+        # the query sound's own occurrence first, when found; the others best first
+        assert not any(m["pattern"] for m in moments[1:])
+        scores = [m["score"] for m in moments if not m["pattern"]]
         assert scores == sorted(scores, reverse=True)
 
 
@@ -107,6 +110,9 @@ def test_upload_with_moments_finds_the_burst(client: httpx.Client, lib) -> None:
     assert {h["path"] for h in hits[:2]} == {str(sounds.field_a), str(sounds.field_b)}
     assert iou(_best(hits, sounds.field_a), span(A_AT)) >= 0.5
     assert iou(_best(hits, sounds.field_b), span(B_AT)) >= 0.5
+    # the uploaded burst itself is in both: found by its pattern
+    assert all(h["moments"][0]["pattern"] for h in hits[:2])
+    assert not any(m["pattern"] for h in hits[2:] for m in h["moments"])
     off = _ok(client.post(UPLOAD, files=files, data={"k": "10", "moments": "false"}))
     _check(off, sounds, with_moments=False)
 

@@ -475,7 +475,7 @@ def test_backfill_of_a_schema_3_library(tmp_path: Path) -> None:
     service = SearchService(make_settings(library))
     try:
         version = service.catalog.query("PRAGMA user_version")[0][0]
-        assert version == 9
+        assert version == 10
         _check_backfill(service, root, n)
     finally:
         service.close()

@@ -57,7 +57,8 @@ def _check_moments(hit: SearchHit, limit: int = 3) -> None:
     for m in hit.moments:
         assert isinstance(m.start, float) and isinstance(m.end, float)
         assert 0.0 <= m.start < m.end <= hit.duration + 1e-6
-    scores = [m.score for m in hit.moments]
+    assert not any(m.pattern for m in hit.moments[1:])  # the query sound itself first
+    scores = [m.score for m in hit.moments if not m.pattern]
     assert scores == sorted(scores, reverse=True)
     spans = sorted((m.start, m.end) for m in hit.moments)
     assert all(a[1] <= b[0] + 1e-6 for a, b in pairwise(spans))

@@ -45,6 +45,11 @@ class MomentOut(BaseModel):
     start: float = Field(description="Seconds from the start of the sound.")
     end: float = Field(description="Seconds from the start of the sound.")
     score: float = Field(description="Cosine of the query and the moment's best segment.")
+    pattern: bool = Field(
+        False,
+        description="The query sound itself was found here, by its spectral pattern "
+        "(an audio query; otherwise the moment is where the sound's segments match best).",
+    )
 
 
 class _Strict(BaseModel):
@@ -334,7 +339,10 @@ def hit_out(hit: SearchHit) -> SearchHitOut:
         audio_url=audio_url(hit.id),
         explain=explanation_out(hit.explain) if hit.explain is not None else None,
         copies=hit.copies,
-        moments=[MomentOut(start=m.start, end=m.end, score=round(m.score, 6)) for m in hit.moments],
+        moments=[
+            MomentOut(start=m.start, end=m.end, score=round(m.score, 6), pattern=m.pattern)
+            for m in hit.moments
+        ],
     )
 
 

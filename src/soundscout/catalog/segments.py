@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from soundscout.moments import occurrence
 from soundscout.moments.segments import Segments
 
 if TYPE_CHECKING:
@@ -32,14 +33,18 @@ def write_segments(
     conn.execute(
         "UPDATE meta SET value = ? WHERE key = 'next_segment_id'", (str(first + len(segments)),)
     )
+    prints = None if segments.prints is None else occurrence.to_bytes(segments.prints)
     conn.execute(
-        "INSERT INTO segment_sets (sound_id, first_id, count, times, vectors) VALUES (?,?,?,?,?)",
+        "INSERT INTO segment_sets (sound_id, first_id, count, times, vectors, prints, "
+        "prints_version) VALUES (?,?,?,?,?,?,?)",
         (
             sound_id,
             first,
             len(segments),
             np.ascontiguousarray(segments.times, dtype=np.float32).tobytes(),
             np.ascontiguousarray(segments.vectors, dtype=np.float16).tobytes(),
+            prints,
+            occurrence.VERSION if prints is not None else None,
         ),
     )
 
@@ -69,6 +74,15 @@ def read_segments(conn: sqlite3.Connection, sound_id: int, dim: int) -> Segments
     times = np.frombuffer(row[0], dtype=np.float32).reshape(-1, 2)
     vectors = np.frombuffer(row[1], dtype=np.float16).reshape(-1, dim).astype(np.float32)
     return Segments(times, vectors)
+
+
+def read_prints(conn: sqlite3.Connection, sound_id: int) -> np.ndarray | None:
+    """One sound's occurrence print, or None (no segments, or no print of this version)."""
+    row = conn.execute(
+        "SELECT prints FROM segment_sets WHERE sound_id = ? AND prints_version = ?",
+        (sound_id, occurrence.VERSION),
+    ).fetchone()
+    return None if row is None or row[0] is None else occurrence.from_bytes(row[0])
 
 
 def iter_segment_vectors(
@@ -124,17 +138,18 @@ def missing_segments(
     max_seconds: float | None = None,
     root: str | None = None,
 ) -> list[tuple[int, str]]:
-    """(id, path) of done sounds longer than ``min_seconds`` without segments (indexed
-    before moments were kept): an ``index`` of their folder embeds them again. None when
-    no more than ``max_seconds`` of a sound is embedded (then none can get segments)."""
+    """(id, path) of done sounds longer than ``min_seconds`` without segments, or without
+    an occurrence print of this version (indexed before moments, or before prints, were
+    kept): an ``index`` of their folder embeds them again. None when no more than
+    ``max_seconds`` of a sound is embedded (then none can get segments)."""
     if max_seconds is not None and max_seconds <= min_seconds:
         return []
     sql = (
         "SELECT s.id, s.path FROM sounds s LEFT JOIN segment_sets g ON g.sound_id = s.id "
         "WHERE s.status = 'done' AND s.encoder_version = ? AND s.duration > ? "
-        "AND g.sound_id IS NULL"
+        "AND (g.sound_id IS NULL OR g.prints_version IS NOT ?)"
     )
-    params: list[object] = [encoder_version, min_seconds]
+    params: list[object] = [encoder_version, min_seconds, occurrence.VERSION]
     if root is not None:
         prefix = root.rstrip("/") + "/"
         sql += " AND substr(s.path, 1, ?) = ?"
@@ -143,8 +158,12 @@ def missing_segments(
 
 
 def has_segments(conn: sqlite3.Connection, sound_id: int) -> bool:
-    """Whether this sound has segments stored."""
-    return segment_count(conn, sound_id) > 0
+    """Whether this sound has segments stored, with an occurrence print of this version."""
+    row = conn.execute(
+        "SELECT 1 FROM segment_sets WHERE sound_id = ? AND prints_version = ?",
+        (sound_id, occurrence.VERSION),
+    ).fetchone()
+    return row is not None
 
 
 def segment_count(conn: sqlite3.Connection, sound_id: int) -> int:

@@ -77,7 +77,7 @@ def compute(waveform: np.ndarray, sample_rate: int) -> Print:
         x = np.pad(x, (0, window - x.size))
     frames = np.lib.stride_tricks.sliding_window_view(x, window)[::hop]
     spectrum = np.abs(np.fft.rfft(frames * np.hanning(window), axis=1)) ** 2
-    energy = spectrum @ _band_matrix(window, sample_rate)
+    energy = spectrum @ band_matrix(window, sample_rate)
     level = 10 * np.log10(energy + 1e-12)
     below = np.clip(level.max() - level, 0.0, FLOOR_DB)
     return Print(np.round(below / STEP_DB).astype(np.uint8).tobytes(), silent=False)
@@ -92,7 +92,7 @@ def _first_sound(x: np.ndarray, block: int) -> int | None:
     return int(loud[0]) * block if loud.size else None
 
 
-def _band_matrix(window: int, sample_rate: int) -> np.ndarray:
+def band_matrix(window: int, sample_rate: int) -> np.ndarray:
     """(bins, bands) 0/1 matrix summing FFT bins into log-spaced bands."""
     freqs = np.fft.rfftfreq(window, 1.0 / sample_rate)
     edges = np.geomspace(F_MIN, min(F_MAX, sample_rate / 2), BANDS + 1)

@@ -347,7 +347,7 @@ class _Processor:
 
     def _stored(self, item: Decoded) -> np.ndarray | None:
         """The vector kept for a file whose tags changed but whose audio did not (and whose
-        segments, if it is long, are stored too)."""
+        segments and occurrence print, if it is long, are stored too)."""
         catalog = self.sink.catalog
         if self.plan is not None and (item.stream or item.seconds > self.plan.min_seconds):
             with catalog.reading() as conn:

@@ -21,6 +21,7 @@ from soundscout.ingest.native_stderr import captured_stderr
 from soundscout.ingest.scan import content_hash
 from soundscout.metadata.read import read_embedded
 from soundscout.moments.long_audio import embed_long
+from soundscout.moments.occurrence import occurrence_print
 from soundscout.moments.segments import Segments, segments_from_windows
 
 log = logging.getLogger(__name__)
@@ -243,7 +244,10 @@ def _embed_long(encoder: Encoder, item: Decoded, plan: SegmentPlan) -> Outcome:
         assert item.waveform is not None
         vector, windows = encoder.embed_with_windows(item.waveform)
         times = encoder.window_times(len(item.waveform))
-        segments = segments_from_windows(windows, times, plan.per_segment)
+        segments = replace(
+            segments_from_windows(windows, times, plan.per_segment),
+            prints=occurrence_print(item.waveform, encoder.sample_rate),
+        )
     except Exception as exc:
         return failed_outcome(item, f"encoder error: {type(exc).__name__}: {exc}")
     return _checked(item, vector, segments)

@@ -31,11 +31,13 @@ FURTHER_LEVEL = 0.75
 
 @dataclass(frozen=True)
 class Moment:
-    """A time range inside a sound, in seconds, and the score of its best segment."""
+    """A time range inside a sound, in seconds, and the score of its best segment;
+    ``pattern``: found by the query sound's own pattern (:mod:`~soundscout.moments.occurrence`)."""
 
     start: float
     end: float
     score: float
+    pattern: bool = False
 
 
 def locate(

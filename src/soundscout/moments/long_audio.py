@@ -12,12 +12,13 @@ the hash of its decoded audio from every piece in turn.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from soundscout.duplicates.fingerprint import Print, compute
 from soundscout.encoders.base import Encoder, l2_normalize
+from soundscout.moments.occurrence import PrintBuilder
 from soundscout.moments.segments import Segments, segments_from_windows
 
 
@@ -79,7 +80,7 @@ def embed_long(
     window, hop = grid
     rate = encoder.sample_rate
     streamed = stream_file(path, rate, chunk_seconds=piece_seconds, max_seconds=max_seconds)
-    digest, fingerprint = hashlib.sha1(), None
+    digest, fingerprint, prints = hashlib.sha1(), None, PrintBuilder(rate)
     vectors: list[np.ndarray] = []
     times: list[tuple[float, float]] = []
     carry, offset, total = np.zeros(0, np.float32), 0, 0  # offset: carry's first sample
@@ -88,6 +89,7 @@ def embed_long(
         digest.update(np.ascontiguousarray(chunk, dtype=np.float32).tobytes())
         if fingerprint is None:
             fingerprint = compute(chunk, rate)
+        prints.add(chunk)
         total += len(chunk)
         buffer = np.concatenate([carry, chunk]) if len(carry) else chunk
         if len(buffer) < window + hop:
@@ -104,9 +106,10 @@ def embed_long(
         piece = np.concatenate([tail, carry])[-(window + hop) :]
         _add_last_window(encoder, piece, offset + len(carry) - len(piece), vectors, times)
     window_vectors = np.concatenate(vectors)
+    segments = segments_from_windows(window_vectors, times, per_segment)
     return LongEmbedding(
         vector=l2_normalize(window_vectors.mean(axis=0)),
-        segments=segments_from_windows(window_vectors, times, per_segment),
+        segments=replace(segments, prints=prints.finish()),
         audio_hash=digest.hexdigest(),
         fingerprint=fingerprint,
         seconds=total / rate,

@@ -16,10 +16,12 @@ from soundscout.encoders.base import l2_normalize
 
 @dataclass(frozen=True)
 class Segments:
-    """A sound's segments: ``times`` (n, 2) float32 start/end seconds, ``vectors`` (n, dim)."""
+    """A sound's segments: ``times`` (n, 2) float32 start/end seconds, ``vectors`` (n, dim);
+    with the whole sound's occurrence print (:mod:`soundscout.moments.occurrence`)."""
 
     times: np.ndarray
     vectors: np.ndarray
+    prints: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.times)

@@ -4,7 +4,9 @@ Each long sound keeps a vector per segment (:mod:`soundscout.moments.segments`),
 catalog and in a second FAISS index kept like the first (:class:`IndexKeeper` over
 :class:`SegmentVectors`). A query searches both; a sound's score is the better of its own
 vector's and its best segment's, so one long sound appears once however many of its
-segments match, and the results then carry their moments (:func:`locate`).
+segments match, and the results then carry their moments (:func:`locate`). A sound given
+as the query is also looked for as itself, by its pattern in each long sound's occurrence
+print (:class:`Pattern`, :mod:`soundscout.moments.occurrence`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ from soundscout.encoders.base import Encoder
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.keeper import IndexKeeper, SegmentVectors
 from soundscout.moments.locate import Moment, locate
+from soundscout.moments.occurrence import find_occurrences
 from soundscout.search.query import SearchHit
 from soundscout.search.reference import Region
 
@@ -126,10 +129,13 @@ class SegmentSearch:
         limit: int,
         max_seconds: float | None,
         source: tuple[int, Region] | None = None,
+        pattern: Pattern | None = None,
     ) -> list[SearchHit]:
         """Each hit with where in it the query matches (long sounds only, within the
         ``max_seconds`` embedded of them); ``source``, the sound and region a query was
-        cut from, is no moment of that sound, which stays only where it matches elsewhere."""
+        cut from, is no moment of that sound, which stays only where it matches elsewhere;
+        with a ``pattern`` (a sound as the query), where that sound itself occurs comes
+        first when it is found."""
         found, long = [], self.segment_map().sounds
         for h in hits:
             if h.id not in long:  # a short sound: no segments, no moments
@@ -137,7 +143,7 @@ class SegmentSearch:
                 continue
             embedded = min(h.duration or 0.0, max_seconds or np.inf) or None
             skip = (source[1].start, source[1].end) if source and h.id == source[0] else None
-            moments = self.moments(h.id, query, embedded, query_seconds, limit, skip)
+            moments = self.moments(h.id, query, embedded, query_seconds, limit, skip, pattern)
             if skip is None or moments:
                 found.append(replace(h, moments=moments))
         return found
@@ -174,11 +180,14 @@ class SegmentSearch:
         query_seconds: float | None,
         limit: int,
         skip: tuple[float, float | None] | None = None,
+        pattern: Pattern | None = None,
     ) -> tuple[Moment, ...]:
         """The best moments of one sound for ``query`` (none for a sound without segments);
-        its segments overlapping ``skip`` (start, end) do not count."""
+        its segments overlapping ``skip`` (start, end) do not count. With a ``pattern``,
+        the place where it fits the sound's print clearly is the best moment."""
         with self.catalog.reading() as conn:
             segments = segdb.read_segments(conn, sound_id, len(query))
+            recording = segdb.read_prints(conn, sound_id) if pattern is not None else None
         if segments is None:
             return ()
         scores = segments.vectors @ np.asarray(query, dtype=np.float32)
@@ -187,15 +196,47 @@ class SegmentSearch:
             if left_out.all():
                 return ()
             scores[left_out] = float(np.median(scores[~left_out]))
-        return tuple(
-            locate(
-                segments.times,
-                scores,
-                duration=duration,
-                query_seconds=query_seconds,
-                limit=limit,
-            )
+        found = locate(
+            segments.times, scores, duration=duration, query_seconds=query_seconds, limit=limit
         )
+        if pattern is not None and recording is not None:
+            found = pattern.first(
+                found, recording, segments.times, scores, duration, query_seconds, skip, limit
+            )
+        return tuple(found[:limit])
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A query sound's occurrence print, looked for in long sounds' prints."""
+
+    prints: np.ndarray
+
+    def first(
+        self,
+        found: list[Moment],
+        recording: np.ndarray,
+        times: np.ndarray,
+        scores: np.ndarray,
+        duration: float | None,
+        query_seconds: float | None,
+        skip: tuple[float, float | None] | None,
+        limit: int,
+    ) -> list[Moment]:
+        """``found`` with the places where the pattern clearly fits ``recording`` first (as
+        long as the query sound; each scored by the best segment it overlaps), and the
+        moments overlapping them left out."""
+        places = []
+        for fit in find_occurrences(self.prints, recording, exclude=skip, limit=limit):
+            if not fit.clear:
+                break
+            end = fit.start + query_seconds if query_seconds else fit.end
+            end = round(min(end, duration) if duration else end, 3)
+            over = _overlapping(times, fit.start, end)
+            score = float(scores[over].max()) if over.any() else float(np.median(scores))
+            places.append(Moment(fit.start, end, score, pattern=True))
+        rest = [m for m in found if all(m.end <= p.start or m.start >= p.end for p in places)]
+        return [*places, *rest]
 
 
 def best_sounds(

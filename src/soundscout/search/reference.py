@@ -9,7 +9,7 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from soundscout.config import Settings
 from soundscout.encoders.base import Encoder
 from soundscout.errors import DecodeError, InvalidQueryError, NotFoundError, PayloadTooLargeError
 from soundscout.moments.locate import audible_seconds
+from soundscout.moments.occurrence import MAX_QUERY_SECONDS, occurrence_print
 from soundscout.search.query import valid_id
 
 log = logging.getLogger(__name__)
@@ -59,11 +60,15 @@ class Region:
 
 @dataclass(frozen=True)
 class Reference:
-    """A resolved reference: its vector and the catalogued sounds it is."""
+    """A resolved reference: its vector and the catalogued sounds it is; the occurrence
+    print of its sound when it was decoded, else the file it came from (for
+    :meth:`ReferenceResolver.with_prints`)."""
 
     vector: np.ndarray
     exclude: frozenset[int]
     seconds: float | None = None  # how long the reference sound (or region) is
+    prints: np.ndarray | None = None
+    path: str | None = None
 
 
 class ReferenceResolver:
@@ -97,7 +102,7 @@ class ReferenceResolver:
                 f"(status: {row.status}).",
                 hint="Run `soundscout index` on its folder to embed it.",
             )
-        return Reference(vector, frozenset(exclude), seconds)
+        return Reference(vector, frozenset(exclude), seconds, path=row.path)
 
     def by_path(self, path: str | Path, region: Region | None = None) -> Reference:
         """A file on disk; a catalogued, unchanged file reuses its stored vector.
@@ -112,7 +117,7 @@ class ReferenceResolver:
             exclude |= self._copies(row.content_hash)
             vector = self.catalog.embedding(row.id)
             if vector is not None and row.encoder_version == self.encoder.version:
-                return Reference(vector, frozenset(exclude), row.duration)
+                return Reference(vector, frozenset(exclude), row.duration, path=absolute)
         if os.path.isfile(absolute):
             from soundscout.ingest.scan import content_hash
 
@@ -149,8 +154,7 @@ class ReferenceResolver:
         if region is not None:
             waveform = region.cut(waveform, self.encoder.sample_rate)
         exclude = frozenset(self._copies(hashlib.sha1(data).hexdigest()))
-        seconds = audible_seconds(waveform, self.encoder.sample_rate)
-        return Reference(self.encoder.encode_audio(waveform), exclude, seconds)
+        return self._reference(waveform, exclude)
 
     def _encode_file(self, path: str, region: Region | None, exclude: set[int]) -> Reference:
         if os.path.isdir(path):
@@ -179,8 +183,33 @@ class ReferenceResolver:
             waveform = load_audio(path, self.encoder.sample_rate, max_seconds=limit)
         if region is not None:
             waveform = region.cut(waveform, self.encoder.sample_rate)
-        seconds = audible_seconds(waveform, self.encoder.sample_rate)
-        return Reference(self.encoder.encode_audio(waveform), frozenset(exclude), seconds)
+        return self._reference(waveform, frozenset(exclude))
+
+    def _reference(self, waveform: np.ndarray, exclude: frozenset[int]) -> Reference:
+        rate = self.encoder.sample_rate
+        seconds = audible_seconds(waveform, rate)
+        prints = occurrence_print(waveform, rate) if seconds <= MAX_QUERY_SECONDS else None
+        return Reference(self.encoder.encode_audio(waveform), exclude, seconds, prints)
+
+    def with_prints(self, reference: Reference) -> Reference:
+        """``reference`` with the occurrence print of its sound, its file decoded for it
+        when it was not (a stored vector); unchanged when the sound is longer than a
+        query is matched (:data:`MAX_QUERY_SECONDS`) or its file cannot be decoded now."""
+        if reference.prints is not None or reference.path is None:
+            return reference
+        if reference.seconds is not None and reference.seconds > MAX_QUERY_SECONDS:
+            return reference
+        from soundscout.audio.decode import load_audio
+
+        rate = self.encoder.sample_rate
+        try:
+            waveform = load_audio(reference.path, rate, max_seconds=2 * MAX_QUERY_SECONDS)
+        except (DecodeError, OSError) as exc:
+            log.info("no occurrence print of %s: %s", reference.path, exc)
+            return reference
+        if audible_seconds(waveform, rate) > MAX_QUERY_SECONDS:
+            return reference
+        return replace(reference, prints=occurrence_print(waveform, rate))
 
     def _longer_than(self, path: str, seconds: float) -> bool:
         from soundscout.audio.decode import probe

@@ -43,7 +43,7 @@ from soundscout.search.files import served_file
 from soundscout.search.fusion import reciprocal_rank_fusion
 from soundscout.search.lexical import LexicalIndex, WordsQuery, parse_words
 from soundscout.search.library_state import library_stats, nothing_indexed
-from soundscout.search.moments import SegmentSearch, merge_best
+from soundscout.search.moments import Pattern, SegmentSearch, merge_best
 from soundscout.search.notes import no_match_note, strength_note
 from soundscout.search.query import (
     Filters,
@@ -329,7 +329,7 @@ class SearchService:
         if not self.catalog.has_indexed():
             raise nothing_indexed(self.library_dir)
         words = parse_words(text or "")
-        audio_vec, exclude, audio_seconds = None, frozenset[int](), None
+        audio_vec, exclude, audio_seconds, reference = None, frozenset[int](), None, None
         if sources:  # a missing or unreadable reference is named whatever the filters
             reference = self._resolve(sound_id, audio_path, audio_bytes, region)
             audio_vec, exclude, audio_seconds = (
@@ -378,7 +378,10 @@ class SearchService:
             by_sound = audio_seconds if mode == "audio" or (alpha or 0) >= 0.5 else None
             limit, cap = self.settings.moments.per_file, self.settings.ingest.max_file_seconds
             source = (inside_of[0], region) if inside_of is not None and region else None
-            hits = self.segments.with_moments(hits, query, by_sound, limit, cap, source)
+            pattern = None
+            if by_sound is not None and reference and self.settings.moments.pattern:
+                pattern = self._pattern(reference)
+            hits = self.segments.with_moments(hits, query, by_sound, limit, cap, source, pattern)
         notes = (*words.notes, *strength_note(hits, text))
         return SearchResult(hits, mode, alpha, _ms(started), match, notes)
 
@@ -502,6 +505,12 @@ class SearchService:
             return resolver.by_path(audio_path, region)
         assert audio_bytes is not None
         return resolver.by_bytes(audio_bytes, region)
+
+    def _pattern(self, reference: Reference) -> Pattern | None:
+        """The reference sound's occurrence print, to look for it inside long sounds."""
+        resolver = ReferenceResolver(self.catalog, self.encoder, self.settings)
+        prints = resolver.with_prints(reference).prints
+        return None if prints is None else Pattern(prints)
 
     # -- information -------------------------------------------------------------
     def sound(self, sound_id: int) -> SoundRow:
