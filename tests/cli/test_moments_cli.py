@@ -62,6 +62,7 @@ def test_search_moments_prints_where(capsys, lib) -> None:
     best_a = rows["field_a.wav"]["moments"].split(", ")[0]
     assert best_a.startswith("00:31") or best_a.startswith("00:30"), best_a
     assert "-00:32" in best_a
+    assert best_a.endswith("=")  # the burst itself: found by its pattern
     assert rows["field_b.wav"]["moments"].split(", ")[0].startswith("00:12")
     for name in ("hum_0.wav", "noise_0.wav"):
         assert rows[name]["moments"] == "-"
@@ -85,6 +86,7 @@ def test_search_moments_json(capsys, lib) -> None:
     by_name = {Path(r["path"]).name: r for r in results}
     best = by_name["field_a.wav"]["moments"][0]
     assert 30.5 <= best["start"] < best["end"] <= 33.0
+    assert best["pattern"] is True
     assert all(r["moments"] == [] for r in results if Path(r["path"]).parent.name == "hum")
 
 

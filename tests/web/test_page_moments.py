@@ -108,6 +108,9 @@ def test_the_long_recording_shows_where_it_matches(
     start, end = _seconds(best.inner_text())
     assert abs(start - BEST_AT) < 0.3 and abs(end - (BEST_AT + BURST_SECONDS)) < 0.3
     expect(best).to_have_attribute("aria-label", f"Play from 00:{start:04.1f}")
+    # the burst itself is in the recording: found by its pattern, and the chip says so
+    expect(best).to_have_class(re.compile(r"\bpattern\b"))
+    expect(best).to_have_attribute("title", re.compile(r"^This very sound, found by its pattern"))
     also = row.locator(".moments .moment:not(.best)")
     expect(also).to_have_count(1)
     also_start, _ = _seconds(also.inner_text())

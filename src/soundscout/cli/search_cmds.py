@@ -169,7 +169,9 @@ def search(
         for line in (columns, *rows):
             typer.echo("\t".join(line))
         return
-    table = Table(title=title, title_justify="left")
+    found_itself = any(m.pattern for hit in result.hits for m in hit.moments)
+    caption = PATTERN_NOTE if found_itself else None
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
     for column in columns:
         justify = "left" if column in ("format", "path", "why", "match") else "right"
         table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
@@ -188,9 +190,21 @@ def clock(seconds: float) -> str:
     return f"{hours}:{text}" if hours else text
 
 
+#: After a moment where the query sound itself was found (by its pattern).
+PATTERN_MARK = "="
+PATTERN_NOTE = f"{PATTERN_MARK}: the query sound itself, found there by its pattern"
+
+
 def moments_text(hit: SearchHit) -> str:
-    """A hit's moments, best first ("02:13.0-02:16.0, 05:01.0-05:03.0"); "-" for none."""
-    return ", ".join(f"{clock(m.start)}-{clock(m.end)}" for m in hit.moments) or "-"
+    """A hit's moments, best first ("02:13.0-02:16.0, 05:01.0-05:03.0"), each place where
+    the query sound itself was found marked ``=``; "-" for none."""
+    return (
+        ", ".join(
+            f"{clock(m.start)}-{clock(m.end)}{PATTERN_MARK if m.pattern else ''}"
+            for m in hit.moments
+        )
+        or "-"
+    )
 
 
 def _relevance(hit: SearchHit) -> str:

@@ -45,7 +45,8 @@ export function showRegion(node, ref) {
  * Show a hit's moments in its row (or none, removing those shown before): marks on the
  * waveform and a line of buttons under the name.
  * @param {HTMLElement} li the row
- * @param {object} hit the result, with `moments` ([{start, end, score}], best first)
+ * @param {object} hit the result, with `moments` ([{start, end, score, pattern}], best
+ *   first; `pattern`: the query sound itself was found there)
  * @param {number} index the row's place in the list
  * @param {{moment: Function, moreMoment: Function}} actions moment(index, moment) plays
  *   from its start; moreMoment(index, moment) searches by that region of the sound.
@@ -80,8 +81,10 @@ export function fillMoments(li, hit, index, actions) {
 function momentButton(view, moment, i) {
   const span = formatSpan(moment.start, moment.end);
   const label = `Play from ${formatTime(moment.start)}`;
-  const node = chip(view.li, i ? "moment" : "moment best", span, label);
-  const what = i ? "Also matches" : "Best match";
+  const kind = (i ? "moment" : "moment best") + (moment.pattern ? " pattern" : "");
+  const node = chip(view.li, kind, span, label);
+  let what = i ? "Also matches" : "Best match";
+  if (moment.pattern) what = "This very sound, found by its pattern";
   node.title = `${what} at ${span} (score ${moment.score.toFixed(2)}): play from here`;
   node.dataset.start = moment.start;
   node.addEventListener("click", (event) => {
@@ -95,7 +98,8 @@ function momentButton(view, moment, i) {
 function momentMark(view, moment, i) {
   const duration = view.hit.duration;
   if (!(duration > 0)) return null;
-  const mark = el("span", i ? "moment-mark" : "moment-mark best");
+  const kind = (i ? "moment-mark" : "moment-mark best") + (moment.pattern ? " pattern" : "");
+  const mark = el("span", kind);
   const left = Math.max(0, Math.min(1, moment.start / duration));
   const width = Math.max(0, Math.min(1, moment.end / duration) - left);
   mark.style.left = `${(left * 100).toFixed(3)}%`;
