@@ -81,8 +81,9 @@ def _levels(frames: np.ndarray, sample_rate: int) -> np.ndarray:
     """(n, window) samples -> (n, 16) uint8 band levels."""
     window = frames.shape[1]
     taper = np.hanning(window).astype(np.float32)
-    spectrum = np.abs(np.fft.rfft(frames * taper, axis=1)) ** 2
-    energy = spectrum @ band_matrix(window, sample_rate) / (window * float(np.sum(taper**2)))
+    spectrum = np.abs(scipy.fft.rfft(frames * taper, axis=1)) ** 2  # float32 throughout
+    bands = band_matrix(window, sample_rate).astype(np.float32)
+    energy = spectrum @ bands / (window * float(np.sum(taper**2)))
     level = 10 * np.log10(energy + 1e-20)
     return np.clip(np.round((level + OFFSET_DB) / STEP_DB), 0, 255).astype(np.uint8)
 

@@ -34,6 +34,10 @@ from soundscout.search.reference import Region
 SEGMENTS_PER_RESULT = 8
 #: ...fetched four times more while fewer sounds than wanted came back, up to this many.
 MAX_SEGMENTS_FETCHED = 1 << 16
+#: A sound query's pattern is looked for in the long results, best first, until this much
+#: of their audio has been searched (3 h: about 0.3 s on one core; later results keep
+#: their segments' moments).
+PATTERN_BUDGET_SECONDS = 3 * 3600.0
 
 
 class SegmentMap:
@@ -135,15 +139,19 @@ class SegmentSearch:
         ``max_seconds`` embedded of them); ``source``, the sound and region a query was
         cut from, is no moment of that sound, which stays only where it matches elsewhere;
         with a ``pattern`` (a sound as the query), where that sound itself occurs comes
-        first when it is found."""
+        first when it is found, in the hits (best first) within the first
+        :data:`PATTERN_BUDGET_SECONDS` of long sounds."""
         found, long = [], self.segment_map().sounds
+        budget = PATTERN_BUDGET_SECONDS
         for h in hits:
             if h.id not in long:  # a short sound: no segments, no moments
                 found.append(h)
                 continue
             embedded = min(h.duration or 0.0, max_seconds or np.inf) or None
             skip = (source[1].start, source[1].end) if source and h.id == source[0] else None
-            moments = self.moments(h.id, query, embedded, query_seconds, limit, skip, pattern)
+            looked_for = pattern if budget > 0 else None
+            budget -= embedded or 0.0
+            moments = self.moments(h.id, query, embedded, query_seconds, limit, skip, looked_for)
             if skip is None or moments:
                 found.append(replace(h, moments=moments))
         return found
