@@ -79,6 +79,7 @@ class MomentsSettings(_Section):
     per_file: int = Field(3, ge=1, le=20)
     segment_penalty: float = Field(0.5, ge=0, le=10)
     pattern: bool = True
+    pattern_hours: float = Field(3.0, ge=0, le=1000)
 
 
 class DuplicatesSettings(_Section):

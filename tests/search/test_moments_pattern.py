@@ -162,17 +162,18 @@ def test_prints_are_stored_beside_the_segments(lib) -> None:
     assert prints.shape[1] == 16 and abs(len(prints) * 0.032 - 60.0) < 0.2
 
 
-def test_the_pattern_is_looked_for_within_a_budget_of_long_results(lib, monkeypatch) -> None:
+def test_the_pattern_is_looked_for_within_a_budget_of_long_results(lib, tmp_path) -> None:
     """Best first, until the budget of long audio is spent; later results keep their
     segments' moments (the search stays fast however many hours the results hold)."""
-    import soundscout.search.moments as moments_module
-
-    service, library = lib
-    monkeypatch.setattr(moments_module, "PATTERN_BUDGET_SECONDS", 1.0)
-    hits = service.search(audio_path=library.query, k=10, moments=True).hits
-    long = [h for h in hits if h.moments]
-    assert len(long) == 3
-    assert not any(m.pattern for h in long[1:] for m in h.moments)
-    monkeypatch.setattr(moments_module, "PATTERN_BUDGET_SECONDS", 0.0)
-    hits = service.search(audio_path=library.query, k=10, moments=True).hits
-    assert not any(m.pattern for h in hits for m in h.moments)
+    _, library = lib
+    for hours, patterned in ((60 / 3600, 1), (0.0, 0)):  # one 60 s recording; none
+        settings = make_settings(tmp_path / f"library-{hours}", **{"moments.pattern_hours": hours})
+        service = SearchService(settings)
+        try:
+            service.index_folder(library.sounds, progress=False)
+            hits = service.search(audio_path=library.query, k=10, moments=True).hits
+        finally:
+            service.close()
+        long = [h for h in hits if h.moments]
+        assert len(long) == 3
+        assert not any(m.pattern for h in long[patterned:] for m in h.moments), hours

@@ -34,10 +34,6 @@ from soundscout.search.reference import Region
 SEGMENTS_PER_RESULT = 8
 #: ...fetched four times more while fewer sounds than wanted came back, up to this many.
 MAX_SEGMENTS_FETCHED = 1 << 16
-#: A sound query's pattern is looked for in the long results, best first, until this much
-#: of their audio has been searched (3 h: about 0.3 s on one core; later results keep
-#: their segments' moments).
-PATTERN_BUDGET_SECONDS = 3 * 3600.0
 
 
 class SegmentMap:
@@ -134,15 +130,16 @@ class SegmentSearch:
         max_seconds: float | None,
         source: tuple[int, Region] | None = None,
         pattern: Pattern | None = None,
+        pattern_seconds: float = 0.0,
     ) -> list[SearchHit]:
         """Each hit with where in it the query matches (long sounds only, within the
         ``max_seconds`` embedded of them); ``source``, the sound and region a query was
         cut from, is no moment of that sound, which stays only where it matches elsewhere;
         with a ``pattern`` (a sound as the query), where that sound itself occurs comes
         first when it is found, in the hits (best first) within the first
-        :data:`PATTERN_BUDGET_SECONDS` of long sounds."""
+        ``pattern_seconds`` of long sounds (later ones keep their segments' moments)."""
         found, long = [], self.segment_map().sounds
-        budget = PATTERN_BUDGET_SECONDS
+        budget = pattern_seconds
         for h in hits:
             if h.id not in long:  # a short sound: no segments, no moments
                 found.append(h)

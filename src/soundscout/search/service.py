@@ -381,7 +381,10 @@ class SearchService:
             pattern = None
             if by_sound is not None and reference and self.settings.moments.pattern:
                 pattern = self._pattern(reference)
-            hits = self.segments.with_moments(hits, query, by_sound, limit, cap, source, pattern)
+            budget = self.settings.moments.pattern_hours * 3600
+            hits = self.segments.with_moments(
+                hits, query, by_sound, limit, cap, source, pattern, budget
+            )
         notes = (*words.notes, *strength_note(hits, text))
         return SearchResult(hits, mode, alpha, _ms(started), match, notes)
 
