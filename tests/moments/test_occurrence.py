@@ -10,6 +10,7 @@ from soundscout.moments.occurrence import (
     MAX_QUERY_SECONDS,
     PrintBuilder,
     find_occurrence,
+    find_occurrences,
     from_bytes,
     occurrence_print,
     to_bytes,
@@ -101,3 +102,27 @@ def test_queries_that_cannot_be_matched() -> None:
     recording = place(bed(60.0), event(), 20.0, 0.0)
     fit = find_occurrence(occurrence_print(padded, SR), occurrence_print(recording, SR))
     assert fit is not None and abs(fit.start - 20.0) <= 0.07 and fit.end - fit.start < 1.4
+
+
+def test_a_short_recording_is_no_easier_to_be_clear_in() -> None:
+    """Room for a single place: it has nothing to stand clear of, so it is not clear."""
+    q = occurrence_print(bed(8.0, seed=3)[::-1].copy(), SR)  # the same kind of bed, reversed
+    [only] = find_occurrences(q, occurrence_print(bed(12.0), SR))
+    assert only.score >= 0.5 and not only.clear, only
+    rng = np.random.default_rng(5)
+    hiss = (0.05 * rng.normal(0, 1, 8 * SR)).astype(np.float32)  # 8 s of white noise
+    for seconds in (12.0, 30.0):
+        r = occurrence_print(place(bed(seconds), event(seed=1), 2.0, 0.0), SR)
+        for q in (occurrence_print(hiss, SR), occurrence_print(event(seed=2), SR)):
+            places = find_occurrences(q, r)
+            assert places and not any(p.clear for p in places), (seconds, places)
+    # the sound itself in a 12 s recording is still clear
+    held = occurrence_print(place(bed(12.0), event(), 5.0, 0.0), SR)
+    assert find_occurrence(occurrence_print(event(), SR), held).clear
+
+
+def test_whole_waveforms_are_printed_in_slices_with_the_same_result() -> None:
+    x = bed(75.0)
+    builder = PrintBuilder(SR)
+    builder.add(x)
+    assert np.array_equal(occurrence_print(x, SR), builder.finish())

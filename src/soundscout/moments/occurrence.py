@@ -88,10 +88,17 @@ def _levels(frames: np.ndarray, sample_rate: int) -> np.ndarray:
     return np.clip(np.round((level + OFFSET_DB) / STEP_DB), 0, 255).astype(np.uint8)
 
 
+#: A whole waveform is printed this many seconds at a time (the frames and spectra of a
+#: slice are held at once: a 10-minute 48 kHz file at once would take 0.5 GB).
+SLICE_SECONDS = 30.0
+
+
 def occurrence_print(waveform: np.ndarray, sample_rate: int) -> np.ndarray:
     """The print of a whole mono waveform: (frames, 16) uint8, a frame every 32 ms."""
     builder = PrintBuilder(sample_rate)
-    builder.add(waveform)
+    step = int(SLICE_SECONDS * sample_rate)
+    for start in range(0, max(len(waveform), 1), step):
+        builder.add(waveform[start : start + step])
     return builder.finish()
 
 
@@ -172,12 +179,18 @@ def find_occurrences(
     if curve is None:
         return []
     score, m = curve
+    span = (m - 1) * HOP_SECONDS + WINDOW_SECONDS  # of the pattern's frames, in seconds
     if exclude is not None:
         starts = np.arange(len(score)) * HOP_SECONDS
         stop = np.inf if exclude[1] is None else exclude[1]
-        score[(starts < stop) & (starts + m * HOP_SECONDS > exclude[0])] = -np.inf
+        score[(starts < stop) & (starts + span > exclude[0])] = -np.inf
     peaks = _peaks(score, m, limit + 1)
-    fits = [float(score[p]) for p in peaks] + [-1.0]  # a last place that fits nothing
+    if not peaks:
+        return []
+    # A recording with room for fewer places than that: its last place has nothing to
+    # stand clear of, so it is not clear by itself (a short recording is no easier).
+    fits = [float(score[p]) for p in peaks]
+    fits.append(fits[-1] if len(peaks) <= limit else -1.0)  # the -1 is never compared
     clear = max(
         (i + 1 for i in range(min(limit, len(peaks))) if is_clear(fits[i], fits[i] - fits[i + 1])),
         default=0,
@@ -185,8 +198,7 @@ def find_occurrences(
     found = []
     for i, p in enumerate(peaks[:limit]):
         start = p * HOP_SECONDS
-        end = start + (m - 1) * HOP_SECONDS + WINDOW_SECONDS
-        found.append(Occurrence(round(start, 3), round(end, 3), fits[i], i < clear))
+        found.append(Occurrence(round(start, 3), round(start + span, 3), fits[i], i < clear))
     return found
 
 
@@ -238,4 +250,5 @@ def _fit_curve(query: np.ndarray, recording: np.ndarray) -> tuple[np.ndarray, in
     first = level.dot(weight)
     # a stretch whose levels hardly move (digital silence, a steady tone) fits nothing
     variance = np.maximum(energy.dot(weight) - first**2 / total, total * FLAT_DB**2)
-    return level.dot(weight * centred) / (spread * np.sqrt(variance)), m
+    fit = level.dot(weight * centred) / (spread * np.sqrt(variance))
+    return np.clip(fit, -1.0, 1.0), m  # float32 rounding can pass 1 by a hair

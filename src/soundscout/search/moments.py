@@ -139,15 +139,17 @@ class SegmentSearch:
         first when it is found, in the hits (best first) within the first
         ``pattern_seconds`` of long sounds (later ones keep their segments' moments)."""
         found, long = [], self.segment_map().sounds
-        budget = pattern_seconds
+        budget, searched = pattern_seconds, False
         for h in hits:
             if h.id not in long:  # a short sound: no segments, no moments
                 found.append(h)
                 continue
             embedded = min(h.duration or 0.0, max_seconds or np.inf) or None
             skip = (source[1].start, source[1].end) if source and h.id == source[0] else None
-            looked_for = pattern if budget > 0 else None
-            budget -= embedded or 0.0
+            looked_for = None  # the best long result always; the others within the budget
+            if pattern is not None and budget > 0 and (not searched or (embedded or 0) <= budget):
+                looked_for, searched = pattern, True
+                budget -= embedded or 0.0
             moments = self.moments(h.id, query, embedded, query_seconds, limit, skip, looked_for)
             if skip is None or moments:
                 found.append(replace(h, moments=moments))
@@ -205,9 +207,7 @@ class SegmentSearch:
             segments.times, scores, duration=duration, query_seconds=query_seconds, limit=limit
         )
         if pattern is not None and recording is not None:
-            found = pattern.first(
-                found, recording, segments.times, scores, duration, query_seconds, skip, limit
-            )
+            found = pattern.first(found, recording, segments.times, scores, duration, skip, limit)
         return tuple(found[:limit])
 
 
@@ -216,6 +216,7 @@ class Pattern:
     """A query sound's occurrence print, looked for in long sounds' prints."""
 
     prints: np.ndarray
+    seconds: float  # how long the sound printed lasts, from its first to its last audible frame
 
     def first(
         self,
@@ -224,7 +225,6 @@ class Pattern:
         times: np.ndarray,
         scores: np.ndarray,
         duration: float | None,
-        query_seconds: float | None,
         skip: tuple[float, float | None] | None,
         limit: int,
     ) -> list[Moment]:
@@ -235,7 +235,7 @@ class Pattern:
         for fit in find_occurrences(self.prints, recording, exclude=skip, limit=limit):
             if not fit.clear:
                 break
-            end = fit.start + query_seconds if query_seconds else fit.end
+            end = fit.start + self.seconds
             end = round(min(end, duration) if duration else end, 3)
             over = _overlapping(times, fit.start, end)
             score = float(scores[over].max()) if over.any() else float(np.median(scores))

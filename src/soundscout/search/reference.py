@@ -61,14 +61,15 @@ class Region:
 @dataclass(frozen=True)
 class Reference:
     """A resolved reference: its vector and the catalogued sounds it is; the occurrence
-    print of its sound when it was decoded, else the file it came from (for
-    :meth:`ReferenceResolver.with_prints`)."""
+    print of its sound (and how long its audible part lasts) when it was decoded, else the
+    file it came from (for :meth:`ReferenceResolver.with_prints`)."""
 
     vector: np.ndarray
     exclude: frozenset[int]
     seconds: float | None = None  # how long the reference sound (or region) is
     prints: np.ndarray | None = None
     path: str | None = None
+    audible: float | None = None  # seconds, of the sound printed
 
 
 class ReferenceResolver:
@@ -189,7 +190,8 @@ class ReferenceResolver:
         rate = self.encoder.sample_rate
         seconds = audible_seconds(waveform, rate)
         prints = occurrence_print(waveform, rate) if seconds <= MAX_QUERY_SECONDS else None
-        return Reference(self.encoder.encode_audio(waveform), exclude, seconds, prints)
+        vector = self.encoder.encode_audio(waveform)
+        return Reference(vector, exclude, seconds, prints, audible=seconds)
 
     def with_prints(self, reference: Reference) -> Reference:
         """``reference`` with the occurrence print of its sound, its file decoded for it
@@ -207,9 +209,10 @@ class ReferenceResolver:
         except (DecodeError, OSError) as exc:
             log.info("no occurrence print of %s: %s", reference.path, exc)
             return reference
-        if audible_seconds(waveform, rate) > MAX_QUERY_SECONDS:
+        audible = audible_seconds(waveform, rate)
+        if audible > MAX_QUERY_SECONDS:
             return reference
-        return replace(reference, prints=occurrence_print(waveform, rate))
+        return replace(reference, prints=occurrence_print(waveform, rate), audible=audible)
 
     def _longer_than(self, path: str, seconds: float) -> bool:
         from soundscout.audio.decode import probe

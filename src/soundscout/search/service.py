@@ -512,8 +512,10 @@ class SearchService:
     def _pattern(self, reference: Reference) -> Pattern | None:
         """The reference sound's occurrence print, to look for it inside long sounds."""
         resolver = ReferenceResolver(self.catalog, self.encoder, self.settings)
-        prints = resolver.with_prints(reference).prints
-        return None if prints is None else Pattern(prints)
+        printed = resolver.with_prints(reference)
+        if printed.prints is None or printed.audible is None:
+            return None
+        return Pattern(printed.prints, printed.audible)
 
     # -- information -------------------------------------------------------------
     def sound(self, sound_id: int) -> SoundRow:
