@@ -34,8 +34,8 @@ TRAIN_OPTIONS = [
     ("--aa-temp", float, "temperature of the audio-audio term"),
     ("--sfx-share", float, "share of each batch drawn from SFX packages"),
     ("--cross-package", bool, "draw category partners from other packages"),
-    ("--time-downsamples", int, "conv stages that halve time (default: all)"),
-    ("--pool-std", bool, "pool the standard deviation over time too"),
+    ("--time-downsamples", int, "conv stages that halve time (default: configs/builtin.json)"),
+    ("--pool-std", bool, "pool the standard deviation over time too (default: the config)"),
     ("--seed", int, "training seed (default: the recipe's)"),
     ("--teacher-weight", float, "weight of the aisfx teacher's distillation term (0: off)"),
     ("--teacher-temp", float, "temperature of the teacher's similarity targets"),
@@ -70,9 +70,11 @@ def main(argv: list[str] | None = None) -> None:
 
             from training import teacher, train
 
-            default = inspect.signature(train.run).parameters["teacher_weight"].default
-            feature = getattr(args, "teacher_feature_weight", 0.0)
-            weight = getattr(args, "teacher_weight", default)
+            defaults = inspect.signature(train.run).parameters
+            weight = getattr(args, "teacher_weight", defaults["teacher_weight"].default)
+            feature = getattr(
+                args, "teacher_feature_weight", defaults["teacher_feature_weight"].default
+            )
             if "all" in args.stages and weight <= 0 and feature <= 0:
                 print("no teacher in this run: skipped")
                 continue

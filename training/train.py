@@ -319,11 +319,11 @@ def run(
     sfx_share: float | None = None,
     cross_package: bool = False,
     time_downsamples: int | None = None,
-    pool_std: bool = False,
+    pool_std: bool | None = None,
     teacher_weight: float = 0.0,
     teacher_temp: float = TEACHER_TEMP,
     bed_p: float = 0.0,
-    teacher_feature_weight: float = 0.0,
+    teacher_feature_weight: float = 1.0,
 ) -> dict:
     """Train and save ``runs/latest.pt`` (state dict + config + training log).
 
@@ -333,12 +333,13 @@ def run(
     captions partial positives of the audio-audio term; ``mix_p`` mixes another sound
     quietly under that share of views; ``cross_package`` draws category partners from
     other packages; ``time_downsamples`` and ``pool_std`` change the tower's time
-    resolution and pooling (``NetConfig``); ``teacher_weight`` adds the aisfx teacher's
-    neighbourhoods as a distillation term (:func:`teacher_term`; its cache comes from
-    ``python -m training.teacher``); ``teacher_feature_weight`` adds the teacher's
-    vectors as regression targets through a throwaway head (:func:`teacher_feature_term`);
-    ``bed_p`` puts that share of views over a bed
-    recording (:func:`over_bed`), for sounds inside long recordings.
+    resolution and pooling (``NetConfig``; default: configs/builtin.json's);
+    ``teacher_weight`` adds the aisfx teacher's neighbourhoods as a distillation term
+    (:func:`teacher_term`; its cache comes from ``python -m training.teacher``);
+    ``teacher_feature_weight`` adds the teacher's vectors as regression targets through a
+    throwaway head (:func:`teacher_feature_term`; the shipped recipe's 1.0); ``bed_p``
+    puts that share of views over a bed recording (:func:`over_bed`), for sounds inside
+    long recordings.
     """
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -363,7 +364,11 @@ def run(
         shares["sfx"] = sfx_share
     weights = np.array([shares[g] / counts[g] for g in groups])
     weights /= weights.sum()
-    tower = {"time_downsamples": time_downsamples, "pool_std": pool_std}
+    tower: dict = {}  # what is not given comes from configs/builtin.json
+    if time_downsamples is not None:
+        tower["time_downsamples"] = time_downsamples
+    if pool_std is not None:
+        tower["pool_std"] = pool_std
     if channels:
         tower["channels"] = tuple(channels)
     cfg = dataclasses.replace(load_config(config.NET), **tower)
