@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft
 
-from soundscout.duplicates.fingerprint import band_matrix
+from soundscout.duplicates.fingerprint import BANDS, band_matrix
 
 #: Bump when the print changes: prints of another version are computed again.
 VERSION = 1
@@ -132,7 +132,7 @@ class PrintBuilder:
             frame = np.pad(self._carry, (0, self.window - len(self._carry)))[None, :]
             self._parts.append(_levels(frame, self.sample_rate))
         if not self._parts:
-            return np.zeros((0, 16), np.uint8)
+            return np.zeros((0, BANDS), np.uint8)
         return np.concatenate(self._parts)
 
 
@@ -143,7 +143,7 @@ def to_bytes(levels: np.ndarray) -> bytes:
 
 def from_bytes(data: bytes) -> np.ndarray:
     """A stored print back as (frames, 16) uint8."""
-    return np.frombuffer(data, dtype=np.uint8).reshape(-1, 16)
+    return np.frombuffer(data, dtype=np.uint8).reshape(-1, BANDS)
 
 
 class _Slider:
