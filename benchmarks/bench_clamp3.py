@@ -13,11 +13,8 @@ from __future__ import annotations
 
 import argparse
 import platform
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +22,9 @@ import soundfile as sf
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+# ``scale`` is the package next to this script (its folder is sys.path[0] when run as a file).
+from scale.common import median_seconds  # noqa: E402
 
 from soundscout.encoders.clamp3 import (  # noqa: E402
     Clamp3Encoder,
@@ -66,15 +66,6 @@ def sound(seconds: float, sr: int, seed: int) -> np.ndarray:
     return (0.4 * x + 0.02 * rng.standard_normal(t.size)).astype(np.float32)
 
 
-def timed(fn: Callable[[], object], repeats: int) -> float:
-    runs = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
-
-
 def bench_case(enc: Clamp3Encoder, seconds: float, n: int, work: Path, repeats: int) -> list[str]:
     waves = [sound(seconds, 24000, i) for i in range(n)]
     paths = []
@@ -83,9 +74,9 @@ def bench_case(enc: Clamp3Encoder, seconds: float, n: int, work: Path, repeats: 
         sf.write(path, sound(seconds, 44100, i), 44100, subtype="PCM_16")
         paths.append(path)
     audio = seconds * n
-    model = timed(lambda: enc._embed_waveforms(waves), repeats)
-    e2e = timed(lambda: enc.encode_audio(paths, batch_size=n), repeats)
-    one_by_one = timed(lambda: [enc.encode_audio(w) for w in waves], 1)
+    model = median_seconds(lambda: enc._embed_waveforms(waves), repeats)
+    e2e = median_seconds(lambda: enc.encode_audio(paths, batch_size=n), repeats)
+    one_by_one = median_seconds(lambda: [enc.encode_audio(w) for w in waves], 1)
     return [
         f"| {seconds:g} s | {n} | {model / audio:.3f} | {e2e / audio:.3f} | "
         f"{one_by_one / audio:.3f} | {audio / e2e:.1f} |"
@@ -122,7 +113,7 @@ def main() -> None:
                 print(line, flush=True)
     query = "warm analog pad with slow attack"
     enc.encode_text(query)
-    ms = 1000 * timed(lambda: enc.encode_text(query), 20)
+    ms = 1000 * median_seconds(lambda: enc.encode_text(query), 20)
     print(f"\ntext query ({len(enc.token_ids(query))} tokens): {ms:.1f} ms")
 
 

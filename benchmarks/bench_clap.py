@@ -21,8 +21,6 @@ import platform
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +28,9 @@ import soundfile as sf
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+# ``scale`` is the package next to this script (its folder is sys.path[0] when run as a file).
+from scale.common import median_seconds  # noqa: E402
 
 from soundscout.encoders.clamp3 import resolve_device  # noqa: E402
 from soundscout.encoders.clap import ClapEncoder, create_clap_encoder  # noqa: E402
@@ -77,15 +78,6 @@ def sound(seconds: float, sr: int, seed: int) -> np.ndarray:
     return (0.4 * x + 0.02 * rng.standard_normal(t.size)).astype(np.float32)
 
 
-def timed(fn: Callable[[], object], repeats: int) -> float:
-    runs = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-    return statistics.median(runs)
-
-
 def bench_window(enc: ClapEncoder, batch: int, repeats: int) -> str:
     """Model compute per 10 s window at one batch size (features precomputed), min and median."""
     windows = [sound(10.0, enc.sample_rate, i) for i in range(batch)]
@@ -97,8 +89,8 @@ def bench_window(enc: ClapEncoder, batch: int, repeats: int) -> str:
             enc.model.get_audio_features(input_features=feats, is_longer=is_longer)
 
     run()
-    runs = [timed(run, 1) / batch for _ in range(repeats)]
-    logmel = timed(lambda: enc.features(windows), 1) / batch
+    runs = [median_seconds(run, 1) / batch for _ in range(repeats)]
+    logmel = median_seconds(lambda: enc.features(windows), 1) / batch
     return (
         f"| {batch} | {1000 * min(runs):.0f} | {1000 * statistics.median(runs):.0f} "
         f"| {1000 * logmel:.0f} |"
@@ -114,17 +106,17 @@ def bench_case(enc: ClapEncoder, builtin, seconds: float, n: int, work: Path, re
         paths.append(path)
     audio = seconds * n
     windows = [w for x in waves for w in enc.windows(x)]
-    feats = timed(lambda: enc.features(windows), repeats)
-    model = timed(lambda: enc._embed_waveforms(waves), repeats)
-    e2e = timed(lambda: enc.encode_audio(paths, batch_size=n), repeats)
-    alone = timed(lambda: [enc.encode_audio(w) for w in waves], 1)
+    feats = median_seconds(lambda: enc.features(windows), repeats)
+    model = median_seconds(lambda: enc._embed_waveforms(waves), repeats)
+    e2e = median_seconds(lambda: enc.encode_audio(paths, batch_size=n), repeats)
+    alone = median_seconds(lambda: [enc.encode_audio(w) for w in waves], 1)
     row = (
         f"| {seconds:g} s | {n} | {len(windows)} | {1000 * model / len(windows):.0f} "
         f"| {feats / model:.0%} | {model / audio:.3f} | {e2e / audio:.3f} | {alone / audio:.3f} "
         f"| {audio / e2e:.1f} |"
     )
     if builtin is not None:
-        base = timed(lambda: builtin.encode_audio(paths, batch_size=n), repeats)
+        base = median_seconds(lambda: builtin.encode_audio(paths, batch_size=n), repeats)
         row += f" {base / audio:.4f} | {e2e / base:.0f}x |"
     return row
 
@@ -172,12 +164,12 @@ def main() -> None:
             print(bench_case(enc, builtin, seconds, n, Path(tmp), args.repeats), flush=True)
     tokens = len(enc.processor.tokenizer(QUERY)["input_ids"])
     enc.encode_text(QUERY)
-    ms = 1000 * timed(lambda: enc.encode_text(QUERY), 20)
-    batch = 1000 * timed(lambda: enc.encode_text([QUERY] * 32), 3) / 32
+    ms = 1000 * median_seconds(lambda: enc.encode_text(QUERY), 20)
+    batch = 1000 * median_seconds(lambda: enc.encode_text([QUERY] * 32), 3) / 32
     line = f"\ntext query ({tokens} tokens): {ms:.1f} ms alone, {batch:.1f} ms each in 32"
     if builtin is not None:
         builtin.encode_text(QUERY)
-        base = 1000 * timed(lambda: builtin.encode_text(QUERY), 20)
+        base = 1000 * median_seconds(lambda: builtin.encode_text(QUERY), 20)
         line += f"; builtin {base:.1f} ms"
     print(line + f" (load {os.getloadavg()[0]:.1f})")
 

@@ -17,12 +17,19 @@ import argparse
 import json
 import os
 import platform
-import statistics
-import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+
+# ``scale`` is the package next to this script (its folder is sys.path[0] when run as a file).
+from scale.common import median_seconds  # noqa: E402
+
+
+def timed(fn, repeats: int) -> float:
+    """Median seconds of ``fn()`` over ``repeats`` runs, after one untimed run."""
+    return median_seconds(fn, repeats, warm_up=True)
+
 
 from soundscout.moments.occurrence import (  # noqa: E402
     PrintBuilder,
@@ -42,17 +49,6 @@ def audio(seconds: float, rate: int, seed: int = 0) -> np.ndarray:
     x -= np.convolve(x, np.ones(64, np.float32) / 64, mode="same")
     x += 20 * np.sin(2 * np.pi * 440 * t) * (np.sin(2 * np.pi * 0.1 * t) > 0)
     return (0.1 * x / np.abs(x).max()).astype(np.float32)
-
-
-def timed(fn, repeat: int) -> float:
-    """Median seconds of ``fn()`` over ``repeat`` runs (after one warm-up)."""
-    fn()
-    runs = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - started)
-    return statistics.median(runs)
 
 
 def streamed(x: np.ndarray, rate: int, piece_seconds: float = 600.0) -> np.ndarray:

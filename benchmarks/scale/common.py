@@ -119,6 +119,19 @@ def recall(found: np.ndarray, truth: np.ndarray, k: int = K) -> float:
     return float(sum(hits) / max(1, sum(wanted)))
 
 
+def median_seconds(fn: Callable[[], object], repeats: int, warm_up: bool = False) -> float:
+    """Median wall seconds of ``fn()`` over ``repeats`` runs (after one untimed run with
+    ``warm_up``)."""
+    if warm_up:
+        fn()
+    runs = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - started)
+    return float(np.median(runs))
+
+
 def latencies(search: Callable[[np.ndarray], Any], queries: np.ndarray) -> tuple[float, float]:
     """p50 and p99 in ms of one-query searches."""
     times = []

@@ -61,15 +61,15 @@ class Region:
 @dataclass(frozen=True)
 class Reference:
     """A resolved reference: its vector and the catalogued sounds it is; the occurrence
-    print of its sound (and how long its audible part lasts) when it was decoded, else the
-    file it came from (for :meth:`ReferenceResolver.with_prints`)."""
+    print of its sound when it was decoded, else the file it came from (for
+    :meth:`ReferenceResolver.with_prints`)."""
 
     vector: np.ndarray
     exclude: frozenset[int]
-    seconds: float | None = None  # how long the reference sound (or region) is
+    # how long the reference sound (or region) is: audible, when decoded; else its file's
+    seconds: float | None = None
     prints: np.ndarray | None = None
     path: str | None = None
-    audible: float | None = None  # seconds, of the sound printed
 
 
 class ReferenceResolver:
@@ -190,13 +190,13 @@ class ReferenceResolver:
         rate = self.encoder.sample_rate
         seconds = audible_seconds(waveform, rate)
         prints = occurrence_print(waveform, rate) if seconds <= MAX_QUERY_SECONDS else None
-        vector = self.encoder.encode_audio(waveform)
-        return Reference(vector, exclude, seconds, prints, audible=seconds)
+        return Reference(self.encoder.encode_audio(waveform), exclude, seconds, prints)
 
     def with_prints(self, reference: Reference) -> Reference:
-        """``reference`` with the occurrence print of its sound, its file decoded for it
-        when it was not (a stored vector); unchanged when the sound is longer than a
-        query is matched (:data:`MAX_QUERY_SECONDS`) or its file cannot be decoded now."""
+        """``reference`` with the occurrence print of its sound (and ``seconds`` its audible
+        length), its file decoded for it when it was not (a stored vector); unchanged when
+        the sound is longer than a query is matched (:data:`MAX_QUERY_SECONDS`) or its file
+        cannot be decoded now."""
         if reference.prints is not None or reference.path is None:
             return reference
         if reference.seconds is not None and reference.seconds > MAX_QUERY_SECONDS:
@@ -212,7 +212,7 @@ class ReferenceResolver:
         audible = audible_seconds(waveform, rate)
         if audible > MAX_QUERY_SECONDS:
             return reference
-        return replace(reference, prints=occurrence_print(waveform, rate), audible=audible)
+        return replace(reference, prints=occurrence_print(waveform, rate), seconds=audible)
 
     def _longer_than(self, path: str, seconds: float) -> bool:
         from soundscout.audio.decode import probe

@@ -513,9 +513,9 @@ class SearchService:
         """The reference sound's occurrence print, to look for it inside long sounds."""
         resolver = ReferenceResolver(self.catalog, self.encoder, self.settings)
         printed = resolver.with_prints(reference)
-        if printed.prints is None or printed.audible is None:
+        if printed.prints is None or printed.seconds is None:
             return None
-        return Pattern(printed.prints, printed.audible)
+        return Pattern(printed.prints, printed.seconds)
 
     # -- information -------------------------------------------------------------
     def sound(self, sound_id: int) -> SoundRow:
