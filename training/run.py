@@ -41,6 +41,7 @@ TRAIN_OPTIONS = [
     ("--teacher-temp", float, "temperature of the teacher's similarity targets"),
     ("--teacher-feature-weight", float, "weight of the teacher's vectors as regression targets"),
     ("--bed-p", float, "share of views put over a bed recording (ambience, music, noise)"),
+    ("--lang-p", float, "share of captions replaced by a glossary translation (training/glossary)"),
 ]
 
 

@@ -33,6 +33,7 @@ from soundscout.encoders.builtin_net import (
 )
 from training import config
 from training.data import GROUP_WEIGHTS, caption_embeddings, group_of, load_pools
+from training.translate import translations
 
 #: Longest training crop in frames: 2 s, the inference window. (1 s crops cost half as
 #: much but measured worse: held-out soundfont audio->audio P@10 0.717 vs 0.762.)
@@ -293,6 +294,26 @@ def teacher_feature_term(
     return 1 - sum(cos) / len(cos)
 
 
+def choose_captions(
+    items: list[dict],
+    translated: list[list[str]],
+    idx: list[int],
+    rng: random.Random,
+    lang_rng: random.Random,
+    lang_p: float,
+) -> list[str]:
+    """One caption per drawn item: an English wording, or with probability ``lang_p`` one
+    of its translations where it has any (drawn from ``lang_rng``, so that ``rng`` draws
+    the same whatever ``lang_p`` is)."""
+    caps = [rng.choice(items[i]["captions"]) for i in idx]
+    if lang_p <= 0:
+        return caps
+    return [
+        lang_rng.choice(translated[i]) if translated[i] and lang_rng.random() < lang_p else c
+        for i, c in zip(idx, caps, strict=True)
+    ]
+
+
 def soft_ce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy against target rows normalised to sum 1."""
     t = targets / targets.sum(dim=1, keepdim=True)
@@ -324,6 +345,7 @@ def run(
     teacher_temp: float = TEACHER_TEMP,
     bed_p: float = 0.0,
     teacher_feature_weight: float = 1.0,
+    lang_p: float = 0.0,
 ) -> dict:
     """Train and save ``runs/latest.pt`` (state dict + config + training log).
 
@@ -339,7 +361,8 @@ def run(
     ``teacher_feature_weight`` adds the teacher's vectors as regression targets through a
     throwaway head (:func:`teacher_feature_term`; the shipped recipe's 1.0); ``bed_p``
     puts that share of views over a bed recording (:func:`over_bed`), for sounds inside
-    long recordings.
+    long recordings; ``lang_p`` replaces that share of captions by one of the item's
+    glossary translations (:mod:`training.translate`), where it has any.
     """
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -348,7 +371,13 @@ def run(
     torch.set_num_threads(int(os.environ.get("SOUNDSCOUT_TRAIN_THREADS", "2")))
     train, _, _ = load_pools()
     items, mels = train.items, train.mels
-    text = caption_embeddings(sorted({c for it in items for c in it["captions"]}))
+    translated = [translations(it) for it in items] if lang_p > 0 else [[] for _ in items]
+    if lang_p > 0:
+        n = sum(map(bool, translated))
+        print(f"translated captions: {n} of {len(items)} items, {sum(map(len, translated))} in all")
+    lang_rng = random.Random(seed + 1)  # its own stream: lang_p 0 draws exactly as before
+    every = {c for it in items for c in it["captions"]} | {c for t in translated for c in t}
+    text = caption_embeddings(sorted(every))
     canon = {c: i for i, c in enumerate(sorted({it["captions"][0] for it in items}))}
     keys = torch.tensor([canon[it["captions"][0]] for it in items])
     canon_text = torch.from_numpy(np.stack([text[c] for c in canon]))
@@ -408,7 +437,7 @@ def run(
             (xa, na), (xb, nb) = make_batch(
                 idx, mels, cfg, rng, recolour, crop_frames, mix_p, bed_p, beds
             )
-            caps = [rng.choice(items[i]["captions"]) for i in idx]
+            caps = choose_captions(items, translated, idx.tolist(), rng, lang_rng, lang_p)
             t = torch.from_numpy(np.stack([text[c] for c in caps]))
             k = keys[idx]
             same = (k[:, None] == k[None, :]).float()
@@ -496,6 +525,7 @@ def run(
         "teacher_weight": teacher_weight,
         "teacher_temp": teacher_temp,
         "teacher_feature_weight": teacher_feature_weight,
+        "lang_p": lang_p,
         "text_tower": cfg.text_tower,
     }
     torch.save(result, config.RUNS / "latest.pt")

@@ -1,0 +1,135 @@
+"""Translated training captions (training/translate.py, training/glossary/*.json)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from training import gm
+from training.train import choose_captions
+from training.translate import (
+    LANGUAGES,
+    UNSPACED,
+    glossary,
+    missing_words,
+    sound_words,
+    translate_words,
+    translations,
+)
+
+GM_TERMS = sorted(
+    {
+        *gm.PROGRAMS,
+        *(name for name, _ in gm.DRUMS.values()),
+        *(w for words in gm._DRUM_WORDS.values() for w in words),
+        *(w for _, words in gm.FAMILIES for w in words),
+    }
+)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_gm_term_has_phrases_in_the_language(language):
+    table = glossary(language)["sf"]
+    assert set(GM_TERMS) <= set(table)
+    for term in GM_TERMS:
+        phrases = table[term]
+        assert phrases and all(isinstance(p, str) and p.strip() for p in phrases), term
+    # Written in the language, not copied: most phrases differ from the English term, and
+    # in Japanese, Chinese and Russian nearly all use their own script.
+    firsts = [table[t][0].lower() for t in GM_TERMS]
+    if language in ("ja", "zh", "ru"):
+        assert sum(not p.isascii() for p in firsts) >= 0.9 * len(firsts)
+    else:
+        assert sum(p != t for p, t in zip(firsts, GM_TERMS, strict=True)) >= 0.6 * len(firsts)
+
+
+def test_every_language_has_the_same_sfx_words():
+    words = set(glossary(LANGUAGES[0])["sfx"])
+    assert len(words) > 300
+    for language in LANGUAGES:
+        table = glossary(language)["sfx"]
+        assert set(table) == words, language
+        said = [v for v in table.values() if v is not None]
+        assert all(isinstance(v, str) and v.strip() for v in said)
+        assert len(said) >= 0.6 * len(table), language  # names and jargon only are null
+
+
+def _known(language: str, n: int) -> list[str]:
+    table = glossary(language)["sfx"]
+    common = [w for w in table if all(glossary(lang)["sfx"][w] for lang in LANGUAGES)]
+    return common[:n]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_sfx_captions_are_translated_word_by_word(language):
+    first, second = _known(language, 2)
+    table = glossary(language)["sfx"]
+    joiner = "" if language in UNSPACED else " "
+    assert translate_words(f"the {first} on {second}", language) == joiner.join(
+        [table[first], table[second]]
+    )
+    assert translate_words(f"{first} zqxwv", language) is None  # a word it does not know
+    assert translate_words("the", language) is None
+
+
+def test_rendered_drum_gets_its_names_and_kind_words_in_every_language():
+    kick = {"captions": ["bass drum", "kick", "x"], "category": "drum: kick", "render": "drum 36"}
+    said = translations(kick)
+    for language in LANGUAGES:
+        table = glossary(language)["sf"]
+        for term in ("bass drum", *gm._DRUM_WORDS["kick"]):
+            assert set(table[term]) <= set(said), (language, term)
+    assert len(said) == len(set(said))
+
+
+def test_rendered_note_gets_its_name_and_first_family_word_only():
+    note = {"captions": ["violin"], "category": "strings", "render": "program 40"}
+    expected = {
+        p for lang in LANGUAGES for t in ("violin", "strings") for p in glossary(lang)["sf"][t]
+    }
+    assert set(translations(note)) == expected
+    preset = {"captions": ["zqxwv"], "category": "sound effects", "render": "bank 1 preset 2"}
+    assert translations(preset) == []  # presets go word by word, and no word is known
+
+
+def test_voice_lines_and_unknown_words_are_not_translated():
+    assert translations({"captions": ["a man's voice: hello there"]}) == []
+    assert translations({"captions": ["zqxwv blorp"]}) == []
+    first, second = _known("es", 2)
+    sfx = translations({"captions": [f"{first} {second}"]})
+    assert len(sfx) >= len(LANGUAGES) - 2  # a language may say two words the same way
+
+
+def test_sound_words_drop_articles_and_punctuation():
+    assert sound_words("background music, the battle theme") == [
+        "background",
+        "music",
+        "battle",
+        "theme",
+    ]
+
+
+def test_choose_captions_keeps_the_english_draws_and_mixes_in_translations():
+    items = [{"captions": [f"en {i}", f"en {i} b"]} for i in range(40)]
+    translated = [[f"tr {i}"] if i % 2 == 0 else [] for i in range(40)]
+    idx = list(range(40)) * 5
+
+    def draw(lang_p: float) -> list[str]:
+        return choose_captions(items, translated, idx, random.Random(1), random.Random(2), lang_p)
+
+    plain, every, some = draw(0.0), draw(1.0), draw(0.3)
+    assert all(c.startswith("en") for c in plain)
+    for i, p, e, s in zip(idx, plain, every, some, strict=True):
+        assert e == (f"tr {i}" if i % 2 == 0 else p)  # English draws are the same stream
+        assert s in (p, f"tr {i}")
+    translatable = sum(1 for i in idx if i % 2 == 0)
+    assert 0.15 < sum(c.startswith("tr") for c in some) / translatable < 0.45
+
+
+def test_missing_words_lists_new_sound_words_used_often_enough():
+    known = _known("es", 1)[0]
+    captions = ["zqxwv blorp", "zqxwv", "zqxwv", "blorp", f"{known} {known} {known}"]
+    captions += ["a man's voice: zqxwv"] * 5
+    assert missing_words(captions) == ["zqxwv"]
+    assert missing_words(captions, min_uses=2) == ["blorp", "zqxwv"]
