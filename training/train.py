@@ -345,7 +345,7 @@ def run(
     teacher_temp: float = TEACHER_TEMP,
     bed_p: float = 0.0,
     teacher_feature_weight: float = 1.0,
-    lang_p: float = 0.0,
+    lang_p: float = 0.5,
 ) -> dict:
     """Train and save ``runs/latest.pt`` (state dict + config + training log).
 
