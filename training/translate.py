@@ -11,10 +11,11 @@ where those words point. ``training/glossary/<lang>.json`` holds, per language:
   one translation each, or null for names and jargon.
 
 Rendered notes get their instrument's or drum's names and their family's first word or
-drum kind's words; an SFX caption is translated word by word when every word it has is in the
-glossary (articles dropped; Japanese and Chinese joined without spaces), else not at all.
-Voice lines are not translated. The glossary was written by hand for this recipe, apart
-from (and without reading) the evaluation's translated queries.
+drum kind's words; an SFX caption (and a soundfont's named sound-effect preset) is
+translated word by word when every word it has is in the glossary (articles dropped;
+Japanese and Chinese joined without spaces), else not at all. What voice lines say is not
+translated (a caption that is only "a voice" is). The glossary was written by hand for
+this recipe, apart from (and without reading) the evaluation's translated queries.
 """
 
 from __future__ import annotations

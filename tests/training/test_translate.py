@@ -84,21 +84,38 @@ def test_rendered_drum_gets_its_names_and_kind_words_in_every_language():
 
 
 def test_rendered_note_gets_its_name_and_first_family_word_only():
-    note = {"captions": ["violin"], "category": "strings", "render": "program 40"}
+    oboe = {"captions": ["oboe"], "category": "reed", "render": "program 68"}
+    assert gm.FAMILIES[68 // 8] == ("reed", ["reed instrument", "woodwind"])
     expected = {
-        p for lang in LANGUAGES for t in ("violin", "strings") for p in glossary(lang)["sf"][t]
+        p
+        for lang in LANGUAGES
+        for t in ("oboe", "reed instrument")
+        for p in glossary(lang)["sf"][t]
     }
-    assert set(translations(note)) == expected
-    preset = {"captions": ["zqxwv"], "category": "sound effects", "render": "bank 1 preset 2"}
-    assert translations(preset) == []  # presets go word by word, and no word is known
+    said = set(translations(oboe))
+    assert said == expected
+    woodwind = {p for lang in LANGUAGES for p in glossary(lang)["sf"]["woodwind"]}
+    assert woodwind - expected and not (woodwind - expected) & said  # the second word is not
+
+
+def test_named_presets_go_word_by_word():
+    first, second = _known("es", 2)
+    preset = {"captions": [f"{first} {second}"], "category": "sound effects", "render": "bank 1"}
+    said = translations(preset)
+    assert said == list(dict.fromkeys(translate_words(f"{first} {second}", x) for x in LANGUAGES))
+    unknown = {"captions": ["zqxwv"], "category": "sound effects", "render": "bank 1 preset 2"}
+    assert translations(unknown) == []
 
 
 def test_voice_lines_and_unknown_words_are_not_translated():
-    assert translations({"captions": ["a man's voice: hello there"]}) == []
-    assert translations({"captions": ["zqxwv blorp"]}) == []
     first, second = _known("es", 2)
-    sfx = translations({"captions": [f"{first} {second}"]})
+    assert all(glossary(x)["sfx"]["voice"] for x in LANGUAGES)
+    # Every word is known, yet what a voice says is left alone...
+    assert translations({"captions": [f"a voice: {first} {second}"]}) == []
+    # ...while the same words as a sound's caption are translated.
+    sfx = translations({"captions": [f"voice {first} {second}"]})
     assert len(sfx) >= len(LANGUAGES) - 2  # a language may say two words the same way
+    assert translations({"captions": ["zqxwv blorp"]}) == []
 
 
 def test_sound_words_drop_articles_and_punctuation():
@@ -115,13 +132,16 @@ def test_choose_captions_keeps_the_english_draws_and_mixes_in_translations():
     translated = [[f"tr {i}"] if i % 2 == 0 else [] for i in range(40)]
     idx = list(range(40)) * 5
 
-    def draw(lang_p: float) -> list[str]:
-        return choose_captions(items, translated, idx, random.Random(1), random.Random(2), lang_p)
+    def draw(lang_p: float) -> tuple[list[str], float]:
+        rng = random.Random(1)
+        caps = choose_captions(items, translated, idx, rng, random.Random(2), lang_p)
+        return caps, rng.random()  # where the English stream is left
 
-    plain, every, some = draw(0.0), draw(1.0), draw(0.3)
+    (plain, after), (every, after_every), (some, after_some) = draw(0.0), draw(1.0), draw(0.3)
+    assert after == after_every == after_some  # lang_p draws nothing from the English stream
     assert all(c.startswith("en") for c in plain)
     for i, p, e, s in zip(idx, plain, every, some, strict=True):
-        assert e == (f"tr {i}" if i % 2 == 0 else p)  # English draws are the same stream
+        assert e == (f"tr {i}" if i % 2 == 0 else p)
         assert s in (p, f"tr {i}")
     translatable = sum(1 for i in idx if i % 2 == 0)
     assert 0.15 < sum(c.startswith("tr") for c in some) / translatable < 0.45
