@@ -45,6 +45,12 @@ def glossary(language: str) -> dict:
     return data
 
 
+def _is_voice_line(caption: str) -> bool:
+    """A spoken line ("a woman's voice: hello", "... voice speaking: ..."): what is said
+    is not a sound word."""
+    return " voice" in caption and ":" in caption
+
+
 def sound_words(caption: str) -> list[str]:
     """The words of an SFX caption that a translation carries (articles dropped)."""
     return [w for w in re.split(r"[ ,:]+", caption.lower()) if w and w not in SKIPPED]
@@ -80,7 +86,7 @@ def _sf_terms(item: dict) -> list[str]:
 def translations(item: dict) -> list[str]:
     """Captions of a training item in the glossary's languages (may be empty)."""
     caption = item["captions"][0]
-    if " voice" in caption and ":" in caption:
+    if _is_voice_line(caption):
         return []
     out: list[str] = []
     terms = _sf_terms(item) if "render" in item else []
@@ -101,9 +107,7 @@ def missing_words(captions: list[str], min_uses: int = 3) -> list[str]:
     known = set(glossary(LANGUAGES[0])["sfx"])
     counts: dict[str, int] = {}
     for caption in captions:
-        if " voice" in caption and ":" in caption:
-            continue
-        for word in sound_words(caption):
+        for word in [] if _is_voice_line(caption) else sound_words(caption):
             counts[word] = counts.get(word, 0) + 1
     return sorted(w for w, n in counts.items() if n >= min_uses and w not in known)
 
