@@ -25,12 +25,6 @@ import numpy as np  # noqa: E402
 # ``scale`` is the package next to this script (its folder is sys.path[0] when run as a file).
 from scale.common import median_seconds  # noqa: E402
 
-
-def timed(fn, repeats: int) -> float:
-    """Median seconds of ``fn()`` over ``repeats`` runs, after one untimed run."""
-    return median_seconds(fn, repeats, warm_up=True)
-
-
 from soundscout.moments.occurrence import (  # noqa: E402
     PrintBuilder,
     find_occurrences,
@@ -38,6 +32,11 @@ from soundscout.moments.occurrence import (  # noqa: E402
     occurrence_print,
     to_bytes,
 )
+
+
+def timed(fn, repeats: int) -> float:
+    """Median seconds of ``fn()`` over ``repeats`` runs, after one untimed run."""
+    return median_seconds(fn, repeats, warm_up=True)
 
 
 def audio(seconds: float, rate: int, seed: int = 0) -> np.ndarray:

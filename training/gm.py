@@ -207,7 +207,7 @@ DRUMS = {
     81: ("open triangle", "triangle"),
 }
 
-_DRUM_WORDS = {
+DRUM_WORDS = {
     "kick": ["kick drum", "bass drum kick", "kick"],
     "snare": ["snare drum", "snare hit"],
     "closed hi-hat": ["closed hi-hat", "hi-hat tick", "hihat"],
@@ -268,7 +268,7 @@ def program_captions(
 def drum_captions(key: int, velocity: int, rng: random.Random) -> list[str]:
     """Three varied captions of one GM percussion hit."""
     name, kind = DRUMS[key]
-    words = _DRUM_WORDS[kind]
+    words = DRUM_WORDS[kind]
     loud = "soft" if velocity < 60 else ("hard" if velocity > 110 else "")
     deep = rng.choice(["deep ", "punchy ", "boomy ", ""]) if kind == "kick" else ""
     opts = [

@@ -41,7 +41,11 @@ TRAIN_OPTIONS = [
     ("--teacher-temp", float, "temperature of the teacher's similarity targets"),
     ("--teacher-feature-weight", float, "weight of the teacher's vectors as regression targets"),
     ("--bed-p", float, "share of views put over a bed recording (ambience, music, noise)"),
-    ("--lang-p", float, "share of captions replaced by a glossary translation (training/glossary)"),
+    (
+        "--lang-p",
+        float,
+        "chance a caption with translations is replaced by one (training/glossary)",
+    ),
 ]
 
 

@@ -361,8 +361,8 @@ def run(
     ``teacher_feature_weight`` adds the teacher's vectors as regression targets through a
     throwaway head (:func:`teacher_feature_term`; the shipped recipe's 1.0); ``bed_p``
     puts that share of views over a bed recording (:func:`over_bed`), for sounds inside
-    long recordings; ``lang_p`` replaces that share of captions by one of the item's
-    glossary translations (:mod:`training.translate`), where it has any.
+    long recordings; ``lang_p`` is the chance that a drawn item's caption is replaced by one
+    of its glossary translations (:mod:`training.translate`), where it has any.
     """
     torch.manual_seed(seed)
     rng = random.Random(seed)

@@ -76,7 +76,7 @@ def _sf_terms(item: dict) -> list[str]:
     if str(item.get("render", "")).startswith("bank "):
         return []  # a named sound-effect preset: translated word by word instead
     if category.startswith("drum: "):
-        return [name, *gm._DRUM_WORDS[category.removeprefix("drum: ")]]
+        return [name, *gm.DRUM_WORDS[category.removeprefix("drum: ")]]
     for family, words in gm.FAMILIES:
         if family == category:  # the family's first word only: the name carries the note
             return [name, words[0]]

@@ -22,7 +22,7 @@ GM_TERMS = sorted(
     {
         *gm.PROGRAMS,
         *(name for name, _ in gm.DRUMS.values()),
-        *(w for words in gm._DRUM_WORDS.values() for w in words),
+        *(w for words in gm.DRUM_WORDS.values() for w in words),
         *(w for _, words in gm.FAMILIES for w in words),
     }
 )
@@ -78,7 +78,7 @@ def test_rendered_drum_gets_its_names_and_kind_words_in_every_language():
     said = translations(kick)
     for language in LANGUAGES:
         table = glossary(language)["sf"]
-        for term in ("bass drum", *gm._DRUM_WORDS["kick"]):
+        for term in ("bass drum", *gm.DRUM_WORDS["kick"]):
             assert set(table[term]) <= set(said), (language, term)
     assert len(said) == len(set(said))
 
