@@ -61,21 +61,30 @@ def recaption(item: dict) -> bool:
     return True
 
 
-def caption_embeddings(captions: list[str], tower: str | None = None) -> dict[str, np.ndarray]:
-    """Text-tower vectors of captions, cached in ``feats/text-<tower>.pt``; ``tower``
-    defaults to the recipe's net config's (evaluate passes the run's own)."""
-    from soundscout.encoders.builtin import load_text_tower
-    from soundscout.encoders.builtin_config import load_config
+def caption_embeddings(
+    captions: list[str], tower: str | None = None, text_case: str = "as-typed"
+) -> dict[str, np.ndarray]:
+    """Text-tower vectors of captions (each caption's :func:`case_forms` averaged, as the
+    encoder does with a query), the tower's vector of each form cached in
+    ``feats/text-<tower>.pt``; ``tower`` defaults to the recipe's net config's (evaluate
+    passes the run's own)."""
+    from soundscout.encoders.builtin import cased_text_vectors, load_text_tower
+    from soundscout.encoders.builtin_config import case_forms, load_config
 
     tower = tower or load_config(config.NET).text_tower
     path = config.FEATS / f"text-{tower}.pt"
     cache: dict[str, np.ndarray] = torch.load(path, weights_only=False) if path.exists() else {}
-    missing = sorted(set(captions) - set(cache))
+    forms = {f for c in captions for f in case_forms(c, text_case)}
+    missing = sorted(forms - set(cache))
     if missing:
         vecs = load_text_tower(tower).encode(missing)
         cache.update(zip(missing, vecs.astype(np.float32), strict=True))
         torch.save(cache, path)
-    return cache
+    if text_case == "as-typed":
+        return cache
+    captions = sorted(set(captions))
+    lookup = lambda texts: np.stack([cache[t] for t in texts])  # noqa: E731
+    return dict(zip(captions, cased_text_vectors(captions, text_case, lookup), strict=True))
 
 
 def group_of(item: dict) -> str:

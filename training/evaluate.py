@@ -199,6 +199,40 @@ def language_ndcg(
     return out
 
 
+def glossary_terms() -> dict[str, str]:
+    """English GM terms of the training glossary (program, drum and drum-kind names, each
+    family's first word) -> their held-out soundfont category."""
+    from training import gm
+
+    terms = {name: gm.family(p) for p, name in enumerate(gm.PROGRAMS)}
+    terms |= {name: f"drum: {kind}" for name, kind in gm.DRUMS.values()}
+    terms |= {w: f"drum: {kind}" for kind, words in gm.DRUM_WORDS.items() for w in words}
+    terms |= {words[0]: family for family, words in gm.FAMILIES}
+    return terms
+
+
+def glossary_ndcg(
+    audio: np.ndarray, labels: list[str], tower: str, text_case: str
+) -> dict[str, float]:
+    """nDCG@10 per language of the training glossary's own phrases for the GM terms
+    (:func:`glossary_terms`) on held-out soundfont audio: how well the tower learnt each
+    language's names, apart from the evaluation's queries. English: the terms themselves."""
+    from training.data import caption_embeddings
+    from training.translate import LANGUAGES, glossary
+
+    terms = {t: c for t, c in glossary_terms().items() if c in set(labels)}
+    out = {}
+    for lang in ("en", *LANGUAGES):
+        table = glossary(lang)["sf"] if lang != "en" else {t: [t] for t in terms}
+        pairs = [(p, c) for t, c in terms.items() for p in table.get(t, [])]
+        vecs = caption_embeddings(sorted({p for p, _ in pairs}), tower, text_case)
+        rows = text_to_audio(
+            audio, np.stack([vecs[p] for p, _ in pairs]), labels, [c for _, c in pairs]
+        )
+        out[lang] = round(float(np.mean([r["ndcg@10"] for r in rows])), 4)
+    return out
+
+
 def teacher_precision(items: list[dict], audio: np.ndarray, labels: list[str]) -> dict | None:
     """Audio -> audio P@10 of the aisfx teacher alone and of [model, teacher] vectors
     fused (concatenated, each half normalised), on the items the teacher cache covers."""
@@ -225,7 +259,8 @@ def evaluate_set(
     name, model, cfg, items, mels, queries, text_vecs, set_name: str | None = None
 ) -> dict:
     """All metrics of one held-out set; items without a category are left out.
-    ``set_name`` (``sfx`` / ``soundfont``) adds nDCG@10 per query language."""
+    ``set_name`` (``sfx`` / ``soundfont``) adds nDCG@10 per query language, and for the
+    soundfont, of the training glossary's phrases per language."""
     keep = [i for i, it in enumerate(items) if it.get("category")]
     items = [items[i] for i in keep]
     mels = [mels[i] for i in keep]
@@ -235,6 +270,10 @@ def evaluate_set(
     extra = {}
     if set_name:
         extra["ndcg@10_by_language"] = language_ndcg(audio, labels, set_name, queries, text_vecs)
+    if set_name == "soundfont":
+        extra["glossary_ndcg@10_by_language"] = glossary_ndcg(
+            audio, labels, cfg.text_tower, cfg.text_case
+        )
     if set_name == "sfx":
         extra["teacher_p@10"] = teacher_precision(items, audio, labels)
     qtext = np.stack([text_vecs[q] for q in queries])
@@ -291,7 +330,9 @@ def run(run_state: dict | None = None) -> dict:
         q for name in ("sfx", "soundfont") for lang in mq.LANGUAGES for q in mq.queries(name, lang)
     }
     text_vecs = caption_embeddings(
-        sorted({*SOUNDFONT_QUERIES, *SFX_QUERIES, *translated}), tower=cfg.text_tower
+        sorted({*SOUNDFONT_QUERIES, *SFX_QUERIES, *translated}),
+        tower=cfg.text_tower,
+        text_case=cfg.text_case,
     )
     sf_idx = [i for i, it in enumerate(held.items) if it["package"] == config.HOLDOUT_SOUNDFONT]
     sfx_idx = [i for i, it in enumerate(held.items) if it["package"] in config.HOLDOUT_SFX]
@@ -331,6 +372,8 @@ def run(run_state: dict | None = None) -> dict:
         )
         if "ndcg@10_by_language" in r:
             print("  nDCG@10 by language:", r["ndcg@10_by_language"])
+        if "glossary_ndcg@10_by_language" in r:
+            print("  glossary phrases, nDCG@10:", r["glossary_ndcg@10_by_language"])
         if r.get("teacher_p@10"):
             print("  teacher / fused P@10:", r["teacher_p@10"])
     return results

@@ -46,6 +46,9 @@ TRAIN_OPTIONS = [
         float,
         "chance a caption with translations is replaced by one (training/glossary)",
     ),
+    ("--text-case", str, "letter case to the text tower: as-typed or folded (case_forms)"),
+    ("--ema-decay", float, "keep a moving average of the weights and ship it (0: off)"),
+    ("--lang-extra", int, "more translations per item in the caption term each step"),
 ]
 
 

@@ -314,6 +314,32 @@ def choose_captions(
     ]
 
 
+def extra_translations(
+    translated: list[list[str]], idx: list[int], lang_rng: random.Random, k: int
+) -> tuple[list[str], list[int]]:
+    """``k`` more captions (drawn with replacement from its translations) per drawn item
+    that has translations, and the batch position each belongs to."""
+    caps, owners = [], []
+    for pos, i in enumerate(idx):
+        if translated[i]:
+            caps.extend(lang_rng.choice(translated[i]) for _ in range(k))
+            owners.extend([pos] * k)
+    return caps, owners
+
+
+def extra_text_term(
+    views: tuple[torch.Tensor, ...], t: torch.Tensor, same: torch.Tensor, s: torch.Tensor
+) -> torch.Tensor:
+    """The caption term against extra captions ``t`` (rows) whose positives are the
+    batch items marked in ``same`` (batch x captions): audio -> captions over the items
+    that have one, captions -> audio over every caption."""
+    has = same.sum(1) > 0
+    total = 0.0
+    for z in views:
+        total = total + soft_ce(s * z[has] @ t.T, same[has]) + soft_ce(s * t @ z.T, same.T)
+    return total / (2 * len(views))
+
+
 def soft_ce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy against target rows normalised to sum 1."""
     t = targets / targets.sum(dim=1, keepdim=True)
@@ -346,6 +372,9 @@ def run(
     bed_p: float = 0.0,
     teacher_feature_weight: float = 1.0,
     lang_p: float = 0.5,
+    text_case: str = "as-typed",
+    ema_decay: float = 0.0,
+    lang_extra: int = 0,
 ) -> dict:
     """Train and save ``runs/latest.pt`` (state dict + config + training log).
 
@@ -362,7 +391,13 @@ def run(
     throwaway head (:func:`teacher_feature_term`; the shipped recipe's 1.0); ``bed_p``
     puts that share of views over a bed recording (:func:`over_bed`), for sounds inside
     long recordings; ``lang_p`` is the chance that a drawn item's caption is replaced by one
-    of its glossary translations (:mod:`training.translate`), where it has any.
+    of its glossary translations (:mod:`training.translate`), where it has any;
+    ``text_case`` is how captions' (and later queries') letter case reaches the text tower
+    (:func:`~soundscout.encoders.builtin_config.case_forms`); ``ema_decay`` > 0 keeps an
+    exponential moving average of the weights (buffers included) and saves it as the run's
+    tower (the last step's weights under ``raw_state``); ``lang_extra`` adds that many more
+    translations per drawn item with any to the caption term (:func:`extra_text_term`: the
+    text side is precomputed, so they cost almost nothing next to the audio tower).
     """
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -371,13 +406,14 @@ def run(
     torch.set_num_threads(int(os.environ.get("SOUNDSCOUT_TRAIN_THREADS", "2")))
     train, _, _ = load_pools()
     items, mels = train.items, train.mels
-    translated = [translations(it) for it in items] if lang_p > 0 else [[] for _ in items]
-    if lang_p > 0:
+    with_translations = lang_p > 0 or lang_extra > 0
+    translated = [translations(it) if with_translations else [] for it in items]
+    if with_translations:
         n = sum(map(bool, translated))
         print(f"translated captions: {n} of {len(items)} items, {sum(map(len, translated))} in all")
     lang_rng = random.Random(seed + 1)  # its own stream: lang_p 0 draws exactly as before
     every = {c for it in items for c in it["captions"]} | {c for t in translated for c in t}
-    text = caption_embeddings(sorted(every))
+    text = caption_embeddings(sorted(every), text_case=text_case)
     canon = {c: i for i, c in enumerate(sorted({it["captions"][0] for it in items}))}
     keys = torch.tensor([canon[it["captions"][0]] for it in items])
     canon_text = torch.from_numpy(np.stack([text[c] for c in canon]))
@@ -400,7 +436,7 @@ def run(
         tower["pool_std"] = pool_std
     if channels:
         tower["channels"] = tuple(channels)
-    cfg = dataclasses.replace(load_config(config.NET), **tower)
+    cfg = dataclasses.replace(load_config(config.NET), text_case=text_case, **tower)
     if text_sim_low is None:
         text_sim_low = TEXT_SIM_LOWS.get(cfg.text_tower, TEXT_SIM_LOW)
     use_teacher = teacher_weight > 0 or teacher_feature_weight > 0
@@ -419,6 +455,11 @@ def run(
             torch.nn.Linear(cfg.embed_dim, dim), torch.nn.GELU(), torch.nn.Linear(dim, dim)
         )
     extra = list(head.parameters()) if head is not None else []
+    ema = None
+    if ema_decay > 0:
+        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(ema_decay), use_buffers=True)
     opt = torch.optim.AdamW([*model.parameters(), scale, *extra], lr=lr, weight_decay=0.02)
     steps_per_epoch = len(items) // batch_size
     total = epochs * steps_per_epoch
@@ -467,6 +508,14 @@ def run(
                 soft_ce(zb @ za.T / aa_temp, aa_target) + soft_ce(za @ zb.T / aa_temp, aa_target)
             ) / 2
             loss = lit + aa_weight * aa
+            lx = None
+            if lang_extra > 0:
+                xcaps, owners = extra_translations(translated, idx.tolist(), lang_rng, lang_extra)
+                if xcaps:
+                    tx = torch.from_numpy(np.stack([text[c] for c in xcaps]))
+                    xsame = same[:, torch.tensor(owners)]
+                    lx = extra_text_term((za, zb), tx, xsame, s)
+                    loss = loss + lx
             kd = None
             if teacher is not None and teacher_weight > 0:
                 kd = teacher_term(teacher, idx, za, zb, aa_temp, teacher_temp)
@@ -482,6 +531,8 @@ def run(
             loss.backward()
             opt.step()
             sched.step()
+            if ema is not None:
+                ema.update_parameters(model)
             step += 1
             if step % 25 == 0:
                 entry = {
@@ -492,14 +543,17 @@ def run(
                     "aa": round(aa.item(), 4),
                     "kd": round(kd.item(), 4) if kd is not None else None,
                     "kf": round(kf.item(), 4) if kf is not None else None,
+                    "lx": round(lx.item(), 4) if lx is not None else None,
                     "scale": round(s.item(), 2),
                     "elapsed_s": round(time.time() - t0, 1),
                 }
                 log.append(entry)
                 print(json.dumps(entry), flush=True)
     config.RUNS.mkdir(parents=True, exist_ok=True)
+    raw_state = model.state_dict()
     result = {
-        "state": model.state_dict(),
+        "state": ema.module.state_dict() if ema is not None else raw_state,
+        "raw_state": raw_state if ema is not None else None,
         "config": cfg.to_dict(),
         "log": log,
         "train_seconds": round(time.time() - t0, 1),
@@ -526,6 +580,9 @@ def run(
         "teacher_temp": teacher_temp,
         "teacher_feature_weight": teacher_feature_weight,
         "lang_p": lang_p,
+        "text_case": text_case,
+        "ema_decay": ema_decay,
+        "lang_extra": lang_extra,
         "text_tower": cfg.text_tower,
     }
     torch.save(result, config.RUNS / "latest.pt")

@@ -251,3 +251,18 @@ def test_similar_sounds_are_neighbours(encoder, rendered):
     nearest = labels_arr[np.argmax(sims, axis=1)]
     # Random weights give about 0.55 here (drum vs tone is easy); the shipped model ~0.95.
     assert (nearest == labels_arr).mean() >= 0.8
+
+
+def test_weights_with_an_unknown_text_case_are_refused_with_a_clear_error(tmp_path):
+    import torch
+    from safetensors.torch import save_file
+
+    from soundscout.encoders.builtin import read_config
+    from soundscout.errors import EncoderUnavailableError
+
+    cfg = load_config("builtin").to_dict() | {"text_case": "shouting"}
+    path = tmp_path / "model.safetensors"
+    save_file({"w": torch.zeros(1)}, str(path), metadata={"config": json.dumps(cfg)})
+    with pytest.raises(EncoderUnavailableError, match="text_case") as err:
+        read_config(path)
+    assert "newer soundscout" in (err.value.hint or "")

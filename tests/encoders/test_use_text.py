@@ -90,3 +90,28 @@ def test_a_cache_others_can_write_is_not_loaded(tmp_path: Path, fresh) -> None:
     tower = MultilingualUSE(cache_root=tmp_path)
     np.testing.assert_array_equal(tower.encode(TEXTS), vectors)
     assert tower._use._sp != "planted"
+
+
+def test_folded_case_makes_one_query_of_every_casing(fresh) -> None:
+    from soundscout.encoders.builtin import cased_text_vectors
+    from soundscout.encoders.builtin_config import case_forms
+
+    _, _, tower = fresh
+    casings = ["kick drum", "KICK DRUM", "Kick Drum", "kIcK dRuM"]
+    raw = tower.encode(casings)
+    # The tower alone is case-sensitive: the same words typed otherwise are another query.
+    assert float(raw[0] @ raw[1]) < 0.7
+    folded = cased_text_vectors(casings, "folded", tower.encode)
+    np.testing.assert_allclose(folded, np.repeat(folded[:1], len(casings), axis=0), atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(folded, axis=1), 1.0, atol=1e-5)
+    # Its vector is the mean of the lower-case and capitalised forms' vectors, normalised.
+    forms = tower.encode(case_forms("KICK DRUM", "folded"))
+    mean = forms.mean(0) / np.linalg.norm(forms.mean(0))
+    np.testing.assert_allclose(folded[1], mean, atol=1e-5)
+    # as-typed is the tower as it is; scripts without case have one form.
+    np.testing.assert_allclose(cased_text_vectors(casings, "as-typed", tower.encode), raw)
+    assert case_forms("底鼓", "folded") == ["底鼓"]
+    assert case_forms("Tiefe BASSDRUM", "folded") == ["tiefe bassdrum", "Tiefe bassdrum"]
+    assert cased_text_vectors([], "folded", tower.encode).shape == (0, DIM)
+    with pytest.raises(ValueError, match="text_case"):
+        case_forms("kick", "upper")

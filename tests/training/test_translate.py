@@ -5,9 +5,10 @@ from __future__ import annotations
 import random
 
 import pytest
+import torch
 
 from training import gm
-from training.train import choose_captions
+from training.train import choose_captions, extra_text_term, extra_translations
 from training.translate import (
     LANGUAGES,
     UNSPACED,
@@ -153,3 +154,29 @@ def test_missing_words_lists_new_sound_words_used_often_enough():
     captions += ["a man's voice: zqxwv"] * 5
     assert missing_words(captions) == ["zqxwv"]
     assert missing_words(captions, min_uses=2) == ["blorp", "zqxwv"]
+
+
+def test_extra_translations_come_from_each_items_own_list():
+    translated = [["tr 0 a", "tr 0 b"], [], ["tr 2"]]
+    caps, owners = extra_translations(translated, [2, 1, 0, 2], random.Random(0), 3)
+    assert owners == [0, 0, 0, 2, 2, 2, 3, 3, 3]  # item 1 has none, so no extra caption
+    assert caps[:3] == ["tr 2"] * 3 and caps[-3:] == ["tr 2"] * 3
+    assert set(caps[3:6]) <= {"tr 0 a", "tr 0 b"}
+    assert extra_translations(translated, [1], random.Random(0), 3) == ([], [])
+
+
+def test_extra_text_term_is_lowest_when_sounds_sit_on_their_own_captions():
+    gen = torch.Generator().manual_seed(0)
+    t = torch.nn.functional.normalize(torch.randn(6, 16, generator=gen), dim=-1)
+    same = torch.zeros(4, 6)  # items 0-2 own two captions each; item 3 owns none
+    for c in range(6):
+        same[c // 2, c] = 1
+    own = torch.stack([t[0], t[2], t[4], -t[0]])  # each item on its first caption
+    shuffled = own[torch.tensor([1, 2, 0, 3])]
+    scale = torch.tensor(20.0)
+    good = extra_text_term((own, own), t, same, scale)
+    bad = extra_text_term((shuffled, shuffled), t, same, scale)
+    assert torch.isfinite(good) and good < bad
+    z = own.clone().requires_grad_(True)
+    extra_text_term((z,), t, same, scale).backward()
+    assert torch.isfinite(z.grad).all()

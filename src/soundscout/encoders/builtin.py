@@ -19,7 +19,7 @@ import hashlib
 import json
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from soundscout.encoders.base import Encoder, l2_normalize
-from soundscout.encoders.builtin_config import NetConfig, window_starts
+from soundscout.encoders.builtin_config import NetConfig, case_forms, window_starts
 from soundscout.encoders.weights import safetensors_metadata
 from soundscout.errors import EncoderUnavailableError
 
@@ -69,12 +69,33 @@ def load_text_tower(name: str = "use-m3") -> TextTower:
     return MiniLM(get_model_path())
 
 
+def cased_text_vectors(
+    texts: list[str], text_case: str, encode: Callable[[list[str]], np.ndarray]
+) -> np.ndarray:
+    """(n, d) L2-normalised text vectors: each text's :func:`case_forms` encoded (each
+    distinct form once) and averaged."""
+    if text_case == "as-typed" or not texts:
+        return encode(texts)
+    forms = [case_forms(t, text_case) for t in texts]
+    distinct = sorted({f for fs in forms for f in fs})
+    vectors = dict(zip(distinct, encode(distinct), strict=True))
+    out = np.stack([np.mean([vectors[f] for f in fs], axis=0) for fs in forms])
+    return l2_normalize(out.astype(np.float32))
+
+
 def read_config(weights: Path) -> tuple[NetConfig, dict[str, str]]:
     """The audio tower's config and metadata, from the safetensors header alone."""
     meta = safetensors_metadata(weights)
     if "config" not in meta:
         raise EncoderUnavailableError(f"{weights} has no model config in its metadata.")
-    return NetConfig.from_dict(json.loads(meta["config"])), meta
+    try:
+        return NetConfig.from_dict(json.loads(meta["config"])), meta
+    except ValueError as exc:
+        raise EncoderUnavailableError(
+            f"{weights}: its model config cannot be used ({exc}).",
+            hint="Weights from a newer release need a newer soundscout "
+            "(pip install -U soundscout); damaged ones, a fresh download.",
+        ) from exc
 
 
 def load_audio_tower(weights: Path) -> tuple[AudioTower, NetConfig, dict[str, str]]:
@@ -223,7 +244,7 @@ class BuiltinEncoder(Encoder):
         ]
 
     def _embed_texts(self, texts: list[str]) -> np.ndarray:
-        return self.text_tower.encode(texts)
+        return cased_text_vectors(texts, self.cfg.text_case, self.text_tower.encode)
 
 
 def create_builtin_encoder(

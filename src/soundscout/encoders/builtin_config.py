@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CONFIG_DIR = Path(__file__).parent / "configs"
+#: Ways a text's letter case reaches the text tower (:func:`case_forms`).
+TEXT_CASES = ("as-typed", "folded")
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,14 @@ class NetConfig:
     #: (all-MiniLM-L6-v2, English, 384-d; builtin-1) or ``use-m3`` (USE multilingual v3,
     #: 512-d; builtin-2).
     text_tower: str = "minilm"
+    #: How a text's letter case reaches the text tower (:func:`case_forms`): ``as-typed``
+    #: (builtin-2.2.0 and before) or ``folded``.
+    text_case: str = "as-typed"
     extra: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.text_case not in TEXT_CASES:
+            raise ValueError(f"unknown text_case {self.text_case!r}; expected one of {TEXT_CASES}")
 
     @classmethod
     def from_dict(cls, data: dict) -> NetConfig:
@@ -62,6 +71,23 @@ def load_config(name: str = "builtin") -> NetConfig:
     """Read ``configs/<name>.json`` shipped with the package."""
     path = CONFIG_DIR / f"{name}.json"
     return NetConfig.from_dict(json.loads(path.read_text()))
+
+
+def case_forms(text: str, text_case: str) -> list[str]:
+    """The forms of ``text`` whose text-tower vectors are averaged into its vector.
+
+    USE multilingual is case-sensitive ("sitar" and "Sitar" have cosine 0.38, "KICK DRUM"
+    and "kick drum" 0.53), so ``folded`` maps every casing of a text to the same forms:
+    its lower-case text and that text with a capital first letter (the two ways a
+    sentence or a German noun starts). ``as-typed`` keeps the text as it is.
+    """
+    if text_case == "as-typed":
+        return [text]
+    if text_case != "folded":
+        raise ValueError(f"unknown text_case {text_case!r}; expected one of {TEXT_CASES}")
+    low = text.lower()
+    capital = low[:1].upper() + low[1:]
+    return [low] if capital == low else [low, capital]
 
 
 def window_starts(n_frames: int, cfg: NetConfig) -> list[int]:
