@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass
 
@@ -79,7 +80,9 @@ def caption_embeddings(
     if missing:
         vecs = load_text_tower(tower).encode(missing)
         cache.update(zip(missing, vecs.astype(np.float32), strict=True))
-        torch.save(cache, path)
+        part = path.with_name(f"{path.name}.{os.getpid()}.part")
+        torch.save(cache, part)
+        os.replace(part, path)  # side-by-side runs never read a half-written cache
     if text_case == "as-typed":
         return cache
     captions = sorted(set(captions))

@@ -201,14 +201,18 @@ def language_ndcg(
 
 def glossary_terms() -> dict[str, str]:
     """English GM terms of the training glossary (program, drum and drum-kind names, each
-    family's first word) -> their held-out soundfont category."""
+    family's first word) -> their held-out soundfont category; a term of two categories
+    ("percussion") is left out."""
     from training import gm
 
-    terms = {name: gm.family(p) for p, name in enumerate(gm.PROGRAMS)}
-    terms |= {name: f"drum: {kind}" for name, kind in gm.DRUMS.values()}
-    terms |= {w: f"drum: {kind}" for kind, words in gm.DRUM_WORDS.items() for w in words}
-    terms |= {words[0]: family for family, words in gm.FAMILIES}
-    return terms
+    found: dict[str, set[str]] = {}
+    pairs = [(name, gm.family(p)) for p, name in enumerate(gm.PROGRAMS)]
+    pairs += [(name, f"drum: {kind}") for name, kind in gm.DRUMS.values()]
+    pairs += [(w, f"drum: {kind}") for kind, words in gm.DRUM_WORDS.items() for w in words]
+    pairs += [(words[0], family) for family, words in gm.FAMILIES]
+    for term, category in pairs:
+        found.setdefault(term, set()).add(category)
+    return {t: next(iter(c)) for t, c in found.items() if len(c) == 1}
 
 
 def glossary_ndcg(
@@ -216,7 +220,9 @@ def glossary_ndcg(
 ) -> dict[str, float]:
     """nDCG@10 per language of the training glossary's own phrases for the GM terms
     (:func:`glossary_terms`) on held-out soundfont audio: how well the tower learnt each
-    language's names, apart from the evaluation's queries. English: the terms themselves."""
+    language's names, apart from the evaluation's queries. English: the terms themselves.
+    A phrase given for terms of two categories ("cuerdas": strings and ensemble) is left
+    out."""
     from training.data import caption_embeddings
     from training.translate import LANGUAGES, glossary
 
@@ -224,8 +230,14 @@ def glossary_ndcg(
     out = {}
     for lang in ("en", *LANGUAGES):
         table = glossary(lang)["sf"] if lang != "en" else {t: [t] for t in terms}
-        pairs = [(p, c) for t, c in terms.items() for p in table.get(t, [])]
-        vecs = caption_embeddings(sorted({p for p, _ in pairs}), tower, text_case)
+        categories: dict[str, set[str]] = {}
+        for term, phrases in table.items():
+            for phrase in phrases:
+                categories.setdefault(phrase, set()).add(terms.get(term, "?"))
+        pairs = [(p, next(iter(c))) for p, c in categories.items() if len(c) == 1 and "?" not in c]
+        if not pairs:
+            continue
+        vecs = caption_embeddings([p for p, _ in pairs], tower, text_case)
         rows = text_to_audio(
             audio, np.stack([vecs[p] for p, _ in pairs]), labels, [c for _, c in pairs]
         )

@@ -16,6 +16,14 @@ def _widths(text: str) -> tuple[int, ...]:
     return tuple(int(c) for c in text.split(","))
 
 
+def _text_case(text: str) -> str:
+    from soundscout.encoders.builtin_config import TEXT_CASES
+
+    if text not in TEXT_CASES:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(TEXT_CASES)}")
+    return text
+
+
 #: Options of the train stage: (flag, type -- bool for --x/--no-x, help).
 TRAIN_OPTIONS = [
     ("--epochs", int, None),
@@ -46,7 +54,7 @@ TRAIN_OPTIONS = [
         float,
         "chance a caption with translations is replaced by one (training/glossary)",
     ),
-    ("--text-case", str, "letter case to the text tower: as-typed or folded (case_forms)"),
+    ("--text-case", _text_case, "letter case to the text tower: as-typed or folded (case_forms)"),
     ("--ema-decay", float, "keep a moving average of the weights and ship it (0: off)"),
     ("--lang-extra", int, "more translations per item in the caption term each step"),
 ]

@@ -340,6 +340,18 @@ def extra_text_term(
     return total / (2 * len(views))
 
 
+def ema_average(decay: float):
+    """The averaging rule of a weight EMA whose decay ramps up to ``decay`` (as
+    ``(1 + n) / (10 + n)`` after ``n`` updates), so the first steps' weights fade out
+    however short the run."""
+
+    def average(avg: torch.Tensor, current: torch.Tensor, n: torch.Tensor) -> torch.Tensor:
+        d = min(decay, (1 + int(n)) / (10 + int(n)))
+        return avg * d + current * (1 - d)
+
+    return average
+
+
 def soft_ce(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy against target rows normalised to sum 1."""
     t = targets / targets.sum(dim=1, keepdim=True)
@@ -412,6 +424,7 @@ def run(
         n = sum(map(bool, translated))
         print(f"translated captions: {n} of {len(items)} items, {sum(map(len, translated))} in all")
     lang_rng = random.Random(seed + 1)  # its own stream: lang_p 0 draws exactly as before
+    extra_rng = random.Random(seed + 2)  # and lang_extra's: it leaves lang_p's draws as they are
     every = {c for it in items for c in it["captions"]} | {c for t in translated for c in t}
     text = caption_embeddings(sorted(every), text_case=text_case)
     canon = {c: i for i, c in enumerate(sorted({it["captions"][0] for it in items}))}
@@ -457,9 +470,9 @@ def run(
     extra = list(head.parameters()) if head is not None else []
     ema = None
     if ema_decay > 0:
-        from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+        from torch.optim.swa_utils import AveragedModel
 
-        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(ema_decay), use_buffers=True)
+        ema = AveragedModel(model, avg_fn=ema_average(ema_decay), use_buffers=True)
     opt = torch.optim.AdamW([*model.parameters(), scale, *extra], lr=lr, weight_decay=0.02)
     steps_per_epoch = len(items) // batch_size
     total = epochs * steps_per_epoch
@@ -510,7 +523,7 @@ def run(
             loss = lit + aa_weight * aa
             lx = None
             if lang_extra > 0:
-                xcaps, owners = extra_translations(translated, idx.tolist(), lang_rng, lang_extra)
+                xcaps, owners = extra_translations(translated, idx.tolist(), extra_rng, lang_extra)
                 if xcaps:
                     tx = torch.from_numpy(np.stack([text[c] for c in xcaps]))
                     xsame = same[:, torch.tensor(owners)]

@@ -266,3 +266,28 @@ def test_weights_with_an_unknown_text_case_are_refused_with_a_clear_error(tmp_pa
     with pytest.raises(EncoderUnavailableError, match="text_case") as err:
         read_config(path)
     assert "newer soundscout" in (err.value.hint or "")
+
+
+def _weights_with_text_case(folder: Path, text_case: str) -> Path:
+    """The shipped weights, their config's text_case set to ``text_case``."""
+    from safetensors.torch import load_file, save_file
+
+    from soundscout.encoders.weights import safetensors_metadata
+
+    shipped = WEIGHTS_DIR / "model.safetensors"
+    meta = safetensors_metadata(shipped)
+    meta["config"] = json.dumps(json.loads(meta["config"]) | {"text_case": text_case})
+    path = folder / f"{text_case}.safetensors"
+    save_file(load_file(str(shipped)), str(path), metadata=meta)
+    return path
+
+
+def test_the_weights_say_whether_query_case_is_folded(tmp_path):
+    casings = ["kick drum", "KICK DRUM", "Kick Drum"]
+    folded = create_encoder("builtin", weights=_weights_with_text_case(tmp_path, "folded"))
+    typed = create_encoder("builtin", weights=_weights_with_text_case(tmp_path, "as-typed"))
+    assert folded.cfg.text_case == "folded" and typed.cfg.text_case == "as-typed"
+    vectors = folded.encode_text(casings)
+    np.testing.assert_allclose(vectors, np.repeat(vectors[:1], 3, axis=0), atol=1e-6)
+    as_typed = typed.encode_text(casings)
+    assert float(as_typed[0] @ as_typed[1]) < 0.9  # the text tower alone tells them apart

@@ -29,7 +29,7 @@ def test_metrics_record_every_saved_setting_of_train_run():
 
     params = list(inspect.signature(train.run).parameters)
     saved = {p: i for i, p in enumerate(params)} | {"train_seconds": 1.0, "group_shares": {}}
-    saved |= {"state": {}, "config": {}, "log": [], "ema_state": {}}
+    saved |= {"state": {}, "config": {}, "log": [], "raw_state": {}}
     assert training_record(saved) == {
         k: saved[k] for k in ["train_seconds", *params, "group_shares"]
     }

@@ -135,3 +135,27 @@ def test_a_sound_over_a_bed_sits_inside_a_full_window_with_the_bed_quieter():
     items = [{"captions": [c]} for c in ("rain on a roof", "dog barking", "forest ambience")]
     mels = [[torch.zeros(8, 300)], [torch.zeros(8, 300)], [torch.zeros(8, 100)]]
     assert bed_pool(items, mels, 200) == [0]  # the dog is no bed; the forest is too short
+
+
+def test_weight_average_ramps_up_so_the_first_steps_fade_out():
+    from torch.optim.swa_utils import AveragedModel
+
+    from training.train import ema_average
+
+    model = torch.nn.Linear(1, 1, bias=False)
+    ema = AveragedModel(model, avg_fn=ema_average(0.999), use_buffers=True)
+    with torch.no_grad():
+        model.weight.fill_(100.0)
+    ema.update_parameters(model)  # the first update copies the weights
+    with torch.no_grad():
+        model.weight.fill_(0.0)
+    for _ in range(300):
+        ema.update_parameters(model)
+    # A plain 0.999 average would still hold 0.999**300 = 74% of the first weights (74.1);
+    # ramped up, they are gone.
+    assert float(ema.module.weight.detach()) < 1.0
+    with torch.no_grad():
+        model.weight.fill_(1.0)
+    ema.update_parameters(model)
+    # One step moves the average by 1 - 0.97 (the decay after 301 updates), not all the way.
+    assert 0.01 < float(ema.module.weight.detach()) < 0.05
