@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import inspect
 import io
 import json
@@ -19,7 +20,7 @@ from training.data import Pool, group_of, load_pools
 from training.overlap import NEAR_COPY, near_copies
 from training.train import run as train_run
 
-VERSION = "builtin-2.2.0"
+VERSION = "builtin-2.3.0"
 #: What ``metrics.json`` says of the text tower, by config name.
 TEXT_TOWERS = {
     "use-m3": "Universal Sentence Encoder multilingual v3 (Google, Apache-2.0), through "
@@ -104,6 +105,16 @@ def write_manifest(licences: dict[str, str], train: Pool, held: Pool) -> dict[st
     return summary
 
 
+def glossary_digests() -> dict[str, str]:
+    """sha1 of each glossary file the run's translated captions came from."""
+    from training.translate import GLOSSARY, LANGUAGES
+
+    return {
+        lang: hashlib.sha1((GLOSSARY / f"{lang}.json").read_bytes()).hexdigest()
+        for lang in LANGUAGES
+    }
+
+
 def training_record(state: dict) -> dict:
     """A run's settings for ``metrics.json``: each parameter of ``train.run()`` the run
     saved (so a new option lands without a list to keep in step), its SFX/soundfont/voice
@@ -167,6 +178,8 @@ def run() -> None:
     metrics["text_tower"] = TEXT_TOWERS.get(state["config"].get("text_tower", "minilm"))
     if state.get("teacher_weight") or state.get("teacher_feature_weight"):
         metrics["teacher"] = TEACHER
+    if state.get("lang_p") or state.get("lang_extra"):
+        metrics["glossary"] = glossary_digests()
     metrics["overlap"] = overlap_report(train, held)
     if bench.exists():
         metrics["throughput"] = json.loads(bench.read_text())

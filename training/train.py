@@ -384,9 +384,9 @@ def run(
     bed_p: float = 0.0,
     teacher_feature_weight: float = 1.0,
     lang_p: float = 0.5,
-    text_case: str = "as-typed",
+    text_case: str = "folded",
     ema_decay: float = 0.0,
-    lang_extra: int = 0,
+    lang_extra: int = 3,
 ) -> dict:
     """Train and save ``runs/latest.pt`` (state dict + config + training log).
 

@@ -35,3 +35,16 @@ def test_saved_run_weights_load_in_the_encoder_and_give_the_run_s_vectors(tmp_pa
     assert got.shape == expected.shape and got.shape[0] > 1  # several windows
     assert np.allclose(got, expected, atol=2e-2)  # fp16 weights
     assert (got * expected).sum(1).min() > 0.999
+
+
+def test_metrics_name_the_glossary_files_the_translations_came_from():
+    import hashlib
+
+    from training.export import glossary_digests
+    from training.translate import GLOSSARY, LANGUAGES
+
+    digests = glossary_digests()
+    assert list(digests) == list(LANGUAGES)
+    assert len(set(digests.values())) == len(LANGUAGES)  # one per file, not one for all
+    ru = hashlib.sha1((GLOSSARY / "ru.json").read_bytes()).hexdigest()
+    assert digests["ru"] == ru
