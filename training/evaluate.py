@@ -227,7 +227,7 @@ def glossary_ndcg(
     from training.translate import LANGUAGES, glossary
 
     terms = {t: c for t, c in glossary_terms().items() if c in set(labels)}
-    out = {}
+    by_language = {}
     for lang in ("en", *LANGUAGES):
         table = glossary(lang)["sf"] if lang != "en" else {t: [t] for t in terms}
         categories: dict[str, set[str]] = {}
@@ -235,9 +235,12 @@ def glossary_ndcg(
             for phrase in phrases:
                 categories.setdefault(phrase, set()).add(terms.get(term, "?"))
         pairs = [(p, next(iter(c))) for p, c in categories.items() if len(c) == 1 and "?" not in c]
-        if not pairs:
-            continue
-        vecs = caption_embeddings([p for p, _ in pairs], tower, text_case)
+        if pairs:
+            by_language[lang] = pairs
+    phrases = sorted({p for pairs in by_language.values() for p, _ in pairs})
+    vecs = caption_embeddings(phrases, tower, text_case)  # one read of the text cache
+    out = {}
+    for lang, pairs in by_language.items():
         rows = text_to_audio(
             audio, np.stack([vecs[p] for p, _ in pairs]), labels, [c for _, c in pairs]
         )

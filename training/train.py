@@ -327,12 +327,13 @@ def extra_translations(
     return caps, owners
 
 
-def extra_text_term(
+def caption_term(
     views: tuple[torch.Tensor, ...], t: torch.Tensor, same: torch.Tensor, s: torch.Tensor
 ) -> torch.Tensor:
-    """The caption term against extra captions ``t`` (rows) whose positives are the
-    batch items marked in ``same`` (batch x captions): audio -> captions over the items
-    that have one, captions -> audio over every caption."""
+    """Caption InfoNCE of audio views against captions ``t`` (rows) whose positives are
+    the batch items marked in ``same`` (batch x captions), both directions: audio ->
+    captions over the items that have a positive, captions -> audio over every caption.
+    One caption per item (``same`` square) is the main term; extra translations, a second."""
     has = same.sum(1) > 0
     total = 0.0
     for z in views:
@@ -408,7 +409,7 @@ def run(
     (:func:`~soundscout.encoders.builtin_config.case_forms`); ``ema_decay`` > 0 keeps an
     exponential moving average of the weights (buffers included) and saves it as the run's
     tower (the last step's weights under ``raw_state``); ``lang_extra`` adds that many more
-    translations per drawn item with any to the caption term (:func:`extra_text_term`: the
+    translations per drawn item with any to the caption term (:func:`caption_term`: the
     text side is precomputed, so they cost almost nothing next to the audio tower).
     """
     torch.manual_seed(seed)
@@ -513,10 +514,7 @@ def run(
             z = F.normalize(out.float(), dim=-1)
             za, zb = z[:batch_size], z[batch_size:]
             s = scale.exp().clamp(max=100)
-            lit = (
-                sum(soft_ce(s * zv @ t.T, same) + soft_ce(s * t @ zv.T, same) for zv in (za, zb))
-                / 4
-            )
+            lit = caption_term((za, zb), t, same, s)
             aa = (
                 soft_ce(zb @ za.T / aa_temp, aa_target) + soft_ce(za @ zb.T / aa_temp, aa_target)
             ) / 2
@@ -527,7 +525,7 @@ def run(
                 if xcaps:
                     tx = torch.from_numpy(np.stack([text[c] for c in xcaps]))
                     xsame = same[:, torch.tensor(owners)]
-                    lx = extra_text_term((za, zb), tx, xsame, s)
+                    lx = caption_term((za, zb), tx, xsame, s)
                     loss = loss + lx
             kd = None
             if teacher is not None and teacher_weight > 0:

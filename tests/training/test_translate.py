@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from training import gm
-from training.train import choose_captions, extra_text_term, extra_translations
+from training.train import caption_term, choose_captions, extra_translations
 from training.translate import (
     LANGUAGES,
     UNSPACED,
@@ -165,7 +165,7 @@ def test_extra_translations_come_from_each_items_own_list():
     assert extra_translations(translated, [1], random.Random(0), 3) == ([], [])
 
 
-def test_extra_text_term_is_lowest_when_sounds_sit_on_their_own_captions():
+def test_caption_term_is_lowest_when_sounds_sit_on_their_own_captions():
     gen = torch.Generator().manual_seed(0)
     t = torch.nn.functional.normalize(torch.randn(6, 16, generator=gen), dim=-1)
     same = torch.zeros(4, 6)  # items 0-2 own two captions each; item 3 owns none
@@ -174,9 +174,9 @@ def test_extra_text_term_is_lowest_when_sounds_sit_on_their_own_captions():
     own = torch.stack([t[0], t[2], t[4], -t[0]])  # each item on its first caption
     shuffled = own[torch.tensor([1, 2, 0, 3])]
     scale = torch.tensor(20.0)
-    good = extra_text_term((own, own), t, same, scale)
-    bad = extra_text_term((shuffled, shuffled), t, same, scale)
+    good = caption_term((own, own), t, same, scale)
+    bad = caption_term((shuffled, shuffled), t, same, scale)
     assert torch.isfinite(good) and good < bad
     z = own.clone().requires_grad_(True)
-    extra_text_term((z,), t, same, scale).backward()
+    caption_term((z,), t, same, scale).backward()
     assert torch.isfinite(z.grad).all()
