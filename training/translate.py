@@ -8,7 +8,8 @@ where those words point. ``training/glossary/<lang>.json`` holds, per language:
 - ``sf``: every General MIDI program, drum and drum-kind name and family word of
   :mod:`training.gm`, with one to three phrases a musician of that language types;
 - ``sfx``: the sound words of the SFX training captions (each used at least three times),
-  one translation each, or null for names and jargon.
+  one translation each (or a list of the phrasings in common use, the usual one first),
+  or null for names and jargon.
 
 Rendered notes get their instrument's or drum's names and their family's first word or
 drum kind's words; an SFX caption (and a soundfont's named sound-effect preset) is
@@ -38,7 +39,8 @@ SKIPPED = {"a", "an", "the", "on", "of", "and", "in", "to", "with"}
 
 @functools.cache
 def glossary(language: str) -> dict:
-    """The glossary of one language: ``{"sf": {term: [phrases]}, "sfx": {word: str|None}}``."""
+    """The glossary of one language:
+    ``{"sf": {term: [phrases]}, "sfx": {word: str | [phrasings] | None}}``."""
     data = json.loads((GLOSSARY / f"{language}.json").read_text(encoding="utf-8"))
     if data.get("language") != language:
         raise ValueError(f"{language}.json names language {data.get('language')!r}")
@@ -56,18 +58,32 @@ def sound_words(caption: str) -> list[str]:
     return [w for w in re.split(r"[ ,:]+", caption.lower()) if w and w not in SKIPPED]
 
 
-def translate_words(caption: str, language: str) -> str | None:
-    """``caption`` word by word, or None when a word is missing from the glossary."""
+def _phrasings(said: str | list[str] | None) -> list[str]:
+    """A glossary entry's phrasings: one string, or a list (the usual phrasing first)."""
+    if not said:
+        return []
+    return [said] if isinstance(said, str) else [p for p in said if p]
+
+
+def translate_phrasings(caption: str, language: str) -> list[str]:
+    """``caption`` word by word, once per phrasing (the k-th takes each word's k-th
+    phrasing, or its first where it has fewer; no repeats), or [] when a word is missing
+    from the glossary."""
     table = glossary(language)["sfx"]
-    out = []
-    for word in sound_words(caption):
-        said = table.get(word)
-        if not said:
-            return None
-        out.append(said)
-    if not out:
-        return None
-    return ("" if language in UNSPACED else " ").join(out)
+    words = [_phrasings(table.get(w)) for w in sound_words(caption)]
+    if not words or not all(words):
+        return []
+    joiner = "" if language in UNSPACED else " "
+    variants = max(map(len, words))
+    said = (joiner.join(p[k] if k < len(p) else p[0] for p in words) for k in range(variants))
+    return list(dict.fromkeys(said))
+
+
+def translate_words(caption: str, language: str) -> str | None:
+    """``caption`` word by word in each word's usual phrasing, or None when a word is
+    missing from the glossary."""
+    said = translate_phrasings(caption, language)
+    return said[0] if said else None
 
 
 def _sf_terms(item: dict) -> list[str]:
@@ -95,8 +111,7 @@ def translations(item: dict) -> list[str]:
             table = glossary(language)["sf"]
             phrases = [p for t in terms for p in table.get(t, [])]
         else:
-            phrase = translate_words(caption, language)
-            phrases = [phrase] if phrase else []
+            phrases = translate_phrasings(caption, language)
         out.extend(p for p in phrases if p not in out)
     return out
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
 import torch
 
-from training import gm
+from training import gm, translate
 from training.train import caption_term, choose_captions, extra_translations
 from training.translate import (
     LANGUAGES,
@@ -15,6 +16,7 @@ from training.translate import (
     glossary,
     missing_words,
     sound_words,
+    translate_phrasings,
     translate_words,
     translations,
 )
@@ -52,7 +54,11 @@ def test_every_language_has_the_same_sfx_words():
         table = glossary(language)["sfx"]
         assert set(table) == words, language
         said = [v for v in table.values() if v is not None]
-        assert all(isinstance(v, str) and v.strip() for v in said)
+        for v in said:  # one phrasing, or a list of one to three (the usual one first)
+            phrasings = [v] if isinstance(v, str) else v
+            assert isinstance(phrasings, list) and 1 <= len(phrasings) <= 3, v
+            assert all(isinstance(p, str) and p.strip() for p in phrasings), v
+            assert len(set(phrasings)) == len(phrasings), v
         assert len(said) >= 0.6 * len(table), language  # names and jargon only are null
 
 
@@ -67,11 +73,33 @@ def test_sfx_captions_are_translated_word_by_word(language):
     first, second = _known(language, 2)
     table = glossary(language)["sfx"]
     joiner = "" if language in UNSPACED else " "
-    assert translate_words(f"the {first} on {second}", language) == joiner.join(
-        [table[first], table[second]]
-    )
+    usual = [v if isinstance(v, str) else v[0] for v in (table[first], table[second])]
+    assert translate_words(f"the {first} on {second}", language) == joiner.join(usual)
     assert translate_words(f"{first} zqxwv", language) is None  # a word it does not know
     assert translate_words("the", language) is None
+
+
+@pytest.fixture
+def tiny_glossary(tmp_path, monkeypatch):
+    """A glossary folder of one language with a word said three ways, one said one way."""
+    table = {"language": "zh", "sf": {}, "sfx": {"glass": ["玻璃", "琉璃"], "crash": "碎裂"}}
+    table["sfx"]["step"] = ["脚步声", "脚步", "步伐"]
+    table["sfx"]["gamename"] = None
+    (tmp_path / "zh.json").write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(translate, "GLOSSARY", tmp_path)
+    glossary.cache_clear()
+    yield
+    glossary.cache_clear()
+
+
+def test_a_word_said_several_ways_gives_one_caption_per_phrasing(tiny_glossary):
+    assert translate_phrasings("glass crash", "zh") == ["玻璃碎裂", "琉璃碎裂"]
+    # The k-th caption takes each word's k-th phrasing, or its first where it has fewer.
+    assert translate_phrasings("the glass step", "zh") == ["玻璃脚步声", "琉璃脚步", "玻璃步伐"]
+    assert translate_phrasings("crash", "zh") == ["碎裂"]
+    assert translate_words("glass step", "zh") == "玻璃脚步声"  # the usual phrasings
+    assert translate_phrasings("gamename crash", "zh") == []  # a null word: not translated
+    assert translate_phrasings("glass zqxwv", "zh") == []
 
 
 def test_rendered_drum_gets_its_names_and_kind_words_in_every_language():
