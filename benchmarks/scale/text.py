@@ -7,38 +7,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .ann import install_built, load_built
-from .common import WORK, emit
+from .common import WORK, emit, ensure_data
 
 
-class MiniLMText:
-    """The builtin encoder's text tower (all-MiniLM-L6-v2) behind the Encoder contract."""
-
-    def __new__(cls) -> Any:
-        from soundscout.encoders.base import Encoder
-        from soundscout.encoders.builtin import load_text_tower
-
-        class _Text(Encoder):
-            name, version, dim, sample_rate = "builtin-text", "bench-384", 384, 16000
-            model = load_text_tower()
-
-            def _embed_waveforms(self, waveforms: list[np.ndarray]) -> np.ndarray:
-                raise NotImplementedError
-
-            def _embed_texts(self, texts: list[str]) -> np.ndarray:
-                return self.model.encode(texts)
-
-        return _Text()
-
-
-def text_library(rows: int, kind: str) -> Path:
-    """A library of ``rows`` catalogued sounds (no files) with a 384-d index."""
+def text_library(rows: int, kind: str, encoder: Any) -> Path:
+    """A library of ``rows`` catalogued sounds (no files) with an index of ``encoder``'s
+    width, as if ``encoder`` had embedded them."""
     from soundscout.catalog.catalog import Catalog, FileEntry
     from soundscout.search.service import INDEX_DIRNAME
 
-    library = WORK / f"text-lib-{rows}"
+    library = WORK / f"text-lib-{rows}-{encoder.dim}"
     if (library / INDEX_DIRNAME / "CURRENT").exists():
         return library
     catalog = Catalog(library)
@@ -46,26 +25,30 @@ def text_library(rows: int, kind: str) -> Path:
     catalog.apply_scan("/lib", entries, [], [], [])
     with catalog.transaction() as conn:
         conn.execute(
-            "UPDATE sounds SET status = 'done', encoder_version = 'bench-384', "
-            "duration = (id % 600), format = 'wav', sample_rate = 44100, channels = 1"
+            "UPDATE sounds SET status = 'done', encoder_version = ?, "
+            "duration = (id % 600), format = 'wav', sample_rate = 44100, channels = 1",
+            (encoder.version,),
         )
         catalog._next_revision(conn)
-    index = load_built(kind, "clustered", 384, rows)
-    install_built(library, catalog, index, "builtin-text", "bench-384", 384)
+    ensure_data("clustered", encoder.dim, [rows])  # vectors of the encoder's width
+    index = load_built(kind, "clustered", encoder.dim, rows)
+    install_built(library, catalog, index, encoder.name, encoder.version, encoder.dim)
     catalog.close()
     return library
 
 
 def text_section(rows: int, kind: str) -> None:
-    """The ``text`` step: text encoding and search latency, default and one torch thread."""
+    """The ``text`` step: the builtin encoder's text encoding (its text tower, letter case
+    folded as its weights say) and search latency, default and one torch thread."""
     import torch
 
     from soundscout.config import load_config
+    from soundscout.encoders import create_encoder
     from soundscout.search.service import SearchService
 
-    library = text_library(rows, kind)
+    encoder = create_encoder("builtin")
+    library = text_library(rows, kind, encoder)
     settings = load_config(overrides={"library.path": str(library)}, environ={}).settings
-    encoder = MiniLMText()
     service = SearchService(settings, encoder=encoder)
     service.search(text="warm up")
     words = ["kick", "snare", "rain", "door", "creak", "synth", "pad", "dog", "glass", "wind"]
