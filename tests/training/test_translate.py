@@ -131,7 +131,8 @@ def test_named_presets_go_word_by_word():
     first, second = _known("es", 2)
     preset = {"captions": [f"{first} {second}"], "category": "sound effects", "render": "bank 1"}
     said = translations(preset)
-    assert said == list(dict.fromkeys(translate_words(f"{first} {second}", x) for x in LANGUAGES))
+    every = [p for x in LANGUAGES for p in translate_phrasings(f"{first} {second}", x)]
+    assert said == list(dict.fromkeys(every))
     unknown = {"captions": ["zqxwv"], "category": "sound effects", "render": "bank 1 preset 2"}
     assert translations(unknown) == []
 
