@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,8 @@ def text_library(rows: int, kind: str, encoder: Any) -> Path:
     from soundscout.catalog.catalog import Catalog, FileEntry
     from soundscout.search.service import INDEX_DIRNAME
 
-    library = WORK / f"text-lib-{rows}-{encoder.dim}"
+    tag = re.sub(r"[^A-Za-z0-9.-]+", "_", encoder.version)  # new weights, new library
+    library = WORK / f"text-lib-{rows}-{kind}-{tag}"
     if (library / INDEX_DIRNAME / "CURRENT").exists():
         return library
     catalog = Catalog(library)

@@ -85,6 +85,11 @@ def tiny_glossary(tmp_path, monkeypatch):
     table = {"language": "zh", "sf": {}, "sfx": {"glass": ["玻璃", "琉璃"], "crash": "碎裂"}}
     table["sfx"]["step"] = ["脚步声", "脚步", "步伐"]
     table["sfx"]["gamename"] = None
+    table["sfx"]["thud"] = ["", "咚"]  # an empty phrasing is skipped
+    table["sfx"]["bang"] = ["砰"]
+    table["sfx"]["boom"] = ["砰", "轰"]
+    table["sfx"]["shard"] = ["玻", "玻璃"]  # "shard split": both phrasings read 玻璃碎
+    table["sfx"]["split"] = ["璃碎", "碎"]
     (tmp_path / "zh.json").write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
     monkeypatch.setattr(translate, "GLOSSARY", tmp_path)
     glossary.cache_clear()
@@ -100,6 +105,13 @@ def test_a_word_said_several_ways_gives_one_caption_per_phrasing(tiny_glossary):
     assert translate_words("glass step", "zh") == "玻璃脚步声"  # the usual phrasings
     assert translate_phrasings("gamename crash", "zh") == []  # a null word: not translated
     assert translate_phrasings("glass zqxwv", "zh") == []
+    assert translate_phrasings("thud", "zh") == ["咚"]
+    assert translate_phrasings("bang glass", "zh") == ["砰玻璃", "砰琉璃"]  # a list of one
+    assert translate_phrasings("boom glass", "zh") == ["砰玻璃", "轰琉璃"]
+    assert translate_phrasings("boom boom", "zh") == ["砰砰", "轰轰"]
+    assert translate_phrasings("bang boom", "zh") == ["砰砰", "砰轰"]
+    assert translate_phrasings("boom thud", "zh") == ["砰咚", "轰咚"]
+    assert translate_phrasings("shard split", "zh") == ["玻璃碎"]  # said once
 
 
 def test_rendered_drum_gets_its_names_and_kind_words_in_every_language():
