@@ -20,7 +20,7 @@ from training.data import Pool, group_of, load_pools
 from training.overlap import NEAR_COPY, near_copies
 from training.train import run as train_run
 
-VERSION = "builtin-2.3.0"
+VERSION = "builtin-2.4.0"
 #: What ``metrics.json`` says of the text tower, by config name.
 TEXT_TOWERS = {
     "use-m3": "Universal Sentence Encoder multilingual v3 (Google, Apache-2.0), through "

@@ -365,7 +365,7 @@ def run(
     lr: float = 2e-3,
     aa_weight: float = 1.0,
     cat_weight: float = 1.0,
-    same_cat_p: float = 0.5,
+    same_cat_p: float = 0.75,
     recolour: bool = True,
     crop_frames: int = TRAIN_CROP,
     bf16: bool = True,
