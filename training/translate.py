@@ -79,13 +79,6 @@ def translate_phrasings(caption: str, language: str) -> list[str]:
     return list(dict.fromkeys(said))
 
 
-def translate_words(caption: str, language: str) -> str | None:
-    """``caption`` word by word in each word's usual phrasing, or None when a word is
-    missing from the glossary."""
-    said = translate_phrasings(caption, language)
-    return said[0] if said else None
-
-
 def _sf_terms(item: dict) -> list[str]:
     """English glossary terms of a rendered note: its name, then its kind's words."""
     name, category = item["captions"][0], item.get("category") or ""

@@ -17,7 +17,6 @@ from training.translate import (
     missing_words,
     sound_words,
     translate_phrasings,
-    translate_words,
     translations,
 )
 
@@ -74,9 +73,10 @@ def test_sfx_captions_are_translated_word_by_word(language):
     table = glossary(language)["sfx"]
     joiner = "" if language in UNSPACED else " "
     usual = [v if isinstance(v, str) else v[0] for v in (table[first], table[second])]
-    assert translate_words(f"the {first} on {second}", language) == joiner.join(usual)
-    assert translate_words(f"{first} zqxwv", language) is None  # a word it does not know
-    assert translate_words("the", language) is None
+    said = translate_phrasings(f"the {first} on {second}", language)
+    assert said[0] == joiner.join(usual)  # the usual phrasings first
+    assert translate_phrasings(f"{first} zqxwv", language) == []  # a word it does not know
+    assert translate_phrasings("the", language) == []
 
 
 @pytest.fixture
@@ -102,7 +102,6 @@ def test_a_word_said_several_ways_gives_one_caption_per_phrasing(tiny_glossary):
     # The k-th caption takes each word's k-th phrasing, or its first where it has fewer.
     assert translate_phrasings("the glass step", "zh") == ["玻璃脚步声", "琉璃脚步", "玻璃步伐"]
     assert translate_phrasings("crash", "zh") == ["碎裂"]
-    assert translate_words("glass step", "zh") == "玻璃脚步声"  # the usual phrasings
     assert translate_phrasings("gamename crash", "zh") == []  # a null word: not translated
     assert translate_phrasings("glass zqxwv", "zh") == []
     assert translate_phrasings("thud", "zh") == ["咚"]
