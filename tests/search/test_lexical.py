@@ -82,6 +82,19 @@ PARSE_CASES = [
     ("扉 ドア", [_t("扉"), _t("ドア")], [], "扉 ドア", []),
     ("🚪door", [_t("door")], [], "door", []),
     ("kick_808", [_t("kick"), _t("808")], [], "kick 808", []),
+    # Capitals typed astray are one word, not humps: the sound side hears the word.
+    ("eXpLoSiOn", [_t("explosion")], [], "explosion", []),
+    ("explosioN", [_t("explosion")], [], "explosion", []),
+    ("bIrD sOnG", [_t("bird"), _t("song")], [], "bird song", []),
+    ("DOor -sLaM", [_t("door")], [_t("slam")], "door", []),
+    ("вЗрЫв", [_t("взрыв")], [], "взрыв", []),
+    (
+        '"vOgElGeZwItScHeR im Wald"',
+        [_t("vogelgezwitscher", "im", "wald")],
+        [],
+        "vogelgezwitscher im wald",
+        [],
+    ),
 ]
 
 

@@ -155,6 +155,27 @@ def _split_cased(chunk: str) -> list[str]:
     return parts
 
 
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+
+
+def fold_stray_capitals(text: str) -> str:
+    """``text`` with each run of letters whose capitals cannot be a name's humps in lower case.
+
+    Humps split a name into words of two letters or more ("FootStepSnow", "HTTPServer",
+    "UIClick"); a run they would cut into a one-letter piece ("eXpLoSiOn", "explosioN",
+    "DOor", "вЗрЫв") was typed with shift or caps lock astray, and is one word.
+    """
+
+    def fold(match: re.Match[str]) -> str:
+        run = match.group()
+        if run.islower() or run.istitle() or run.isupper():
+            return run
+        parts = _ASCII_PART.findall(run) if run.isascii() else _split_cased(run)
+        return run.lower() if any(len(p) == 1 for p in parts) else run
+
+    return _LETTER_RUN.sub(fold, text)
+
+
 def _chunk_words(chunk: str, out: list[str]) -> None:
     """Append the lower-case words of one separator-free chunk to ``out``."""
     if chunk.isalpha():

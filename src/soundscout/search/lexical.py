@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from soundscout.catalog.catalog import Catalog
-from soundscout.metadata.names import plain_text, split_words
+from soundscout.metadata.names import fold_stray_capitals, plain_text, split_words
 from soundscout.metadata.words import FIELDS
 from soundscout.search.query import Filters, WordMatch
 
@@ -76,13 +76,14 @@ def parse_words(text: str) -> WordsQuery:
     """Split a user's query into terms; never raises, whatever the text.
 
     A bare token is split as file names are (``door_slam``, ``FootStepSnow1``,
-    ``door/slam`` are two or three words, take numbers dropped) and each word is its own
+    ``door/slam`` are two or three words, take numbers dropped; capitals typed astray, as in
+    ``eXpLoSiOn``, are not humps) and each word is its own
     term (a left-out token is one phrase); a quoted phrase is one term; ``*`` after two or
     more letters makes a prefix.
     """
     include: list[Term] = []
     exclude: list[Term] = []
-    for match in _TOKEN.finditer(plain_text(text or "")):
+    for match in _TOKEN.finditer(fold_stray_capitals(plain_text(text or ""))):
         negative, quoted, bare = bool(match.group(1)), match.group(2), match.group(3)
         if bare is not None:
             negative = bare.startswith("-")
