@@ -205,7 +205,7 @@ def draw_batch(
     pools: tuple[dict, dict],
     keys: torch.Tensor,
     cats: torch.Tensor,
-    same_cat_p: float = 0.5,
+    same_cat_p: float,
     packages: list[str] | None = None,
 ) -> np.ndarray:
     """Half the batch drawn by source weight, half their partners: another sound with

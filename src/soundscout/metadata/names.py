@@ -155,6 +155,11 @@ def _split_cased(chunk: str) -> list[str]:
     return parts
 
 
+def _case_parts(chunk: str) -> list[str]:
+    """A separator-free chunk cut at its case humps and letter/digit boundaries."""
+    return _ASCII_PART.findall(chunk) if chunk.isascii() else _split_cased(chunk)
+
+
 _LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 
@@ -170,8 +175,7 @@ def fold_stray_capitals(text: str) -> str:
         run = match.group()
         if run.islower() or run.istitle() or run.isupper():
             return run
-        parts = _ASCII_PART.findall(run) if run.isascii() else _split_cased(run)
-        return run.lower() if any(len(p) == 1 for p in parts) else run
+        return run.lower() if any(len(p) == 1 for p in _case_parts(run)) else run
 
     return _LETTER_RUN.sub(fold, text)
 
@@ -183,20 +187,18 @@ def _chunk_words(chunk: str, out: list[str]) -> None:
             if len(chunk) > 1 or not chunk.isascii():
                 out.append(chunk.lower())
             return
-        parts = _ASCII_PART.findall(chunk) if chunk.isascii() else _split_cased(chunk)
+        parts = _case_parts(chunk)
     elif chunk.isdigit():
         if _keep_number(chunk):
             out.append(chunk)
         return
     elif _VERSION.fullmatch(chunk):
         return
-    elif chunk.isascii():
-        if _MODEL.fullmatch(chunk):
-            out.append(chunk.lower())
-            return
-        parts = _ASCII_PART.findall(chunk)
+    elif chunk.isascii() and _MODEL.fullmatch(chunk):
+        out.append(chunk.lower())
+        return
     else:
-        parts = _split_cased(chunk)
+        parts = _case_parts(chunk)
     for part in parts:
         if part.isdigit():
             if _keep_number(part):
