@@ -71,6 +71,7 @@ class SearchSettings(_Section):
     fusion_window: int = Field(100, ge=1, le=100000)
     coverage_floor: float = Field(0.75, ge=0, le=1)
     full_match_boost: float = Field(2.0, ge=0)
+    translate_words: bool = True
 
 
 class MomentsSettings(_Section):

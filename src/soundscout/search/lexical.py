@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from soundscout.catalog.catalog import Catalog
 from soundscout.metadata.names import fold_stray_capitals, plain_text, split_words
@@ -32,7 +32,7 @@ FIELD_WEIGHTS = {
 MAX_TERMS = 16
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"[^\W_]+")
-_STOP_WORDS = frozenset(
+STOP_WORDS = frozenset(
     {"a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is"}
     | {"it", "of", "on", "or", "that", "the", "this", "to", "with", "sound", "sounds"}
 )
@@ -45,10 +45,18 @@ class Term:
 
     words: tuple[str, ...]
     prefix: bool = False
+    #: other ways to match it, each a group of words a sound must all hold, in any order:
+    #: the English of a word in another language (:mod:`soundscout.search.crosslingual`)
+    also: tuple[tuple[str, ...], ...] = ()
 
     def fts(self) -> str:
-        """This term in FTS5 syntax: one quoted string, ``*`` after it for a prefix."""
-        return '"' + " ".join(self.words) + '"' + ("*" if self.prefix else "")
+        """This term in FTS5 syntax: one quoted string, ``*`` after it for a prefix; with
+        ``also``, the OR of the term and its word groups, in parentheses."""
+        quoted = '"' + " ".join(self.words) + '"' + ("*" if self.prefix else "")
+        if not self.also:
+            return quoted
+        groups = [" AND ".join(f'"{w}"' for w in group) for group in self.also]
+        return "(" + " OR ".join([quoted, *(f"({g})" if " " in g else g for g in groups)]) + ")"
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,15 @@ class WordsQuery:
         if not self.include:
             return None
         return (" AND " if every else " OR ").join(t.fts() for t in self.include)
+
+    def typed(self) -> WordsQuery:
+        """This query without the terms' other ways to match (as typed)."""
+        return WordsQuery(
+            tuple(dict.fromkeys(replace(t, also=()) for t in self.include)),
+            tuple(dict.fromkeys(replace(t, also=()) for t in self.exclude)),
+            self.sound_text,
+            self.notes,
+        )
 
     def exclude_fts(self) -> str | None:
         """The MATCH expression of the negative terms, or None."""
@@ -98,7 +115,7 @@ def parse_words(text: str) -> WordsQuery:
         (exclude if negative else include).extend(terms)
     sound_text = " ".join(" ".join(t.words) for t in include)
     meaningful = [
-        t for t in include if len(t.words) > 1 or t.prefix or t.words[0] not in _STOP_WORDS
+        t for t in include if len(t.words) > 1 or t.prefix or t.words[0] not in STOP_WORDS
     ]
     include = list(dict.fromkeys(meaningful or include))  # only common words: match them
     notes = []
@@ -130,15 +147,22 @@ class LexicalIndex:
 
         Sounds holding every word come first (BM25 order among them), then the rest of
         the OR query's BM25 order; the OR query runs only when fewer than ``limit`` sounds
-        hold every word (BM25 scores every matching row, ~2 us each at 10^6 sounds).
+        hold every word (BM25 scores every matching row, ~2 us each at 10^6 sounds). When
+        terms have other ways to match (English for a word in another language), sounds
+        holding every word as typed come before all of these.
         """
         every, any_ = query.fts(every=True), query.fts()
         if every is None or any_ is None or limit < 1:
             return []
-        rows = self._ranked(every, query, limit, filters)
-        if len(rows) < limit and len(query.include) > 1:
+        tiers = [every, any_] if len(query.include) > 1 else [every]
+        if any(t.also for t in query.include):
+            tiers.insert(0, query.typed().fts(every=True) or every)
+        rows: list[tuple[int, float]] = []
+        for expression in tiers:
+            if len(rows) >= limit:
+                break
             seen = {i for i, _ in rows}
-            more = self._ranked(any_, query, limit, filters)
+            more = self._ranked(expression, query, limit, filters)
             rows += [r for r in more if r[0] not in seen][: limit - len(rows)]
         return rows
 

@@ -37,6 +37,7 @@ from soundscout.errors import (
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.keeper import IndexKeeper
 from soundscout.search.blend import combine
+from soundscout.search.crosslingual import translate_words
 from soundscout.search.explain import QueryContext, explained_hits, library_spread, row_hit
 from soundscout.search.export import export_vectors
 from soundscout.search.files import served_file
@@ -329,6 +330,8 @@ class SearchService:
         if not self.catalog.has_indexed():
             raise nothing_indexed(self.library_dir)
         words = parse_words(text or "")
+        if cfg.translate_words:  # "bombo" matches Kick_01.wav too
+            words = translate_words(words)
         audio_vec, exclude, audio_seconds, reference = None, frozenset[int](), None, None
         if sources:  # a missing or unreadable reference is named whatever the filters
             reference = self._resolve(sound_id, audio_path, audio_bytes, region)

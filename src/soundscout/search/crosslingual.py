@@ -1,0 +1,298 @@
+"""Query words in other languages, searched in English too.
+
+Sound libraries name their files in English (UCS names, vendors' names, most folders), so
+a query typed in Spanish, German or Chinese used to find nothing on the words side, even
+where its sound side (the multilingual text tower) understood it. :func:`translate_words`
+gives each query word or phrase it knows in Spanish, French, German, Italian, Portuguese,
+Japanese, Chinese or Russian its English equivalents as alternatives: the term matches a
+sound whose words hold it as typed *or* any of them (``bombo`` finds ``Kick_01.wav`` and
+``Bass Drum.wav``, and still ``bombo_seco.wav``). An English phrasing matches a sound
+holding all its words, in any order ("distorted guitar" matches ``Guitar_Distorted.wav``).
+
+The lexicon, ``search/data/lexicon.json``, is made from the training recipe's hand-written
+sound glossary by ``python -m training.lexicon``: every sound word of the SFX captions and
+every General MIDI instrument, drum and family name, with how each language says it.
+
+- **Which language.** Each language's words are matched against the query, the longest
+  phrase first ("caisse claire" before "caisse"); the language that covers the most words
+  is used (the first in :data:`LANGUAGES` on a tie). A word that is itself an English word
+  of the lexicon ("piano", "metal", "die") is not translated on its own, so English queries
+  are left as they are.
+- **Chinese and Japanese** are written without spaces: a run of those scripts is cut into
+  the longest words the two languages' lexicons know, left to right, and what lies between
+  them (particles such as の or 的) is dropped when something was found.
+- **Function words** of the chosen language ("de", "la", "der", "и") are dropped, as English
+  stop words are, unless nothing else is left.
+
+Lookups ignore case and Latin accents (``percusion`` finds ``percusión``) and read Russian
+``ё`` as ``е``. A term with alternatives is one FTS5 ``(a OR b OR c)`` group, so coverage,
+the every-word pass and the explanations treat it as one word of the query.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from soundscout.search.lexical import Term, WordsQuery
+
+#: The lexicon's languages, in the order a tie is broken.
+LANGUAGES = ("es", "fr", "de", "it", "pt", "ru", "ja", "zh")
+#: Languages written without spaces between words.
+UNSPACED = ("ja", "zh")
+LEXICON_PATH = Path(__file__).parent / "data" / "lexicon.json"
+LEXICON_FORMAT = 1
+
+#: Articles, prepositions and conjunctions a query in each language may hold.
+_FUNCTION_WORDS = {
+    "es": "el la los las un una unos unas de del al a en con sin por para y o que se su",
+    "fr": "le la les l un une des de du d au aux a à en dans sur avec sans par pour et ou "
+    "qui que se sa son ses",
+    "de": "der die das den dem des ein eine einer einen einem eines von vom im in am an auf "
+    "aus mit ohne und oder zu zum zur bei für",
+    "it": "il lo la i gli le l un uno una di del della dei delle dello da dal dalla in nel "
+    "nella con senza su sul sulla per e o che",
+    "pt": "o a os as um uma uns umas de do da dos das no na nos nas em com sem por para pelo "
+    "pela e ou que",
+    "ru": "и в во на с со по из от к о об у за для без под над или а",
+}
+#: Letters of the scripts written without spaces (CJK ideographs, kana).
+_UNSPACED_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+_WORD = re.compile(r"[^\W_]+")
+_LONGEST_UNSPACED = 12  # characters
+
+
+def fold(text: str) -> str:
+    """A word as the lexicon is looked up: case-folded, Latin accents dropped, ``ё`` read
+    as ``е``."""
+    text = text.casefold()
+    if text.isascii():
+        return text
+    out: list[str] = []
+    for char in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(char) and out and out[-1] < "\u0250" and out[-1].isalpha():
+            continue  # an accent on a Latin letter
+        out.append(char)
+    return unicodedata.normalize("NFC", "".join(out)).replace("ё", "е")
+
+
+#: Each spaced language's function words, folded.
+FUNCTION_WORDS = {
+    lang: frozenset(map(fold, said.split())) for lang, said in _FUNCTION_WORDS.items()
+}
+
+
+#: Snowball stemmers of the spaced languages: a word's other forms are found too
+#: ("puertas" finds "puerta", "двери" finds "дверь", "eléctrica" finds "eléctrico").
+STEMMERS = {
+    "es": "spanish",
+    "fr": "french",
+    "de": "german",
+    "it": "italian",
+    "pt": "portuguese",
+    "ru": "russian",
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _stem(language: str, word: str) -> str:
+    return fold(_stemmer(language).stemWord(word.lower()))
+
+
+@functools.cache
+def _stemmer(language: str) -> Any:
+    import snowballstemmer  # only for a query with words to look up (~20 ms)
+
+    return snowballstemmer.stemmer(STEMMERS[language])
+
+
+def stem_key(language: str, words: Sequence[str]) -> str:
+    """The key of a phrase of a spaced language in the lexicon's ``stems``."""
+    return " ".join(_stem(language, w) for w in words)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Per language, a folded word or phrase -> its English phrasings (words joined by
+    spaces; none for a word with no sound meaning, such as "sonido"), and the same by
+    stem; plus the English words the lexicon knows."""
+
+    languages: Mapping[str, Mapping[str, Sequence[str]]]
+    stems: Mapping[str, Mapping[str, Sequence[str]]]
+    english: frozenset[str]
+
+    @functools.cached_property
+    def longest(self) -> int:
+        """The most words in a phrase of the spaced languages."""
+        return max(
+            (
+                k.count(" ") + 1
+                for lang, table in self.languages.items()
+                if lang not in UNSPACED
+                for k in table
+            ),
+            default=1,
+        )
+
+    def lookup(self, language: str, words: Sequence[str]) -> tuple[tuple[str, ...], ...] | None:
+        """The English of a phrase (its words as typed, lower case) as word groups: () for
+        a word with no sound meaning, None when the language does not know it; a single
+        English word of the lexicon is not looked up. The phrase's form as written first,
+        then its stems."""
+        key = ("" if language in UNSPACED else " ").join(fold(w) for w in words)
+        if len(words) == 1 and key in self.english:
+            return None
+        said = self.languages.get(language, {}).get(key)
+        if said is None and language in STEMMERS and language in self.stems:
+            said = self.stems[language].get(stem_key(language, words))
+        if said is None:
+            return None
+        return tuple(tuple(_WORD.findall(p)) for p in said if _WORD.search(p))
+
+
+@functools.cache
+def shipped_lexicon() -> Lexicon:
+    """The lexicon shipped with the package (read once)."""
+    return read_lexicon(LEXICON_PATH)
+
+
+def read_lexicon(path: Path) -> Lexicon:
+    """A lexicon file written by ``python -m training.lexicon``."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("format") != LEXICON_FORMAT:
+        raise ValueError(f"{path}: lexicon format {data.get('format')!r}, not {LEXICON_FORMAT}")
+    return Lexicon(data["languages"], data["stems"], frozenset(data["english"]))
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Query terms ``start:stop`` matched by a phrase whose English is ``english``."""
+
+    start: int
+    stop: int
+    english: tuple[tuple[str, ...], ...]
+
+
+def translate_words(query: WordsQuery, lexicon: Lexicon | None = None) -> WordsQuery:
+    """``query`` with the English of its words in another language as alternatives (see
+    the module docstring); the query unchanged when none is found. The sound side's text
+    (``sound_text``) is never changed."""
+    if not query.include and not query.exclude:
+        return query
+    lexicon = lexicon or shipped_lexicon()
+    include, language = _translated(list(query.include), lexicon, drop_function_words=True)
+    exclude, _ = _translated(list(query.exclude), lexicon, language=language)
+    if include == list(query.include) and exclude == list(query.exclude):
+        return query
+    return replace(
+        query, include=tuple(dict.fromkeys(include)), exclude=tuple(dict.fromkeys(exclude))
+    )
+
+
+def _translated(
+    terms: list[Term],
+    lexicon: Lexicon,
+    *,
+    drop_function_words: bool = False,
+    language: str | None = None,
+) -> tuple[list[Term], str | None]:
+    """The terms with alternatives, and the spaced language used (None: none)."""
+    words = [_plain_word(t) for t in terms]
+    if language is None:
+        language = _best_language(words, lexicon)
+    spans = {s.start: s for s in _spans(words, lexicon, language)} if language else {}
+    out: list[Term] = []
+    meaningless: set[Term] = set()  # function words and words like "sonido"
+    skip_to = 0
+    for i, term in enumerate(terms):
+        if i < skip_to:
+            continue
+        span = spans.get(i)
+        if span is not None:
+            original = tuple(w for t in terms[span.start : span.stop] for w in t.words)
+            out.append(_with_english(original, span.english))
+            if not span.english:
+                meaningless.add(out[-1])
+            skip_to = span.stop
+        elif words[i] is not None and _UNSPACED_CHAR.search(words[i] or ""):
+            out.extend(_cut_unspaced(term, lexicon))
+        elif len(term.words) > 1 and not term.prefix and language:  # a quoted phrase, whole
+            out.append(_with_english(term.words, lexicon.lookup(language, term.words) or ()))
+        else:
+            out.append(term)
+            if language in FUNCTION_WORDS and fold(term.words[0]) in FUNCTION_WORDS[language]:
+                meaningless.add(term)
+    if drop_function_words:
+        out = [t for t in out if t not in meaningless] or out
+    return out, language
+
+
+def _plain_word(term: Term) -> str | None:
+    """The word of a one-word, non-prefix term (None for phrases and prefixes)."""
+    return None if term.prefix or len(term.words) != 1 else term.words[0]
+
+
+def _best_language(words: list[str | None], lexicon: Lexicon) -> str | None:
+    """The spaced language whose phrases cover the most of the query's words."""
+    best, best_covered = None, 0
+    for language in LANGUAGES:
+        if language in UNSPACED:
+            continue
+        covered = sum(s.stop - s.start for s in _spans(words, lexicon, language))
+        if covered > best_covered:
+            best, best_covered = language, covered
+    return best
+
+
+def _spans(words: list[str | None], lexicon: Lexicon, language: str) -> list[_Span]:
+    """The longest-first matches of one language's phrases over the query's words."""
+    spans: list[_Span] = []
+    i = 0
+    while i < len(words):
+        for length in range(min(lexicon.longest, len(words) - i), 0, -1):
+            part = words[i : i + length]
+            if any(w is None or _UNSPACED_CHAR.search(w) for w in part):
+                continue
+            english = lexicon.lookup(language, part)  # type: ignore[arg-type]
+            if english is not None:
+                spans.append(_Span(i, i + length, english))
+                i += length
+                break
+        else:
+            i += 1
+    return spans
+
+
+def _cut_unspaced(term: Term, lexicon: Lexicon) -> list[Term]:
+    """A Chinese or Japanese word cut into the longest words the lexicons know, each with
+    its English; the term as it was when none is known."""
+    text = fold(term.words[0])
+    found: list[Term] = []
+    i = 0
+    while i < len(text):
+        for length in range(min(_LONGEST_UNSPACED, len(text) - i), 0, -1):
+            piece = text[i : i + length]
+            said = [lexicon.lookup(lang, [piece]) for lang in UNSPACED]
+            english = tuple(dict.fromkeys(e for found in said if found for e in found))
+            if english:
+                found.append(_with_english((piece,), english))
+                i += length
+                break
+        else:
+            i += 1
+    return found or [term]
+
+
+def _with_english(original: tuple[str, ...], english: tuple[tuple[str, ...], ...]) -> Term:
+    """A term matching ``original`` or all the words of any English phrasing; a phrasing
+    holding every word of another is left out (a sound with "acoustic", "bass" and "drum"
+    has "bass" and "drum")."""
+    groups = [e for e in dict.fromkeys(english) if e and set(e) != set(original)]
+    kept = [e for e in groups if not any(set(o) < set(e) for o in [*groups, original])]
+    return Term(original, also=tuple(kept))

@@ -1,0 +1,247 @@
+"""Query words in other languages searched in English too: the lexicon, the translation
+of a parsed query, and words search through the service over real English file names."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from soundscout.search.crosslingual import (
+    LEXICON_PATH,
+    Lexicon,
+    fold,
+    read_lexicon,
+    shipped_lexicon,
+    stem_key,
+    translate_words,
+)
+from soundscout.search.lexical import Term, WordsQuery, parse_words
+from soundscout.search.service import SearchService
+from tests.conftest import make_settings
+from tests.taggen import plain
+
+# A small lexicon whose every entry the cases below rely on.
+SMALL = Lexicon(
+    languages={
+        "es": {
+            "caja": ["snare", "box"],
+            "caja clara": ["snare drum"],
+            "bombo": ["kick", "bass drum", "acoustic bass drum"],
+            "puerta": ["door"],
+            "sonido": [],
+            "metal": ["metal"],
+        },
+        "fr": {"porte": ["door"], "caisse claire": ["snare"], "pas": ["footstep"]},
+        "de": {"tür": ["door"], "schritte": ["footstep"], "kies": ["gravel"]},
+        "ja": {"ドア": ["door"], "閉まる": ["close"]},
+        "zh": {"底鼓": ["kick", "bass drum"], "关门": ["door close"]},
+    },
+    stems={"es": {stem_key("es", ["puerta"]): ["door"]}},
+    english=frozenset({"snare", "door", "metal", "kick", "die", "footstep"}),
+)
+
+
+def _fts(text: str, lexicon: Lexicon = SMALL) -> str | None:
+    return translate_words(parse_words(text), lexicon).fts()
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        # a known word gets its English; a phrasing holding another's words is left out
+        ("bombo", '("bombo" OR "kick" OR ("bass" AND "drum"))'),
+        # the longest phrase first
+        ("caja clara", '("caja clara" OR ("snare" AND "drum"))'),
+        ("caja", '("caja" OR "snare" OR "box")'),
+        # function words of the query's language and words with no sound meaning dropped
+        ("sonido de una puerta", '("puerta" OR "door")'),
+        # other forms by stem; accents and case ignored
+        ("PUERTAS", '("puertas" OR "door")'),
+        # the language that covers most words is used: "pas" is French here
+        ("caisse claire pas", '("caisse claire" OR "snare") OR ("pas" OR "footstep")'),
+        ("Schritte auf Kies", '("schritte" OR "footstep") OR ("kies" OR "gravel")'),
+        # Chinese and Japanese cut into known words; particles between them dropped
+        ("ドアが閉まる", '("ドア" OR "door") OR ("閉まる" OR "close")'),
+        ("底鼓", '("底鼓" OR "kick" OR ("bass" AND "drum"))'),
+        ("关门声", '("关门" OR ("door" AND "close"))'),
+        # English words are never translated, nor is what nothing matches
+        ("metal door", '"metal" OR "door"'),
+        ("die", '"die"'),
+        ("deep bass kick", '"deep" OR "bass" OR "kick"'),
+        ("未知", '"未知"'),
+        ("bombo*", '"bombo"*'),
+        # only function words: matched as they are
+        ("de la", '"de" OR "la"'),
+    ],
+)
+def test_translation(typed: str, expected: str) -> None:
+    assert _fts(typed) == expected
+
+
+def test_left_out_words_are_translated_in_the_query_language() -> None:
+    query = translate_words(parse_words("bombo -puerta"), SMALL)
+    assert query.exclude_fts() == '("puerta" OR "door")'
+    assert query.sound_text == parse_words("bombo -puerta").sound_text
+
+
+def test_the_sound_side_keeps_what_was_typed() -> None:
+    typed = "sonido de una puerta"
+    assert translate_words(parse_words(typed), SMALL).sound_text == parse_words(typed).sound_text
+
+
+def test_a_query_with_nothing_to_translate_is_the_same_object() -> None:
+    query = parse_words("heavy wooden door slam")
+    assert translate_words(query, SMALL) is query
+    assert translate_words(WordsQuery(), SMALL) == WordsQuery()
+
+
+def test_fold() -> None:
+    assert fold("Percusión") == "percusion"
+    assert fold("Türen") == "turen"
+    assert fold("Ёлка") == "елка"
+    assert fold("ガヤ") == "ガヤ"  # a voiced kana keeps its mark
+    assert fold("Straße") == "strasse"
+
+
+# --- the shipped lexicon ----------------------------------------------------------------
+
+
+def test_shipped_lexicon_is_what_the_glossary_gives() -> None:
+    """``python -m training.lexicon`` wrote it from training/glossary: rebuild and compare."""
+    from training.lexicon import build, render
+
+    assert LEXICON_PATH.read_text(encoding="utf-8") == render(build()), (
+        "run `PYTHONPATH=. .venv/bin/python -m training.lexicon` after changing the glossary"
+    )
+
+
+def test_shipped_lexicon_reads_and_covers_every_language() -> None:
+    lexicon = read_lexicon(LEXICON_PATH)
+    assert set(lexicon.languages) == {"es", "fr", "de", "it", "pt", "ja", "zh", "ru"}
+    assert all(len(table) > 500 for table in lexicon.languages.values())
+    assert {"kick", "snare", "door", "rain"} <= lexicon.english
+
+
+@pytest.mark.parametrize(
+    ("typed", "english"),
+    [
+        ("bombo", "kick"),  # es
+        ("caisse claire", "snare"),  # fr
+        ("Schritte", "footstep"),  # de
+        ("cassa", "kick"),  # it
+        ("chimbal", "hihat"),  # pt
+        ("бочка", "kick"),  # ru
+        ("底鼓", "kick"),  # zh
+        ("バスドラム", "bass drum"),  # ja
+    ],
+)
+def test_shipped_lexicon_knows_the_trade_words(typed: str, english: str) -> None:
+    query = translate_words(parse_words(typed), shipped_lexicon())
+    assert len(query.include) == 1
+    assert tuple(english.split()) in query.include[0].also
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_any_text_gives_valid_fts(text: str) -> None:
+    """Whatever is typed, the translated query is valid FTS5 syntax (real SQLite)."""
+    query = translate_words(parse_words(text), shipped_lexicon())
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(a, tokenize='porter unicode61')")
+    db.execute("INSERT INTO t VALUES ('door kick snare bass drum')")
+    for expression in (query.fts(), query.fts(every=True), query.exclude_fts()):
+        if expression is not None:
+            db.execute("SELECT rowid FROM t WHERE t MATCH ?", [expression]).fetchall()
+
+
+def test_term_alternatives_are_one_fts_group() -> None:
+    term = Term(("bombo",), also=(("kick",), ("bass", "drum")))
+    assert term.fts() == '("bombo" OR "kick" OR ("bass" AND "drum"))'
+    assert Term(("bombo",)).fts() == '"bombo"'
+
+
+# --- through the service, over English file names -----------------------------------------
+
+FILES = {
+    "rain": "Rain_Heavy_Roof.wav",
+    "door": "Door_Wood_Close.wav",
+    "kick": "Kick_808_Deep.wav",
+    "bass_drum": "Drum_Bass_Acoustic.wav",
+    "snare": "Snare_Tight.wav",
+    "steps": "Footstep_Gravel_Walk.wav",
+    "glass": "Glass_Break_Small.wav",
+    "wind": "Wind_Howl.wav",
+}
+
+
+class Lib:
+    def __init__(self, tmp: Path, **overrides: object) -> None:
+        root = tmp / "sounds"
+        if not root.exists():
+            root.mkdir()
+            for seed, name in enumerate(FILES.values()):
+                plain(root / name, seed)
+        self.service = SearchService(make_settings(tmp / f"library{len(overrides)}", **overrides))
+        report = self.service.index_folder(root, progress=False)
+        assert report.failed == 0 and report.ok == len(FILES)
+
+    def names(self, text: str, match: str = "words") -> list[str]:
+        return [Path(h.path).name for h in self.service.search(text=text, k=20, match=match).hits]
+
+
+@pytest.fixture(scope="module")
+def libs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lib, Lib]]:
+    """The same files indexed twice: translation on (the default) and off."""
+    tmp = tmp_path_factory.mktemp("crosslingual")
+    on, off = Lib(tmp), Lib(tmp, **{"search.translate_words": False})
+    yield on, off
+    on.service.close()
+    off.service.close()
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("lluvia", {"rain"}),  # es
+        ("pluie", {"rain"}),  # fr
+        ("Schritte", {"steps"}),  # de
+        ("vetro", {"glass"}),  # it
+        ("vento", {"wind"}),  # pt, it
+        ("дождь", {"rain"}),  # ru
+        ("底鼓", {"kick", "bass_drum"}),  # zh
+        ("ドアが閉まる", {"door"}),  # ja
+        ("bombo", {"kick", "bass_drum"}),
+    ],
+)
+def test_words_in_another_language_find_english_names(
+    libs: tuple[Lib, Lib], typed: str, found: set[str]
+) -> None:
+    on, off = libs
+    assert set(on.names(typed)) == {FILES[f] for f in found}
+    assert off.names(typed) == []  # without the translation the words side finds nothing
+
+
+def test_english_queries_are_unchanged(libs: tuple[Lib, Lib]) -> None:
+    on, off = libs
+    for typed in ("rain", "door close", "kick drum", "gravel footstep", "metal"):
+        for match in ("words", "both"):
+            assert on.names(typed, match) == off.names(typed, match)
+
+
+def test_left_out_word_in_another_language(libs: tuple[Lib, Lib]) -> None:
+    on, off = libs
+    assert FILES["door"] in off.names("close -puerta", "both")
+    assert FILES["door"] not in on.names("close -puerta", "both")
+    assert FILES["door"] in on.names("close -lluvia", "both")
+
+
+def test_explanation_names_the_english_word_found(libs: tuple[Lib, Lib]) -> None:
+    on, _ = libs
+    hits = on.service.search(text="lluvia", k=5, match="words").hits
+    assert hits and hits[0].explain is not None
+    assert [(m.field, m.words) for m in hits[0].explain.matches] == [("name", ("rain",))]

@@ -1,0 +1,110 @@
+"""The search's query lexicon, made from the sound glossary.
+
+``python -m training.lexicon`` writes ``src/soundscout/search/data/lexicon.json``: per
+language, each phrase of the glossary (``training/glossary/<lang>.json``: every SFX caption
+word's phrasings, every General MIDI instrument, drum and family name's phrases) -> the
+English it stands for, and the same keyed by the phrase's Snowball stems.
+:mod:`soundscout.search.crosslingual` looks query words up in it so that the words side
+searches English file names too. Keys and English phrasings are split into words as
+queries are (:func:`soundscout.search.lexical.parse_words`) and folded as lookups are
+(:func:`soundscout.search.crosslingual.fold`); ``tests/search/test_crosslingual.py``
+checks that the shipped file is what this writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from soundscout.search.crosslingual import (
+    LEXICON_FORMAT,
+    LEXICON_PATH,
+    STEMMERS,
+    UNSPACED,
+    fold,
+    stem_key,
+)
+from soundscout.search.lexical import STOP_WORDS, parse_words
+from training.translate import LANGUAGES, glossary
+
+
+def phrase_words(text: str) -> list[str]:
+    """A phrase's words (lower case), split as a query's are."""
+    return [w for term in parse_words(text).include for w in term.words]
+
+
+def _pairs(language: str) -> list[tuple[str, str]]:
+    """(English, how the language says it) of every glossary entry."""
+    data = glossary(language)
+    pairs: list[tuple[str, str]] = []
+    for word, said in data["sfx"].items():
+        phrasings = [said] if isinstance(said, str) else list(said or [])
+        pairs += [(word, p) for p in phrasings if p]
+    for term, phrases in data["sf"].items():
+        pairs += [(term, p) for p in phrases if p]
+    return pairs
+
+
+def _merged(table: dict[str, list[list[str]]]) -> dict[str, list[str]]:
+    """Key -> English phrasings; one holding every word of another is left out ("bass drum"
+    covers "acoustic bass drum"); none when the English is only stop words ("sound")."""
+    out: dict[str, list[str]] = {}
+    for key, said in sorted(table.items()):
+        meaningful = [e for e in said if not set(e) <= STOP_WORDS]
+        out[key] = [" ".join(e) for e in meaningful if not any(set(o) < set(e) for o in meaningful)]
+    return out
+
+
+def build() -> dict:
+    """The lexicon: ``{"format", "english": [words], "languages": {lang: {key: [english]}},
+    "stems": {lang: {stem key: [english]}}}``."""
+    english: set[str] = set()
+    languages: dict[str, dict[str, list[str]]] = {}
+    stems: dict[str, dict[str, list[str]]] = {}
+    for language in LANGUAGES:
+        exact: dict[str, list[list[str]]] = {}
+        stemmed: dict[str, list[list[str]]] = {}
+        for source, phrase in _pairs(language):
+            said_in_english = [fold(w) for w in phrase_words(source)]
+            english.update(said_in_english)
+            words = phrase_words(phrase)
+            if not words or not said_in_english:
+                continue
+            key = ("" if language in UNSPACED else " ").join(fold(w) for w in words)
+            tables = [(exact, key)]
+            if language in STEMMERS:
+                tables.append((stemmed, stem_key(language, words)))
+            for table, k in tables:
+                known = table.setdefault(k, [])
+                if said_in_english not in known:
+                    known.append(said_in_english)
+        languages[language] = _merged(exact)
+        if stemmed:
+            stems[language] = _merged(stemmed)
+    return {
+        "format": LEXICON_FORMAT,
+        "english": sorted(english),
+        "languages": languages,
+        "stems": stems,
+    }
+
+
+def render(lexicon: dict) -> str:
+    """The file's text: one key per line, so that a change reads well in a diff."""
+    return json.dumps(lexicon, ensure_ascii=False, indent=0) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, default=LEXICON_PATH)
+    args = parser.parse_args(argv)
+    lexicon = build()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render(lexicon), encoding="utf-8")
+    sizes = ", ".join(f"{lang} {len(t)}" for lang, t in lexicon["languages"].items())
+    print(f"wrote {args.out}: {sizes} phrases; {len(lexicon['english'])} English words")
+
+
+if __name__ == "__main__":
+    main()
