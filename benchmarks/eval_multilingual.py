@@ -4,6 +4,7 @@ The numbers come from::
 
     nice -n 10 env PYTHONPATH=. .venv/bin/python benchmarks/eval_multilingual.py \\
         [--sets sfx,soundfont] [--languages en,es,fr,de,it,pt,ja,zh,ru] \\
+        [--variant anon|named] [--match sound|words|both] [--set KEY=VALUE ...] \\
         [--out /work/eval-data/eval_multilingual.json]
 
 Queries: ``training.multilingual_queries`` (the recipe's held-out English sets and their
@@ -12,10 +13,13 @@ anonymous ones ``benchmarks/eval_words.py --run`` indexed (``/work/eval-data/lib
 sfx-all-anon`` for ``sfx``, ``soundfont-anon`` for ``soundfont``; builtin encoder), opened
 as they are, never indexed here: a library that is missing is reported and skipped. File
 names are ``Audio NNNN.<ext>``, and the search is ``match="sound"``, so only the sound and
-the text tower count. Relevance, metrics and the set of scored queries are
-``eval_words.py``'s: a file is relevant when its ``labels.csv`` category is the query's,
-nDCG@10 / recall@10 / MRR@10 with binary relevance, a query counts when the library holds
-a file of its category.
+the text tower count. With ``--variant named --match both`` the libraries with the
+packages' own (English) file and folder names are searched as a user searches by default,
+words included; ``--set search.translate_words=false`` turns the words side's translation
+off (``soundscout.search.crosslingual``) for a comparison in one run. Relevance, metrics
+and the set of scored queries are ``eval_words.py``'s: a file is relevant when its
+``labels.csv`` category is the query's, nDCG@10 / recall@10 / MRR@10 with binary
+relevance, a query counts when the library holds a file of its category.
 
 The acceptance bar of a multilingual text tower: nDCG@10 of every language >= 0.8 x
 English, on both sets; the table gives each language's ratio to English.
@@ -54,23 +58,26 @@ BAR = 0.8  # every language's nDCG@10 >= BAR x English
 METRICS = ("ndcg@10", "recall@10", "mrr")
 
 
-def library_dir(set_name: str) -> Path:
-    return eval_data.DATA / "libs" / f"{LIBRARIES[set_name]}-anon"
+def library_dir(set_name: str, variant: str = "anon") -> Path:
+    return eval_data.DATA / "libs" / f"{LIBRARIES[set_name]}-{variant}"
 
 
-def judged_files(service: Any, set_name: str) -> tuple[dict[str, str], dict[str, int], int]:
+def judged_files(
+    service: Any, set_name: str, variant: str = "anon"
+) -> tuple[dict[str, str], dict[str, int], int]:
     """(file path -> category, category -> number of indexed files, indexed files) of a
     set."""
     packages = SETS[set_name][LIBRARIES[set_name]]
+    column = "anon_path" if variant == "anon" else "path"
     category = {
-        str((eval_data.DATA / r["anon_path"]).absolute()): r["category"]
+        str((eval_data.DATA / r[column]).absolute()): r["category"]
         for r in eval_data.read_labels()
         if r["package"] in packages and r["category"]
     }
     counts: dict[str, int] = {}
     n_files = 0
     for package in packages:
-        root = (eval_data.DATA / f"{set_name}-anon" / package).absolute()
+        root = (eval_data.DATA / f"{set_name}-{variant}" / package).absolute()
         for path, row in service.catalog.rows_under(str(root)).items():
             n_files += row.status == "done"
             if row.status == "done" and path in category:
@@ -90,7 +97,12 @@ def random_ndcg(queries: dict[str, str], counts: dict[str, int], n_files: int) -
 
 
 def score_language(
-    service: Any, set_name: str, language: str, category: dict[str, str], counts: dict[str, int]
+    service: Any,
+    set_name: str,
+    language: str,
+    category: dict[str, str],
+    counts: dict[str, int],
+    match: str = "sound",
 ) -> dict[str, Any]:
     """Mean and per-query metrics of one set in one language (keyed by English query)."""
     texts = {q: (q if language == "en" else t[language]) for q, t in mq.BY_SET[set_name].items()}
@@ -98,7 +110,7 @@ def score_language(
     for query, wanted in mq.ENGLISH[set_name].items():
         if not counts.get(wanted):
             continue
-        hits = run_search(service, texts[query], "sound") or []
+        hits = run_search(service, texts[query], match) or []
         relevant = [category.get(str(Path(h.path).absolute())) == wanted for h in hits]
         per_query[query] = {
             "text": texts[query],
@@ -116,14 +128,20 @@ def score_language(
     }
 
 
-def evaluate_set(set_name: str, languages: list[str]) -> dict[str, Any]:
+def evaluate_set(
+    set_name: str,
+    languages: list[str],
+    variant: str = "anon",
+    match: str = "sound",
+    settings: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Every language of one set on its library, or why it was skipped."""
-    library = library_dir(set_name)
+    library = library_dir(set_name, variant)
     if not (library / "catalog.sqlite").exists():
         return {"library": str(library), "skipped": f"library missing: {library}"}
-    service = open_service(library)
+    service = open_service(library, settings)
     try:
-        category, counts, n_files = judged_files(service, set_name)
+        category, counts, n_files = judged_files(service, set_name, variant)
         if not counts:
             return {"library": str(library), "skipped": "no labelled indexed file"}
         out: dict[str, Any] = {
@@ -137,7 +155,7 @@ def evaluate_set(set_name: str, languages: list[str]) -> dict[str, Any]:
         for language in languages:
             started = time.perf_counter()
             out["languages"][language] = score_language(
-                service, set_name, language, category, counts
+                service, set_name, language, category, counts, match
             )
             took = time.perf_counter() - started
             ndcg = out["languages"][language]["mean"]["ndcg@10"]
@@ -180,8 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default=",".join(LIBRARIES), help="comma list of sfx, soundfont")
     parser.add_argument("--languages", default=",".join(("en", *mq.LANGUAGES)))
+    parser.add_argument("--variant", choices=("anon", "named"), default="anon")
+    parser.add_argument("--match", choices=("sound", "words", "both"), default="sound")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="a setting, dotted key"
+    )
     parser.add_argument("--out", type=Path, default=eval_data.DATA / "eval_multilingual.json")
     args = parser.parse_args(argv)
+    settings = dict(item.split("=", 1) for item in args.set)
     sets = [s for s in args.sets.split(",") if s]
     languages = [lang for lang in args.languages.split(",") if lang]
     if unknown := set(sets) - set(LIBRARIES):
@@ -190,13 +214,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown languages: {sorted(unknown)}")
     if "en" not in languages:
         languages.insert(0, "en")  # the ratios need it
-    results = {s: evaluate_set(s, languages) for s in sets}
+    results = {s: evaluate_set(s, languages, args.variant, args.match, settings) for s in sets}
     print(table(results, languages))
     meta = {
         "machine": platform.platform(),
         "python": platform.python_version(),
         "k": K,
-        "match": "sound",
+        "variant": args.variant,
+        "match": args.match,
+        "settings": settings,
         "bar": BAR,
         "command": " ".join(["benchmarks/eval_multilingual.py", *(argv or sys.argv[1:])]),
     }

@@ -76,12 +76,13 @@ def mean(values: list[float]) -> float:
 
 
 # -- libraries and search -----------------------------------------------------------------
-def open_service(library: Path) -> Any:
-    """A SearchService on ``library`` with the builtin encoder."""
+def open_service(library: Path, settings: dict[str, Any] | None = None) -> Any:
+    """A SearchService on ``library`` with the builtin encoder (and ``settings``, dotted
+    keys)."""
     from soundscout import config
     from soundscout.search.service import SearchService
 
-    overrides = {"library.path": str(library), "encoder.name": "builtin"}
+    overrides = {"library.path": str(library), "encoder.name": "builtin", **(settings or {})}
     loader = getattr(config, "load_settings", None)
     settings = loader(overrides=overrides) if loader else config.load_config(overrides=overrides)
     return SearchService(getattr(settings, "settings", settings))

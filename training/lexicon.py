@@ -2,7 +2,9 @@
 
 ``python -m training.lexicon`` writes ``src/soundscout/search/data/lexicon.json``: per
 language, each phrase of the glossary (``training/glossary/<lang>.json``: every SFX caption
-word's phrasings, every General MIDI instrument, drum and family name's phrases) -> the
+word's phrasings, every General MIDI instrument, drum and family name's phrases) and of
+the search vocabulary (``training/glossary/search/<lang>.json``: the words of the UCS
+category and subcategory names the glossary lacks, which training does not use) -> the
 English it stands for, and the same keyed by the phrase's Snowball stems.
 :mod:`soundscout.search.crosslingual` looks query words up in it so that the words side
 searches English file names too. Keys and English phrasings are split into words as
@@ -26,7 +28,10 @@ from soundscout.search.crosslingual import (
     stem_key,
 )
 from soundscout.search.lexical import STOP_WORDS, parse_words
-from training.translate import LANGUAGES, glossary
+from training.translate import GLOSSARY, LANGUAGES, glossary
+
+#: Hand-written words for the search only (not the training captions).
+SEARCH_WORDS = GLOSSARY / "search"
 
 
 def phrase_words(text: str) -> list[str]:
@@ -34,11 +39,23 @@ def phrase_words(text: str) -> list[str]:
     return [w for term in parse_words(text).include for w in term.words]
 
 
+def search_words(language: str) -> dict[str, list[str] | None]:
+    """The search-only vocabulary of one language (``glossary/search/<lang>.json``): the
+    words of the UCS category and subcategory names that the training glossary lacks."""
+    path = SEARCH_WORDS / f"{language}.json"
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data.get("language") != language:
+        raise ValueError(f"{path} names language {data.get('language')!r}")
+    return data["words"]
+
+
 def _pairs(language: str) -> list[tuple[str, str]]:
-    """(English, how the language says it) of every glossary entry."""
+    """(English, how the language says it) of every glossary and search-vocabulary entry."""
     data = glossary(language)
     pairs: list[tuple[str, str]] = []
-    for word, said in data["sfx"].items():
+    for word, said in [*data["sfx"].items(), *search_words(language).items()]:
         phrasings = [said] if isinstance(said, str) else list(said or [])
         pairs += [(word, p) for p in phrasings if p]
     for term, phrases in data["sf"].items():

@@ -37,12 +37,21 @@ SMALL = Lexicon(
             "metal": ["metal"],
         },
         "fr": {"porte": ["door"], "caisse claire": ["snare"], "pas": ["footstep"]},
-        "de": {"tür": ["door"], "schritte": ["footstep"], "kies": ["gravel"]},
+        "de": {
+            "tür": ["door"],
+            "schritte": ["footstep"],
+            "kies": ["gravel"],
+            "hund": ["dog"],
+            "bellen": ["bark"],
+            "sirene": ["siren"],
+        },
         "ja": {"ドア": ["door"], "閉まる": ["close"]},
         "zh": {"底鼓": ["kick", "bass drum"], "关门": ["door close"]},
     },
     stems={"es": {stem_key("es", ["puerta"]): ["door"]}},
-    english=frozenset({"snare", "door", "metal", "kick", "die", "footstep"}),
+    english=frozenset(
+        {"snare", "door", "metal", "kick", "die", "footstep", "alarm", "gun", "shot"}
+    ),
 )
 
 
@@ -65,6 +74,11 @@ def _fts(text: str, lexicon: Lexicon = SMALL) -> str | None:
         # the language that covers most words is used: "pas" is French here
         ("caisse claire pas", '("caisse claire" OR "snare") OR ("pas" OR "footstep")'),
         ("Schritte auf Kies", '("schritte" OR "footstep") OR ("kies" OR "gravel")'),
+        # German compounds cut into known words (a linking letter dropped), one not English
+        ("Hundebellen", '("hund" OR "dog") OR ("bellen" OR "bark")'),
+        ("Alarmsirene", '"alarm" OR ("sirene" OR "siren")'),
+        ("Holztürhund", '"holztürhund"'),  # "holz" is unknown here
+        ("gunshot", '"gunshot"'),  # an English word is not cut into English words
         # Chinese and Japanese cut into known words; particles between them dropped
         ("ドアが閉まる", '("ドア" OR "door") OR ("閉まる" OR "close")'),
         ("底鼓", '("底鼓" OR "kick" OR ("bass" AND "drum"))'),

@@ -50,17 +50,22 @@ LEXICON_PATH = Path(__file__).parent / "data" / "lexicon.json"
 LEXICON_FORMAT = 1
 
 #: Articles, prepositions and conjunctions a query in each language may hold.
-_FUNCTION_WORDS = {
-    "es": "el la los las un una unos unas de del al a en con sin por para y o que se su",
-    "fr": "le la les l un une des de du d au aux a à en dans sur avec sans par pour et ou "
-    "qui que se sa son ses",
-    "de": "der die das den dem des ein eine einer einen einem eines von vom im in am an auf "
-    "aus mit ohne und oder zu zum zur bei für",
-    "it": "il lo la i gli le l un uno una di del della dei delle dello da dal dalla in nel "
-    "nella con senza su sul sulla per e o che",
-    "pt": "o a os as um uma uns umas de do da dos das no na nos nas em com sem por para pelo "
-    "pela e ou que",
-    "ru": "и в во на с со по из от к о об у за для без под над или а",
+_FUNCTION_WORDS = {  # closed classes only; "bajo", "baixo" (bass) are sound words
+    "es": "el la los las lo un una unos unas al del a ante con contra de desde durante en "
+    "entre hacia hasta mediante para por según sin sobre tras y e o u ni que pero se su sus "
+    "muy",
+    "fr": "le la les l un une des du de d au aux à a avec chez dans en entre par pour sans "
+    "sous sur vers contre et ou ni que qui se sa son ses leur très",
+    "de": "der die das den dem des ein eine einer einen einem eines an am ans auf aus bei "
+    "beim durch für gegen hinter in im ins mit nach ohne über um unter von vom vor zu zum "
+    "zur zwischen und oder aber sehr",
+    "it": "il lo la i gli le l un uno una a al allo alla ai agli alle da dal dallo dalla dai "
+    "dagli dalle di del dello della dei degli delle in nel nello nella nei negli nelle su "
+    "sul sullo sulla sui sugli sulle con col per tra fra e ed o che molto",
+    "pt": "o a os as um uma uns umas ao à aos às de do da dos das em no na nos nas por pelo "
+    "pela pelos pelas para com sem sobre entre até contra e ou que muito",
+    "ru": "и в во на с со по из от к ко о об обо у за для без под над при про через до "
+    "после перед между или а но очень",
 }
 #: Letters of the scripts written without spaces (CJK ideographs, kana).
 _UNSPACED_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
@@ -140,14 +145,17 @@ class Lexicon:
             default=1,
         )
 
-    def lookup(self, language: str, words: Sequence[str]) -> tuple[tuple[str, ...], ...] | None:
+    def lookup(
+        self, language: str, words: Sequence[str], english_too: bool = False
+    ) -> tuple[tuple[str, ...], ...] | None:
         """The English of a phrase (its words as typed, lower case) as word groups: () for
-        a word with no sound meaning, None when the language does not know it; a single
-        English word of the lexicon is not looked up. The phrase's form as written first,
+        a word with no sound meaning, None when the language does not know it. A single
+        English word of the lexicon is not looked up, or with ``english_too`` is its own
+        English (a part of a compound: Alarm-sirene). The phrase's form as written first,
         then its stems."""
         key = ("" if language in UNSPACED else " ").join(fold(w) for w in words)
         if len(words) == 1 and key in self.english:
-            return None
+            return ((key,),) if english_too else None
         said = self.languages.get(language, {}).get(key)
         if said is None and language in STEMMERS and language in self.stems:
             said = self.stems[language].get(stem_key(language, words))
@@ -170,13 +178,20 @@ def read_lexicon(path: Path) -> Lexicon:
     return Lexicon(data["languages"], data["stems"], frozenset(data["english"]))
 
 
+#: Languages whose words are compounds of words (``Hundegebell``: Hund + Gebell).
+COMPOUNDING = ("de",)
+_LINKS = ("s", "es", "n", "en", "e", "er")  # German linking letters: Schmerz-ens-schrei
+_SHORTEST_PART = 3
+
+
 @dataclass(frozen=True)
 class _Span:
-    """Query terms ``start:stop`` matched by a phrase whose English is ``english``."""
+    """Query terms ``start:stop``, matched as one or more pieces: (the words of the
+    piece, its English; none for a word with no sound meaning)."""
 
     start: int
     stop: int
-    english: tuple[tuple[str, ...], ...]
+    pieces: tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]], ...]
 
 
 def translate_words(query: WordsQuery, lexicon: Lexicon | None = None) -> WordsQuery:
@@ -215,10 +230,10 @@ def _translated(
             continue
         span = spans.get(i)
         if span is not None:
-            original = tuple(w for t in terms[span.start : span.stop] for w in t.words)
-            out.append(_with_english(original, span.english))
-            if not span.english:
-                meaningless.add(out[-1])
+            for original, english in span.pieces:
+                out.append(_with_english(original, english))
+                if not english:
+                    meaningless.add(out[-1])
             skip_to = span.stop
         elif words[i] is not None and _UNSPACED_CHAR.search(words[i] or ""):
             out.extend(_cut_unspaced(term, lexicon))
@@ -251,7 +266,8 @@ def _best_language(words: list[str | None], lexicon: Lexicon) -> str | None:
 
 
 def _spans(words: list[str | None], lexicon: Lexicon, language: str) -> list[_Span]:
-    """The longest-first matches of one language's phrases over the query's words."""
+    """The longest-first matches of one language's phrases over the query's words; a
+    word matching none may be a compound of known words (:data:`COMPOUNDING`)."""
     spans: list[_Span] = []
     i = 0
     while i < len(words):
@@ -261,12 +277,47 @@ def _spans(words: list[str | None], lexicon: Lexicon, language: str) -> list[_Sp
                 continue
             english = lexicon.lookup(language, part)  # type: ignore[arg-type]
             if english is not None:
-                spans.append(_Span(i, i + length, english))
+                spans.append(_Span(i, i + length, ((tuple(part), english),)))  # type: ignore[arg-type]
                 i += length
                 break
         else:
+            word = words[i]
+            pieces = (
+                _compound(word, lexicon, language) if word and language in COMPOUNDING else None
+            )
+            if pieces:
+                spans.append(_Span(i, i + 1, tuple(pieces)))
             i += 1
     return spans
+
+
+def _compound(
+    word: str, lexicon: Lexicon, language: str, depth: int = 0
+) -> list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] | None:
+    """A compound cut into two or three words the lexicon knows, one of them not English
+    (the longest first word first; linking letters between them dropped), each with its
+    English; None if none."""
+    if depth > 1 or len(word) < 2 * _SHORTEST_PART:
+        return None
+    for cut in range(len(word) - _SHORTEST_PART, _SHORTEST_PART - 1, -1):
+        head, tail = word[:cut], word[cut:]
+        tail_english = lexicon.lookup(language, [tail], english_too=True)
+        rest = (
+            [((tail,), tail_english)]
+            if tail_english
+            else _compound(tail, lexicon, language, depth + 1)
+        )
+        if not rest:
+            continue
+        for link in ("", *_LINKS):
+            if link and (not head.endswith(link) or len(head) - len(link) < _SHORTEST_PART):
+                continue
+            stem = head[: len(head) - len(link)]
+            english = lexicon.lookup(language, [stem], english_too=True)
+            parts = [((stem,), english), *rest]
+            if english and (depth or not all(p[0][0] in lexicon.english for p in parts)):
+                return parts  # an English word ("gunshot") is not cut into English words
+    return None
 
 
 def _cut_unspaced(term: Term, lexicon: Lexicon) -> list[Term]:
