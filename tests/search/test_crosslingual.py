@@ -29,6 +29,7 @@ from tests.taggen import plain
 SMALL = Lexicon(
     languages={
         "es": {
+            "cane": ["reed"],
             "caja": ["snare", "box"],
             "caja clara": ["snare drum"],
             "bombo": ["kick", "bass drum", "acoustic bass drum"],
@@ -37,6 +38,7 @@ SMALL = Lexicon(
             "metal": ["metal"],
         },
         "fr": {"porte": ["door"], "caisse claire": ["snare"], "pas": ["footstep"]},
+        "it": {"cane": ["dog"], "porta": ["door"]},
         "de": {
             "tür": ["door"],
             "schritte": ["footstep"],
@@ -74,6 +76,10 @@ def _fts(text: str, lexicon: Lexicon = SMALL) -> str | None:
         # the language that covers most words is used: "pas" is French here
         ("caisse claire pas", '("caisse claire" OR "snare") OR ("pas" OR "footstep")'),
         ("Schritte auf Kies", '("schritte" OR "footstep") OR ("kies" OR "gravel")'),
+        # the same words cover as much in two languages: the one whose function words
+        # cover the rest wins, else the first
+        ("cane che abbaia", '("cane" OR "dog") OR "abbaia"'),
+        ("cane", '("cane" OR "reed")'),
         # German compounds cut into known words (a linking letter dropped), one not English
         ("Hundebellen", '("hund" OR "dog") OR ("bellen" OR "bark")'),
         ("Alarmsirene", '"alarm" OR ("sirene" OR "siren")'),

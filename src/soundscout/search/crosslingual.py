@@ -9,15 +9,19 @@ sound whose words hold it as typed *or* any of them (``bombo`` finds ``Kick_01.w
 ``Bass Drum.wav``, and still ``bombo_seco.wav``). An English phrasing matches a sound
 holding all its words, in any order ("distorted guitar" matches ``Guitar_Distorted.wav``).
 
-The lexicon, ``search/data/lexicon.json``, is made from the training recipe's hand-written
-sound glossary by ``python -m training.lexicon``: every sound word of the SFX captions and
-every General MIDI instrument, drum and family name, with how each language says it.
+The lexicon, ``search/data/lexicon.json``, is made by ``python -m training.lexicon`` from
+hand-written word lists: the training recipe's sound glossary (every sound word of the SFX
+captions, every General MIDI instrument, drum and family name) and a search-only list of
+the words of the UCS category and subcategory names, each with how each language says it.
+Other forms of a word are found by their Snowball stems ("puertas", "двери").
 
 - **Which language.** Each language's words are matched against the query, the longest
   phrase first ("caisse claire" before "caisse"); the language that covers the most words
-  is used (the first in :data:`LANGUAGES` on a tie). A word that is itself an English word
-  of the lexicon ("piano", "metal", "die") is not translated on its own, so English queries
-  are left as they are.
+  is used, then the one whose function words cover most of the rest, then the first in
+  :data:`LANGUAGES`. A word that is itself an English word of the lexicon ("piano",
+  "metal", "die") is not translated on its own, so English queries are left as they are.
+  German compounds are cut into words the lexicon knows (``Alarmsirene``: alarm +
+  Sirene), one of them not English.
 - **Chinese and Japanese** are written without spaces: a run of those scripts is cut into
   the longest words the two languages' lexicons know, left to right, and what lies between
   them (particles such as の or 的) is dropped when something was found.
@@ -55,13 +59,14 @@ _FUNCTION_WORDS = {  # closed classes only; "bajo", "baixo" (bass) are sound wor
     "entre hacia hasta mediante para por según sin sobre tras y e o u ni que pero se su sus "
     "muy",
     "fr": "le la les l un une des du de d au aux à a avec chez dans en entre par pour sans "
-    "sous sur vers contre et ou ni que qui se sa son ses leur très",
+    "sous sur vers contre et ou ni que qu qui se sa son ses leur très",
     "de": "der die das den dem des ein eine einer einen einem eines an am ans auf aus bei "
     "beim durch für gegen hinter in im ins mit nach ohne über um unter von vom vor zu zum "
     "zur zwischen und oder aber sehr",
-    "it": "il lo la i gli le l un uno una a al allo alla ai agli alle da dal dallo dalla dai "
-    "dagli dalle di del dello della dei degli delle in nel nello nella nei negli nelle su "
-    "sul sullo sulla sui sugli sulle con col per tra fra e ed o che molto",
+    "it": "il lo la i gli le l un uno una a al all allo alla ai agli alle da dal dall dallo "
+    "dalla dai dagli dalle d di del dell dello della dei degli delle in nel nell nello nella nei "
+    "negli nelle su sul sull sullo sulla sui sugli sulle con col per tra fra e ed o che "
+    "molto",
     "pt": "o a os as um uma uns umas ao à aos às de do da dos das em no na nos nas por pelo "
     "pela pelos pelas para com sem sobre entre até contra e ou que muito",
     "ru": "и в во на с со по из от к ко о об обо у за для без под над при про через до "
@@ -254,14 +259,21 @@ def _plain_word(term: Term) -> str | None:
 
 
 def _best_language(words: list[str | None], lexicon: Lexicon) -> str | None:
-    """The spaced language whose phrases cover the most of the query's words."""
-    best, best_covered = None, 0
+    """The spaced language whose phrases cover the most of the query's words, then the
+    most of its other words as function words ("cane che abbaia" is Italian, not Spanish);
+    None when no phrase matches."""
+    best, best_covered = None, (0, 0)
     for language in LANGUAGES:
         if language in UNSPACED:
             continue
-        covered = sum(s.stop - s.start for s in _spans(words, lexicon, language))
-        if covered > best_covered:
-            best, best_covered = language, covered
+        spans = _spans(words, lexicon, language)
+        inside = {i for s in spans for i in range(s.start, s.stop)}
+        function_words = FUNCTION_WORDS.get(language, frozenset())
+        others = sum(
+            1 for i, w in enumerate(words) if i not in inside and w and fold(w) in function_words
+        )
+        if spans and (len(inside), others) > best_covered:
+            best, best_covered = language, (len(inside), others)
     return best
 
 
