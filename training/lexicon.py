@@ -19,6 +19,7 @@ import argparse
 import json
 from pathlib import Path
 
+from soundscout.metadata.ucs import ucs_list, ucs_words
 from soundscout.search.crosslingual import (
     LEXICON_FORMAT,
     LEXICON_PATH,
@@ -74,8 +75,9 @@ def _merged(table: dict[str, list[list[str]]]) -> dict[str, list[str]]:
 
 
 def build() -> dict:
-    """The lexicon: ``{"format", "english": [words], "languages": {lang: {key: [english]}},
-    "stems": {lang: {stem key: [english]}}}``."""
+    """The lexicon: ``{"format", "english": [the glossary's English words], "vocabulary":
+    [English stems of those and of the UCS list's names and synonyms], "languages": {lang:
+    {key: [english]}}, "stems": {lang: {stem key: [english]}}}``."""
     english: set[str] = set()
     languages: dict[str, dict[str, list[str]]] = {}
     stems: dict[str, dict[str, list[str]]] = {}
@@ -99,9 +101,12 @@ def build() -> dict:
         languages[language] = _merged(exact)
         if stemmed:
             stems[language] = _merged(stemmed)
+    ucs = {w for e in ucs_list().entries() for w in phrase_words(ucs_words(e))}
+    vocabulary = {stem_key("en", [w]) for w in ucs | english}
     return {
         "format": LEXICON_FORMAT,
         "english": sorted(english),
+        "vocabulary": sorted(vocabulary),
         "languages": languages,
         "stems": stems,
     }

@@ -18,8 +18,10 @@ Other forms of a word are found by their Snowball stems ("puertas", "двери"
 - **Which language.** Each language's words are matched against the query, the longest
   phrase first ("caisse claire" before "caisse"); the language that covers the most words
   is used, then the one whose function words cover most of the rest, then the first in
-  :data:`LANGUAGES`. A word that is itself an English word of the lexicon ("piano",
-  "metal", "die") is not translated on its own, so English queries are left as they are.
+  :data:`LANGUAGES`. English queries are left as they are: a query whose every word is
+  an English word of sound libraries (the UCS list's names and synonyms, the glossary's
+  English) is not translated, nor, in any query, is a word or phrase of the glossary's
+  English ("piano", "metal", "synth lead").
   German compounds are cut into words the lexicon knows (``Alarmsirene``: alarm +
   Sirene), one of them not English.
 - **Chinese and Japanese** are written without spaces: a run of those scripts is cut into
@@ -44,7 +46,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from soundscout.search.lexical import Term, WordsQuery
+from soundscout.search.lexical import STOP_WORDS, Term, WordsQuery
 
 #: The lexicon's languages, in the order a tie is broken.
 LANGUAGES = ("es", "fr", "de", "it", "pt", "ru", "ja", "zh")
@@ -101,6 +103,7 @@ FUNCTION_WORDS = {
 #: Snowball stemmers of the spaced languages: a word's other forms are found too
 #: ("puertas" finds "puerta", "двери" finds "дверь", "eléctrica" finds "eléctrico").
 STEMMERS = {
+    "en": "english",
     "es": "spanish",
     "fr": "french",
     "de": "german",
@@ -136,6 +139,9 @@ class Lexicon:
     languages: Mapping[str, Mapping[str, Sequence[str]]]
     stems: Mapping[str, Mapping[str, Sequence[str]]]
     english: frozenset[str]
+    #: English words of sound libraries (the UCS list's names and synonyms, and the above),
+    #: by English stem: a query made only of these is English and left as it is
+    vocabulary: frozenset[str] = frozenset()
 
     @functools.cached_property
     def longest(self) -> int:
@@ -154,13 +160,14 @@ class Lexicon:
         self, language: str, words: Sequence[str], english_too: bool = False
     ) -> tuple[tuple[str, ...], ...] | None:
         """The English of a phrase (its words as typed, lower case) as word groups: () for
-        a word with no sound meaning, None when the language does not know it. A single
-        English word of the lexicon is not looked up, or with ``english_too`` is its own
+        a word with no sound meaning, None when the language does not know it. A phrase of
+        English words of the lexicon is not looked up, or with ``english_too`` is its own
         English (a part of a compound: Alarm-sirene). The phrase's form as written first,
         then its stems."""
-        key = ("" if language in UNSPACED else " ").join(fold(w) for w in words)
-        if len(words) == 1 and key in self.english:
-            return ((key,),) if english_too else None
+        folded = [fold(w) for w in words]
+        key = ("" if language in UNSPACED else " ").join(folded)
+        if all(w in self.english for w in folded):  # English already ("synth lead")
+            return (tuple(folded),) if english_too else None
         said = self.languages.get(language, {}).get(key)
         if said is None and language in STEMMERS and language in self.stems:
             said = self.stems[language].get(stem_key(language, words))
@@ -180,7 +187,9 @@ def read_lexicon(path: Path) -> Lexicon:
     data = json.loads(path.read_text(encoding="utf-8"))
     if data.get("format") != LEXICON_FORMAT:
         raise ValueError(f"{path}: lexicon format {data.get('format')!r}, not {LEXICON_FORMAT}")
-    return Lexicon(data["languages"], data["stems"], frozenset(data["english"]))
+    return Lexicon(
+        data["languages"], data["stems"], frozenset(data["english"]), frozenset(data["vocabulary"])
+    )
 
 
 #: Languages whose words are compounds of words (``Hundegebell``: Hund + Gebell).
@@ -206,12 +215,24 @@ def translate_words(query: WordsQuery, lexicon: Lexicon | None = None) -> WordsQ
     if not query.include and not query.exclude:
         return query
     lexicon = lexicon or shipped_lexicon()
+    if _is_english(query, lexicon):
+        return query
     include, language = _translated(list(query.include), lexicon, drop_function_words=True)
     exclude, _ = _translated(list(query.exclude), lexicon, language=language)
     if include == list(query.include) and exclude == list(query.exclude):
         return query
     return replace(
         query, include=tuple(dict.fromkeys(include)), exclude=tuple(dict.fromkeys(exclude))
+    )
+
+
+def _is_english(query: WordsQuery, lexicon: Lexicon) -> bool:
+    """Whether every word of the query is an English word of sound libraries in some form
+    (numbers and stop words aside): "man speaking" is not Spanish "mano"."""
+    words = [w.lower() for t in (*query.include, *query.exclude) for w in t.words]
+    return all(
+        w in STOP_WORDS or any(c.isdigit() for c in w) or _stem("en", w) in lexicon.vocabulary
+        for w in words
     )
 
 
@@ -236,9 +257,13 @@ def _translated(
         span = spans.get(i)
         if span is not None:
             for original, english in span.pieces:
-                out.append(_with_english(original, english))
+                translated = _with_english(original, english)
+                if english and not translated.also and len(span.pieces) == 1:
+                    out.extend(terms[span.start : span.stop])  # nothing new: as typed
+                    continue
+                out.append(translated)
                 if not english:
-                    meaningless.add(out[-1])
+                    meaningless.add(translated)
             skip_to = span.stop
         elif words[i] is not None and _UNSPACED_CHAR.search(words[i] or ""):
             out.extend(_cut_unspaced(term, lexicon))
