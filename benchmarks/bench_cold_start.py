@@ -37,6 +37,7 @@ from pathlib import Path
 COMMANDS = {
     "text (words + sound)": ["search", "heavy door slam", "-k", "10"],
     "text, words only": ["search", "heavy door slam", "--match", "words", "-k", "10"],
+    "text in Spanish (words + sound)": ["search", "portazo de puerta de madera", "-k", "10"],
     "text, a filter that keeps nothing": ["search", "door slam", "--format", "exe"],
     "audio file (not catalogued)": ["search", "--audio", "{audio}", "-k", "10"],
 }

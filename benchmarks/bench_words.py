@@ -4,6 +4,7 @@ Usage (numbers in BENCHMARKS.md, "Words and sound"):
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_words.py query --rows 100000
     PYTHONPATH=. .venv/bin/python benchmarks/bench_words.py query --rows 1000000 --words-only
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_words.py query --rows 100000 --foreign
     PYTHONPATH=. .venv/bin/python benchmarks/bench_words.py ingest FOLDER --limit 600
 
 ``query`` fills a fresh catalog with ``rows`` indexed sounds whose names are drawn from a
@@ -34,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from soundscout.config import load_config
+from soundscout.config import Settings, load_config
 from soundscout.metadata.read import EmbeddedMetadata
 from soundscout.metadata.ucs import ucs_list
 from soundscout.metadata.words import FIELDS
@@ -81,6 +82,35 @@ QUERIES = [
     "helicopter flyby",
     "button press",
     "zipper",
+]
+
+#: The same kinds of query in other languages (``--foreign``): timed with their words
+#: translated to English (``search.translate_words``, the default) and without.
+FOREIGN_QUERIES = [
+    "portazo de puerta de madera",
+    "puerta",
+    "impacto metálico",
+    "lluvia sobre el tejado",
+    "pasos en grava",
+    "bris de verre",
+    "explosion lointaine",
+    "moteur de voiture au ralenti",
+    "aboiement de chien",
+    "Vogelgezwitscher im Wald",
+    "Applaus Publikum",
+    "Windheulen",
+    "Wasserspritzer",
+    "crepitio del fuoco",
+    "colpo di pistola",
+    "clique de interface",
+    "trovão",
+    "ドアが閉まる",
+    "雨の音",
+    "脚步声",
+    "玻璃破碎",
+    "взрыв вдалеке",
+    "скрип двери",
+    "сердцебиение",
 ]
 
 
@@ -153,10 +183,12 @@ def fill(service: SearchService, rows: int, dim: int, version: str, seed: int = 
         print(f"  filled {start + count}/{rows}", file=sys.stderr)
 
 
-def _times(service: SearchService, match: str, repeat: int) -> list[float]:
+def _times(
+    service: SearchService, match: str, repeat: int, queries: list[str] = QUERIES
+) -> list[float]:
     out = []
     for _ in range(repeat):
-        for query in QUERIES:
+        for query in queries:
             service._text_cache.clear()  # the text embedding is part of the cost
             started = time.perf_counter()
             service.search(text=query, match=match, k=20)
@@ -164,13 +196,15 @@ def _times(service: SearchService, match: str, repeat: int) -> list[float]:
     return out
 
 
-def bench_query(rows: int, repeat: int, words_only: bool) -> None:
+def bench_query(rows: int, repeat: int, words_only: bool, foreign: bool = False) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-words-"))
     try:
-        settings = load_config(
-            overrides={"library.path": str(folder), "encoder.name": "builtin"}, environ={}
-        ).settings
-        service = SearchService(settings)
+
+        def settings(**more: object) -> Settings:
+            base = {"library.path": str(folder), "encoder.name": "builtin", **more}
+            return load_config(overrides=base, environ={}).settings
+
+        service = SearchService(settings())
         encoder = service.encoder
         started = time.perf_counter()
         fill(service, rows, 0 if words_only else encoder.dim, encoder.version)
@@ -185,6 +219,15 @@ def bench_query(rows: int, repeat: int, words_only: bool) -> None:
             times = _times(service, match, repeat)
             p95 = float(np.percentile(times, 95))
             print(f"| {match} | {statistics.median(times):.1f} | {p95:.1f} | {len(times)} |")
+        if foreign:
+            plain = SearchService(settings(**{"search.translate_words": False}))
+            for match in ("words",) if words_only else ("words", "both"):
+                for name, svc in (("translated", service), ("not translated", plain)):
+                    times = _times(svc, match, repeat, FOREIGN_QUERIES)
+                    p50, p95 = statistics.median(times), float(np.percentile(times, 95))
+                    label = f"{match}, other languages, {name}"
+                    print(f"| {label} | {p50:.1f} | {p95:.1f} | {len(times)} |")
+            plain.close()
         service.close()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -244,13 +287,16 @@ def main() -> None:
     query.add_argument("--rows", type=int, default=100_000)
     query.add_argument("--repeat", type=int, default=3)
     query.add_argument("--words-only", action="store_true")
+    query.add_argument(
+        "--foreign", action="store_true", help="also queries in other languages, translated or not"
+    )
     ingest = sub.add_parser("ingest")
     ingest.add_argument("folder", type=Path)
     ingest.add_argument("--limit", type=int, default=600)
     ingest.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
     if args.what == "query":
-        bench_query(args.rows, args.repeat, args.words_only)
+        bench_query(args.rows, args.repeat, args.words_only, args.foreign)
     else:
         bench_ingest(args.folder, args.limit, args.rounds)
 

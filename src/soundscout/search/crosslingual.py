@@ -178,7 +178,9 @@ class Lexicon:
 
 @functools.cache
 def shipped_lexicon() -> Lexicon:
-    """The lexicon shipped with the package (read once)."""
+    """The lexicon shipped with the package (read once, with the stemmers loaded: the
+    server's warm-up search reads it, so its first user search does not pay for either)."""
+    _stemmer("en")
     return read_lexicon(LEXICON_PATH)
 
 
