@@ -19,6 +19,7 @@ import argparse
 import json
 from pathlib import Path
 
+from soundscout.metadata.names import ABBREVIATIONS
 from soundscout.metadata.ucs import ucs_list, ucs_words
 from soundscout.search.crosslingual import (
     LEXICON_FORMAT,
@@ -64,6 +65,13 @@ def _pairs(language: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def _forms(words: list[str]) -> list[list[str]]:
+    """A phrase's words, and the same without the ones a query drops as English stop words
+    once they are folded ("cloche à vache" typed "cloche a vache")."""
+    kept = [w for w in words if fold(w) not in STOP_WORDS]
+    return [words, kept] if kept and len(kept) < len(words) else [words]
+
+
 def _merged(table: dict[str, list[list[str]]]) -> dict[str, list[str]]:
     """Key -> English phrasings; one holding every word of another is left out ("bass drum"
     covers "acoustic bass drum"); none when the English is only stop words ("sound")."""
@@ -76,8 +84,9 @@ def _merged(table: dict[str, list[list[str]]]) -> dict[str, list[str]]:
 
 def build() -> dict:
     """The lexicon: ``{"format", "english": [the glossary's English words], "vocabulary":
-    [English stems of those and of the UCS list's names and synonyms], "languages": {lang:
-    {key: [english]}}, "stems": {lang: {stem key: [english]}}}``."""
+    [English stems of those, of the UCS list's names and synonyms and of file-name
+    abbreviations], "languages": {lang: {key: [english]}}, "stems": {lang: {stem key:
+    [english]}}}``."""
     english: set[str] = set()
     languages: dict[str, dict[str, list[str]]] = {}
     stems: dict[str, dict[str, list[str]]] = {}
@@ -90,10 +99,11 @@ def build() -> dict:
             words = phrase_words(phrase)
             if not words or not said_in_english:
                 continue
-            key = ("" if language in UNSPACED else " ").join(fold(w) for w in words)
-            tables = [(exact, key)]
-            if language in STEMMERS:
-                tables.append((stemmed, stem_key(language, words)))
+            tables = []
+            for form in _forms(words):
+                tables.append((exact, ("" if language in UNSPACED else " ").join(map(fold, form))))
+                if language in STEMMERS:
+                    tables.append((stemmed, stem_key(language, form)))
             for table, k in tables:
                 known = table.setdefault(k, [])
                 if said_in_english not in known:
@@ -102,7 +112,8 @@ def build() -> dict:
         if stemmed:
             stems[language] = _merged(stemmed)
     ucs = {w for e in ucs_list().entries() for w in phrase_words(ucs_words(e))}
-    vocabulary = {stem_key("en", [w]) for w in ucs | english}
+    abbreviations = {w for a in ABBREVIATIONS for w in phrase_words(a)}  # sfx, amb, bg...
+    vocabulary = {stem_key("en", [w]) for w in ucs | abbreviations | english}
     return {
         "format": LEXICON_FORMAT,
         "english": sorted(english),

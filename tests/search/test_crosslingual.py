@@ -4,7 +4,9 @@ of a parsed query, and words search through the service over real English file n
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -13,14 +15,16 @@ from hypothesis import strategies as st
 
 from soundscout.search.crosslingual import (
     LEXICON_PATH,
+    Groups,
     Lexicon,
+    _stem,
     fold,
     read_lexicon,
     shipped_lexicon,
     stem_key,
     translate_words,
 )
-from soundscout.search.lexical import Term, WordsQuery, parse_words
+from soundscout.search.lexical import MAX_TERMS, Term, WordsQuery, parse_words
 from soundscout.search.service import SearchService
 from tests.conftest import make_settings
 from tests.taggen import plain
@@ -36,6 +40,7 @@ SMALL = Lexicon(
             "puerta": ["door"],
             "sonido": [],
             "metal": ["metal"],
+            "con": ["cone"],  # a function word that is also a key
         },
         "fr": {"porte": ["door"], "caisse claire": ["snare"], "pas": ["footstep"]},
         "it": {"cane": ["dog"], "porta": ["door"]},
@@ -80,23 +85,32 @@ def _fts(text: str, lexicon: Lexicon = SMALL) -> str | None:
         # cover the rest wins, else the first
         ("cane che abbaia", '("cane" OR "dog") OR "abbaia"'),
         ("cane", '("cane" OR "reed")'),
-        # German compounds cut into known words (a linking letter dropped), one not English
-        ("Hundebellen", '("hund" OR "dog") OR ("bellen" OR "bark")'),
-        ("Alarmsirene", '"alarm" OR ("sirene" OR "siren")'),
+        # a German compound cut into known words (a linking letter dropped), one of them
+        # German: still one term, the word as typed or all its parts' English
+        ("Hundebellen", '("hundebellen" OR ("dog" AND "bark"))'),
+        ("Alarmsirene", '("alarmsirene" OR ("alarm" AND "siren"))'),
         ("Holztürhund", '"holztürhund"'),  # "holz" is unknown here
         ("gunshot", '"gunshot"'),  # an English word is not cut into English words
-        # Chinese and Japanese cut into known words; particles between them dropped
-        ("ドアが閉まる", '("ドア" OR "door") OR ("閉まる" OR "close")'),
+        # Chinese and Japanese cut into known words, each also matched by the whole run
+        # as typed; particles between them dropped, Latin letters kept
+        (
+            "ドアが閉まる",
+            '("ドア" OR "ドアが閉まる" OR "door") OR ("閉まる" OR "ドアが閉まる" OR "close")',
+        ),
         ("底鼓", '("底鼓" OR "kick" OR ("bass" AND "drum"))'),
-        ("关门声", '("关门" OR ("door" AND "close"))'),
+        ("关门声", '("关门" OR "关门声" OR ("door" AND "close"))'),
+        ("ドアslam", '("ドア" OR "ドアslam" OR "door") OR "slam"'),
         # English words are never translated, nor is what nothing matches
         ("metal door", '"metal" OR "door"'),
         ("die", '"die"'),
         ("deep bass kick", '"deep" OR "bass" OR "kick"'),
         ("未知", '"未知"'),
         ("bombo*", '"bombo"*'),
-        # only function words: matched as they are
+        # only function words: matched as they are; a function word is never translated
         ("de la", '"de" OR "la"'),
+        ("puerta con bombo", '("puerta" OR "door") OR ("bombo" OR "kick" OR ("bass" AND "drum"))'),
+        # quoted phrases are searched as typed
+        ('"caja clara"', '"caja clara"'),
     ],
 )
 def test_translation(typed: str, expected: str) -> None:
@@ -107,6 +121,62 @@ def test_left_out_words_are_translated_in_the_query_language() -> None:
     query = translate_words(parse_words("bombo -puerta"), SMALL)
     assert query.exclude_fts() == '("puerta" OR "door")'
     assert query.sound_text == parse_words("bombo -puerta").sound_text
+
+
+def test_a_left_out_cut_word_is_one_term() -> None:
+    """A left-out run or compound leaves out what holds all its parts, not each part."""
+    query = translate_words(parse_words("kick -ドアが閉まる -Alarmsirene"), SMALL)
+    assert query.exclude_fts() == (
+        '("ドアが閉まる" OR ("door" AND "close")) OR ("alarmsirene" OR ("alarm" AND "siren"))'
+    )
+
+
+def test_the_terms_as_typed_are_kept() -> None:
+    typed = parse_words("Alarmsirene ドアが閉まる")
+    assert translate_words(typed, SMALL).as_typed == typed.include
+    assert parse_words("door").as_typed == ()
+
+
+def test_translated_terms_are_capped() -> None:
+    """16 runs cut into two words each stay at MAX_TERMS terms, with the note."""
+    typed = " ".join(f"ドア{kana}閉まる" for kana in "あいうえおかきくけこさしすせそた")
+    assert len(parse_words(typed).include) == 16
+    query = translate_words(parse_words(typed), SMALL)
+    assert len(query.include) == MAX_TERMS
+    assert f"only the first {MAX_TERMS} words were matched" in query.notes
+
+
+class CountingLexicon(Lexicon):
+    """SMALL, counting its lookups."""
+
+    def match(self, language: str, words: Sequence[str]) -> tuple[Groups, bool] | None:
+        self.calls.append(1)
+        return super().match(language, words)
+
+
+@pytest.mark.parametrize("typed", ["a" * 2000, "Schmerzensschrei" * 120, "雨" * 2000])
+def test_long_words_cost_a_bounded_number_of_lookups(typed: str) -> None:
+    """A long word is not cut into every possible compound (that took seconds)."""
+    lexicon = CountingLexicon(SMALL.languages, SMALL.stems, SMALL.english)
+    object.__setattr__(lexicon, "calls", [])
+    translate_words(parse_words(typed), lexicon)
+    assert len(lexicon.calls) < 2000  # type: ignore[attr-defined]
+
+
+def test_stems_are_the_same_from_many_threads() -> None:
+    """Snowball stemmers keep state on the object: they are used under a lock (without
+    it, threads got one another's stems and IndexErrors)."""
+    stems = [f"{a}{b}" for a in ("puert", "ventan", "torment", "explosion") for b in "aeiou"]
+    words = [f"{stem}{end}" for stem in stems for end in ("as", "es", "aciones", "amente")]
+    serial = [_stem.__wrapped__("es", w) for w in words]
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            for _ in range(5):
+                assert list(pool.map(lambda w: _stem.__wrapped__("es", w), words)) == serial
+    finally:
+        sys.setswitchinterval(switch)
 
 
 def test_the_sound_side_keeps_what_was_typed() -> None:
@@ -175,6 +245,8 @@ ENGLISH_QUERIES = [
     "gunshot",
     "dogs barking loudly",
     "808 cowbell",
+    "motorcycle rev",  # "motor" is German too: an English word is not cut
+    "glockenspiel sfx",  # file-name abbreviations are English
 ]
 
 
@@ -185,6 +257,20 @@ def test_english_queries_are_left_as_they_are() -> None:
     for typed in [*SFX_QUERIES, *SOUNDFONT_QUERIES, *ENGLISH_QUERIES]:
         query = parse_words(typed)
         assert translate_words(query, shipped_lexicon()) == query, typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "absent"),
+    [
+        ("ruido de las olas", "laser"),  # Spanish "las", not French "laser" by stem
+        ("chuva com trovão", "eating"),  # Portuguese "com" is a function word
+        ("passos pela floresta", "skin"),
+        ("Schritte über Kies", "over"),
+    ],
+)
+def test_function_words_are_never_translated(typed: str, absent: str) -> None:
+    fts = translate_words(parse_words(typed), shipped_lexicon()).fts() or ""
+    assert f'"{absent}"' not in fts
 
 
 @settings(max_examples=200, deadline=None)
@@ -217,6 +303,9 @@ FILES = {
     "steps": "Footstep_Gravel_Walk.wav",
     "glass": "Glass_Break_Small.wav",
     "wind": "Wind_Howl.wav",
+    "piano": "Piano_Note_C4.wav",
+    "typed_ja": "ドアが閉まる.wav",  # named as a Japanese user types it
+    "typed_de": "Alarmsirene_01.wav",
 }
 
 
@@ -255,7 +344,7 @@ def libs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Lib, Lib]]:
         ("vento", {"wind"}),  # pt, it
         ("дождь", {"rain"}),  # ru
         ("底鼓", {"kick", "bass_drum"}),  # zh
-        ("ドアが閉まる", {"door"}),  # ja
+        ("ドアが閉まる", {"door", "typed_ja"}),  # ja
         ("bombo", {"kick", "bass_drum"}),
     ],
 )
@@ -264,7 +353,23 @@ def test_words_in_another_language_find_english_names(
 ) -> None:
     on, off = libs
     assert set(on.names(typed)) == {FILES[f] for f in found}
-    assert off.names(typed) == []  # without the translation the words side finds nothing
+    # without the translation the words side finds only a file named as typed
+    assert set(off.names(typed)) == {FILES[f] for f in found if f.startswith("typed")}
+
+
+@pytest.mark.parametrize("key", ["typed_ja", "typed_de"])
+def test_a_file_named_as_typed_comes_first(libs: tuple[Lib, Lib], key: str) -> None:
+    on, off = libs
+    typed = {"typed_ja": "ドアが閉まる", "typed_de": "Alarmsirene"}[key]
+    assert off.names(typed) == [FILES[key]]
+    assert on.names(typed)[0] == FILES[key]
+
+
+def test_left_out_run_leaves_out_only_what_holds_it_all(libs: tuple[Lib, Lib]) -> None:
+    on, _ = libs
+    assert on.names("piano -雨の音") == [FILES["piano"]]  # "note" alone is not left out
+    assert FILES["door"] in on.names("door wood -閉まる雨")  # nor is "close"
+    assert on.names("door -ドアが閉まる") == []  # Door_Wood_Close holds door and close
 
 
 def test_english_queries_are_unchanged(libs: tuple[Lib, Lib]) -> None:

@@ -4,7 +4,7 @@ Sound libraries name their files in English (UCS names, vendors' names, most fol
 a query typed in Spanish, German or Chinese used to find nothing on the words side, even
 where its sound side (the multilingual text tower) understood it. :func:`translate_words`
 gives each query word or phrase it knows in Spanish, French, German, Italian, Portuguese,
-Japanese, Chinese or Russian its English equivalents as alternatives: the term matches a
+Russian, Japanese or Chinese its English equivalents as alternatives: the term matches a
 sound whose words hold it as typed *or* any of them (``bombo`` finds ``Kick_01.wav`` and
 ``Bass Drum.wav``, and still ``bombo_seco.wav``). An English phrasing matches a sound
 holding all its words, in any order ("distorted guitar" matches ``Guitar_Distorted.wav``).
@@ -13,71 +13,87 @@ The lexicon, ``search/data/lexicon.json``, is made by ``python -m training.lexic
 hand-written word lists: the training recipe's sound glossary (every sound word of the SFX
 captions, every General MIDI instrument, drum and family name) and a search-only list of
 the words of the UCS category and subcategory names, each with how each language says it.
-Other forms of a word are found by their Snowball stems ("puertas", "двери").
 
-- **Which language.** Each language's words are matched against the query, the longest
-  phrase first ("caisse claire" before "caisse"); the language that covers the most words
-  is used, then the one whose function words cover most of the rest, then the first in
-  :data:`LANGUAGES`. English queries are left as they are: a query whose every word is
-  an English word of sound libraries (the UCS list's names and synonyms, the glossary's
-  English) is not translated, nor, in any query, is a word or phrase of the glossary's
-  English ("piano", "metal", "synth lead").
-  German compounds are cut into words the lexicon knows (``Alarmsirene``: alarm +
-  Sirene), one of them not English.
+- **Which language.** Each language's phrases are matched against the query's words, the
+  longest first ("caisse claire" before "caisse"); the language with the most evidence is
+  used: a word found as written counts 1, by stem or as a compound's part 0.5, a function
+  word of the language 1 ("cane che abbaia" is Italian); then the one covering more
+  words, then the first in :data:`LANGUAGES`. Other forms of a word are found by their
+  Snowball stems ("puertas", "двери"); case and Latin accents do not matter.
+- **English stays English.** A query whose every word is an English word of sound
+  libraries in some form (the UCS list's names and synonyms, file-name abbreviations, the
+  glossary's English; by English stem) is left as it is, unless it holds a phrase of two
+  or more words of another language as written ("piano de cola"). In other queries, an English word
+  is looked up only as written (never by stem, never cut as a compound), and a phrase of
+  the glossary's English words ("synth lead") not at all.
+- **German compounds** the lexicon lacks are cut into words it knows, one of them German
+  (``Alarmsirene``: alarm + Sirene); the word stays one term, matched as typed or by all
+  the English of its parts.
 - **Chinese and Japanese** are written without spaces: a run of those scripts is cut into
-  the longest words the two languages' lexicons know, left to right, and what lies between
-  them (particles such as の or 的) is dropped when something was found.
-- **Function words** of the chosen language ("de", "la", "der", "и") are dropped, as English
-  stop words are, unless nothing else is left.
+  the longest words the two languages know, each a term that the whole run as typed also
+  satisfies; unknown runs of those scripts between them (particles such as の or 的) are
+  dropped, other letters and digits kept. A left-out run is one term.
+- **Function words** of the chosen language ("de", "la", "der", "и") and its words for
+  "sound" itself ("sonido", "Geräusch", 音) are dropped, as English stop words are,
+  unless nothing else is left.
+- Quoted phrases and prefixes (``explos*``) are searched as typed.
 
-Lookups ignore case and Latin accents (``percusion`` finds ``percusión``) and read Russian
-``ё`` as ``е``. A term with alternatives is one FTS5 ``(a OR b OR c)`` group, so coverage,
-the every-word pass and the explanations treat it as one word of the query.
+The words as typed rank first (:attr:`WordsQuery.as_typed`). A term with alternatives is
+one FTS5 ``(a OR (b AND c))`` group; at most :data:`MAX_TERMS` terms are kept.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
+import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from soundscout.search.lexical import STOP_WORDS, Term, WordsQuery
+from soundscout.search.lexical import MAX_TERMS, STOP_WORDS, Term, WordsQuery
 
 #: The lexicon's languages, in the order a tie is broken.
 LANGUAGES = ("es", "fr", "de", "it", "pt", "ru", "ja", "zh")
 #: Languages written without spaces between words.
 UNSPACED = ("ja", "zh")
+#: Languages whose words are compounds of words (``Hundegebell``: Hund + Gebell).
+COMPOUNDING = ("de",)
 LEXICON_PATH = Path(__file__).parent / "data" / "lexicon.json"
 LEXICON_FORMAT = 1
 
-#: Articles, prepositions and conjunctions a query in each language may hold.
+#: Articles, prepositions and conjunctions, and the words for "sound" itself.
 _FUNCTION_WORDS = {  # closed classes only; "bajo", "baixo" (bass) are sound words
     "es": "el la los las lo un una unos unas al del a ante con contra de desde durante en "
     "entre hacia hasta mediante para por según sin sobre tras y e o u ni que pero se su sus "
-    "muy",
+    "muy sonido sonidos",
     "fr": "le la les l un une des du de d au aux à a avec chez dans en entre par pour sans "
-    "sous sur vers contre et ou ni que qu qui se sa son ses leur très",
+    "sous sur vers contre et ou ni que qu qui se sa son ses leur très sons",
     "de": "der die das den dem des ein eine einer einen einem eines an am ans auf aus bei "
     "beim durch für gegen hinter in im ins mit nach ohne über um unter von vom vor zu zum "
-    "zur zwischen und oder aber sehr",
+    "zur zwischen und oder aber sehr geräusch geräusche klang sound sounds",
     "it": "il lo la i gli le l un uno una a al all allo alla ai agli alle da dal dall dallo "
-    "dalla dai dagli dalle d di del dell dello della dei degli delle in nel nell nello nella nei "
-    "negli nelle su sul sull sullo sulla sui sugli sulle con col per tra fra e ed o che "
-    "molto",
+    "dalla dai dagli dalle d di del dell dello della dei degli delle in nel nell nello "
+    "nella nei negli nelle su sul sull sullo sulla sui sugli sulle con col per tra fra e "
+    "ed o che molto suono suoni",
     "pt": "o a os as um uma uns umas ao à aos às de do da dos das em no na nos nas por pelo "
-    "pela pelos pelas para com sem sobre entre até contra e ou que muito",
+    "pela pelos pelas para com sem sobre entre até contra e ou que muito som sons",
     "ru": "и в во на с со по из от к ко о об обо у за для без под над при про через до "
-    "после перед между или а но очень",
+    "после перед между или а но очень звук звуки",
 }
-#: Letters of the scripts written without spaces (CJK ideographs, kana).
+#: Chinese and Japanese words for "sound" itself, dropped like English "sound".
+_UNSPACED_SOUND_WORDS = frozenset({"音", "声音", "音效", "効果音", "サウンド", "声响"})
 _UNSPACED_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 _WORD = re.compile(r"[^\W_]+")
-_LONGEST_UNSPACED = 12  # characters
+_LINKS = ("s", "es", "n", "en", "e", "er")  # German linking letters: Schmerz-ens-schrei
+_SHORTEST_PART = 3
+_LONGEST_COMPOUND = 40  # letters; longer words are not cut
+_LONGEST_RUN = 64  # characters of a Chinese or Japanese run that are cut
+_MOST_GROUPS = 8  # English word groups of one cut word
 
 
 def fold(text: str) -> str:
@@ -99,9 +115,8 @@ FUNCTION_WORDS = {
     lang: frozenset(map(fold, said.split())) for lang, said in _FUNCTION_WORDS.items()
 }
 
-
-#: Snowball stemmers of the spaced languages: a word's other forms are found too
-#: ("puertas" finds "puerta", "двери" finds "дверь", "eléctrica" finds "eléctrico").
+#: Snowball stemmers: a word's other forms are found too ("puertas" finds "puerta",
+#: "двери" finds "дверь"); English ones tell English words apart.
 STEMMERS = {
     "en": "english",
     "es": "spanish",
@@ -111,11 +126,14 @@ STEMMERS = {
     "pt": "portuguese",
     "ru": "russian",
 }
+_STEM_LOCK = threading.Lock()  # a Snowball stemmer keeps its state on the object
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=8192)
 def _stem(language: str, word: str) -> str:
-    return fold(_stemmer(language).stemWord(word.lower()))
+    stemmer = _stemmer(language)
+    with _STEM_LOCK:
+        return fold(stemmer.stemWord(word.lower()))
 
 
 @functools.cache
@@ -130,17 +148,20 @@ def stem_key(language: str, words: Sequence[str]) -> str:
     return " ".join(_stem(language, w) for w in words)
 
 
+Groups = tuple[tuple[str, ...], ...]  # English word groups: any group, all its words
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """Per language, a folded word or phrase -> its English phrasings (words joined by
-    spaces; none for a word with no sound meaning, such as "sonido"), and the same by
-    stem; plus the English words the lexicon knows."""
+    spaces; none for a word with no sound meaning), and the same by stem; plus the English
+    words of the glossary, and the English stems of sound-library words."""
 
     languages: Mapping[str, Mapping[str, Sequence[str]]]
     stems: Mapping[str, Mapping[str, Sequence[str]]]
     english: frozenset[str]
-    #: English words of sound libraries (the UCS list's names and synonyms, and the above),
-    #: by English stem: a query made only of these is English and left as it is
+    #: English stems of sound libraries' words (the UCS list's names and synonyms,
+    #: file-name abbreviations, the glossary's English)
     vocabulary: frozenset[str] = frozenset()
 
     @functools.cached_property
@@ -156,30 +177,43 @@ class Lexicon:
             default=1,
         )
 
-    def lookup(
-        self, language: str, words: Sequence[str], english_too: bool = False
-    ) -> tuple[tuple[str, ...], ...] | None:
+    @functools.cached_property
+    def longest_unspaced(self) -> int:
+        """The most characters in a Chinese or Japanese phrase."""
+        return max((len(k) for lang in UNSPACED for k in self.languages.get(lang, {})), default=1)
+
+    def is_english(self, word: str) -> bool:
+        """Whether a word is an English word of sound libraries, in some form."""
+        return _stem("en", word) in self.vocabulary or fold(word) in self.english
+
+    def lookup(self, language: str, words: Sequence[str]) -> Groups | None:
         """The English of a phrase (its words as typed, lower case) as word groups: () for
-        a word with no sound meaning, None when the language does not know it. A phrase of
-        English words of the lexicon is not looked up, or with ``english_too`` is its own
-        English (a part of a compound: Alarm-sirene). The phrase's form as written first,
-        then its stems."""
+        a word with no sound meaning, None when the language does not know it."""
+        found = self.match(language, words)
+        return found[0] if found else None
+
+    def match(self, language: str, words: Sequence[str]) -> tuple[Groups, bool] | None:
+        """:meth:`lookup`, and whether the phrase was found as written (else by its
+        stems). A phrase of the glossary's English words is not looked up, nor is a phrase
+        of English words by stem."""
         folded = [fold(w) for w in words]
-        key = ("" if language in UNSPACED else " ").join(folded)
         if all(w in self.english for w in folded):  # English already ("synth lead")
-            return (tuple(folded),) if english_too else None
+            return None
+        key = ("" if language in UNSPACED else " ").join(folded)
         said = self.languages.get(language, {}).get(key)
-        if said is None and language in STEMMERS and language in self.stems:
-            said = self.stems[language].get(stem_key(language, words))
+        exact = said is not None
+        stemmed = self.stems.get(language)
+        if said is None and stemmed and not all(self.is_english(w) for w in words):
+            said = stemmed.get(stem_key(language, words))
         if said is None:
             return None
-        return tuple(tuple(_WORD.findall(p)) for p in said if _WORD.search(p))
+        return tuple(tuple(_WORD.findall(p)) for p in said if _WORD.search(p)), exact
 
 
 @functools.cache
 def shipped_lexicon() -> Lexicon:
-    """The lexicon shipped with the package (read once, with the stemmers loaded: the
-    server's warm-up search reads it, so its first user search does not pay for either)."""
+    """The lexicon shipped with the package (read once, with the English stemmer loaded:
+    the server's warm-up search reads it, so its first user search pays for neither)."""
     _stemmer("en")
     return read_lexicon(LEXICON_PATH)
 
@@ -194,88 +228,104 @@ def read_lexicon(path: Path) -> Lexicon:
     )
 
 
-#: Languages whose words are compounds of words (``Hundegebell``: Hund + Gebell).
-COMPOUNDING = ("de",)
-_LINKS = ("s", "es", "n", "en", "e", "er")  # German linking letters: Schmerz-ens-schrei
-_SHORTEST_PART = 3
-
-
 @dataclass(frozen=True)
 class _Span:
-    """Query terms ``start:stop``, matched as one or more pieces: (the words of the
-    piece, its English; none for a word with no sound meaning)."""
+    """Query words ``start:stop`` matched by one phrase, or one word cut into parts;
+    ``weight``: how much each word says the query is in that language (1 found as
+    written, 0.5 by stem or cut)."""
 
     start: int
     stop: int
-    pieces: tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]], ...]
+    english: Groups
+    weight: float = 1.0
 
 
 def translate_words(query: WordsQuery, lexicon: Lexicon | None = None) -> WordsQuery:
     """``query`` with the English of its words in another language as alternatives (see
-    the module docstring); the query unchanged when none is found. The sound side's text
-    (``sound_text``) is never changed."""
+    the module docstring), and the terms as typed kept in ``as_typed``; the query itself
+    when nothing is translated. The sound side's text (``sound_text``) is never changed."""
     if not query.include and not query.exclude:
         return query
     lexicon = lexicon or shipped_lexicon()
-    if _is_english(query, lexicon):
+    if _is_english(query, lexicon) and not _foreign_phrase(query, lexicon):
         return query
-    include, language = _translated(list(query.include), lexicon, drop_function_words=True)
-    exclude, _ = _translated(list(query.exclude), lexicon, language=language)
+    include, language = _translated(list(query.include), lexicon, left_out=False)
+    exclude, _ = _translated(list(query.exclude), lexicon, left_out=True, language=language)
     if include == list(query.include) and exclude == list(query.exclude):
         return query
+    include = list(dict.fromkeys(include))
+    notes = query.notes
+    if len(include) > MAX_TERMS:
+        include = include[:MAX_TERMS]
+        note = f"only the first {MAX_TERMS} words were matched"
+        notes = notes if note in notes else (*notes, note)
     return replace(
-        query, include=tuple(dict.fromkeys(include)), exclude=tuple(dict.fromkeys(exclude))
+        query,
+        include=tuple(include),
+        exclude=tuple(dict.fromkeys(exclude))[:MAX_TERMS],
+        notes=notes,
+        as_typed=query.include,
     )
 
 
 def _is_english(query: WordsQuery, lexicon: Lexicon) -> bool:
     """Whether every word of the query is an English word of sound libraries in some form
     (numbers and stop words aside): "man speaking" is not Spanish "mano"."""
-    words = [w.lower() for t in (*query.include, *query.exclude) for w in t.words]
+    words = [w for t in (*query.include, *query.exclude) for w in t.words]
     return all(
-        w in STOP_WORDS or any(c.isdigit() for c in w) or _stem("en", w) in lexicon.vocabulary
-        for w in words
+        w in STOP_WORDS or any(c.isdigit() for c in w) or lexicon.is_english(w) for w in words
+    )
+
+
+def _foreign_phrase(query: WordsQuery, lexicon: Lexicon) -> bool:
+    """Whether the query holds a phrase of two or more words of another language as
+    written ("piano de cola", although every word of it is English too)."""
+    words = [_plain_word(t) for t in query.include]
+    return any(
+        s.weight == 1.0 and s.stop - s.start > 1
+        for lang in LANGUAGES
+        if lang not in UNSPACED
+        for s in _spans(words, lexicon, lang)
     )
 
 
 def _translated(
-    terms: list[Term],
-    lexicon: Lexicon,
-    *,
-    drop_function_words: bool = False,
-    language: str | None = None,
+    terms: list[Term], lexicon: Lexicon, *, left_out: bool, language: str | None = None
 ) -> tuple[list[Term], str | None]:
     """The terms with alternatives, and the spaced language used (None: none)."""
     words = [_plain_word(t) for t in terms]
+    spans_of = {lang: _spans(words, lexicon, lang) for lang in LANGUAGES if lang not in UNSPACED}
     if language is None:
-        language = _best_language(words, lexicon)
-    spans = {s.start: s for s in _spans(words, lexicon, language)} if language else {}
+        language = _best_language(words, spans_of)
+    spans = {s.start: s for s in spans_of.get(language or "", [])}
+    stop = FUNCTION_WORDS.get(language or "", frozenset())
     out: list[Term] = []
-    meaningless: set[Term] = set()  # function words and words like "sonido"
+    meaningless: list[Term] = []  # function words, words for "sound"
     skip_to = 0
     for i, term in enumerate(terms):
         if i < skip_to:
             continue
         span = spans.get(i)
+        word = words[i]
         if span is not None:
-            for original, english in span.pieces:
-                translated = _with_english(original, english)
-                if english and not translated.also and len(span.pieces) == 1:
-                    out.extend(terms[span.start : span.stop])  # nothing new: as typed
-                    continue
-                out.append(translated)
-                if not english:
-                    meaningless.add(translated)
             skip_to = span.stop
-        elif words[i] is not None and _UNSPACED_CHAR.search(words[i] or ""):
-            out.extend(_cut_unspaced(term, lexicon))
-        elif len(term.words) > 1 and not term.prefix and language:  # a quoted phrase, whole
-            out.append(_with_english(term.words, lexicon.lookup(language, term.words) or ()))
+            typed = tuple(w for t in terms[span.start : span.stop] for w in t.words)
+            translated = _with_english(typed, span.english)
+            if span.english and not translated.also:  # nothing new
+                out.extend(terms[span.start : span.stop])
+            else:
+                out.append(translated)
+                if not span.english:
+                    meaningless.append(translated)
+        elif word is not None and _UNSPACED_CHAR.search(word):
+            cut = _cut_unspaced(word, lexicon, left_out)
+            out.extend(cut)
+            meaningless.extend(t for t in cut if t.words[0] in _UNSPACED_SOUND_WORDS)
         else:
             out.append(term)
-            if language in FUNCTION_WORDS and fold(term.words[0]) in FUNCTION_WORDS[language]:
-                meaningless.add(term)
-    if drop_function_words:
+            if word is not None and fold(word) in stop:
+                meaningless.append(term)
+    if not left_out:
         out = [t for t in out if t not in meaningless] or out
     return out, language
 
@@ -285,28 +335,27 @@ def _plain_word(term: Term) -> str | None:
     return None if term.prefix or len(term.words) != 1 else term.words[0]
 
 
-def _best_language(words: list[str | None], lexicon: Lexicon) -> str | None:
-    """The spaced language whose phrases cover the most of the query's words, then the
-    most of its other words as function words ("cane che abbaia" is Italian, not Spanish);
-    None when no phrase matches."""
-    best, best_covered = None, (0, 0)
-    for language in LANGUAGES:
-        if language in UNSPACED:
-            continue
-        spans = _spans(words, lexicon, language)
+def _best_language(words: list[str | None], spans_of: Mapping[str, list[_Span]]) -> str | None:
+    """The spaced language with the most evidence: each word its phrases cover as written
+    counts 1, by stem or cut 0.5, each of its function words 1 ("ruido de las olas" is
+    Spanish, though French stems "las" as in "laser"); then the most words covered, then
+    the first. None when no language has any."""
+    best, best_score = None, (0.0, 0)
+    for language, spans in spans_of.items():
         inside = {i for s in spans for i in range(s.start, s.stop)}
-        function_words = FUNCTION_WORDS.get(language, frozenset())
-        others = sum(
-            1 for i, w in enumerate(words) if i not in inside and w and fold(w) in function_words
-        )
-        if spans and (len(inside), others) > best_covered:
-            best, best_covered = language, (len(inside), others)
+        stop = FUNCTION_WORDS.get(language, frozenset())
+        others = sum(1 for i, w in enumerate(words) if i not in inside and w and fold(w) in stop)
+        evidence = sum(s.weight * (s.stop - s.start) for s in spans) + others
+        if (evidence, len(inside)) > best_score:
+            best, best_score = language, (evidence, len(inside))
     return best
 
 
 def _spans(words: list[str | None], lexicon: Lexicon, language: str) -> list[_Span]:
-    """The longest-first matches of one language's phrases over the query's words; a
-    word matching none may be a compound of known words (:data:`COMPOUNDING`)."""
+    """The longest-first matches of one language's phrases over the query's words (a
+    function word alone is no match); a word matching none may be a compound of known
+    words (:data:`COMPOUNDING`)."""
+    stop = FUNCTION_WORDS.get(language, frozenset())
     spans: list[_Span] = []
     i = 0
     while i < len(words):
@@ -314,72 +363,111 @@ def _spans(words: list[str | None], lexicon: Lexicon, language: str) -> list[_Sp
             part = words[i : i + length]
             if any(w is None or _UNSPACED_CHAR.search(w) for w in part):
                 continue
-            english = lexicon.lookup(language, part)  # type: ignore[arg-type]
-            if english is not None:
-                spans.append(_Span(i, i + length, ((tuple(part), english),)))  # type: ignore[arg-type]
+            if length == 1 and fold(part[0] or "") in stop:
+                continue
+            found = lexicon.match(language, part)  # type: ignore[arg-type]
+            if found is not None:
+                spans.append(_Span(i, i + length, found[0], 1.0 if found[1] else 0.5))
                 i += length
                 break
         else:
             word = words[i]
-            pieces = (
-                _compound(word, lexicon, language) if word and language in COMPOUNDING else None
-            )
-            if pieces:
-                spans.append(_Span(i, i + 1, tuple(pieces)))
+            if word and language in COMPOUNDING and _may_be_compound(word, lexicon):
+                parts = _compound(word, lexicon, language, {})
+                if parts and any(foreign for _, foreign in parts):
+                    spans.append(_Span(i, i + 1, _all_of([e for e, _ in parts]), 0.5))
             i += 1
     return spans
 
 
+def _may_be_compound(word: str, lexicon: Lexicon) -> bool:
+    return (
+        2 * _SHORTEST_PART <= len(word) <= _LONGEST_COMPOUND
+        and word.isalpha()
+        and not _UNSPACED_CHAR.search(word)
+        and not lexicon.is_english(word)
+    )
+
+
 def _compound(
-    word: str, lexicon: Lexicon, language: str, depth: int = 0
-) -> list[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] | None:
-    """A compound cut into two or three words the lexicon knows, one of them not English
-    (the longest first word first; linking letters between them dropped), each with its
-    English; None if none."""
+    word: str, lexicon: Lexicon, language: str, memo: dict[str, Any], depth: int = 0
+) -> list[tuple[Groups, bool]] | None:
+    """A word cut into two or three words the lexicon knows (the longest first part
+    first; German linking letters dropped): each part's English and whether it is a word
+    of the language (not English); None if it cannot be cut."""
+    if word in memo:
+        return memo[word]  # type: ignore[no-any-return]
+    memo[word] = None
     if depth > 1 or len(word) < 2 * _SHORTEST_PART:
         return None
     for cut in range(len(word) - _SHORTEST_PART, _SHORTEST_PART - 1, -1):
         head, tail = word[:cut], word[cut:]
-        tail_english = lexicon.lookup(language, [tail], english_too=True)
-        rest = (
-            [((tail,), tail_english)]
-            if tail_english
-            else _compound(tail, lexicon, language, depth + 1)
-        )
+        found = _part(tail, lexicon, language)
+        rest = [found] if found else _compound(tail, lexicon, language, memo, depth + 1)
         if not rest:
             continue
         for link in ("", *_LINKS):
             if link and (not head.endswith(link) or len(head) - len(link) < _SHORTEST_PART):
                 continue
-            stem = head[: len(head) - len(link)]
-            english = lexicon.lookup(language, [stem], english_too=True)
-            parts = [((stem,), english), *rest]
-            if english and (depth or not all(p[0][0] in lexicon.english for p in parts)):
-                return parts  # an English word ("gunshot") is not cut into English words
+            first = _part(head[: len(head) - len(link)], lexicon, language)
+            if first:
+                memo[word] = [first, *rest]
+                return memo[word]  # type: ignore[no-any-return]
     return None
 
 
-def _cut_unspaced(term: Term, lexicon: Lexicon) -> list[Term]:
-    """A Chinese or Japanese word cut into the longest words the lexicons know, each with
-    its English; the term as it was when none is known."""
-    text = fold(term.words[0])
-    found: list[Term] = []
+def _part(word: str, lexicon: Lexicon, language: str) -> tuple[Groups, bool] | None:
+    """A compound's part: its English and True if the language knows it, or itself and
+    False if it is an English word as written."""
+    english = lexicon.lookup(language, [word])
+    if english:
+        return english, True
+    if word.isascii() and fold(word) in lexicon.english:
+        return ((fold(word),),), False
+    return None
+
+
+def _all_of(parts: list[Groups]) -> Groups:
+    """Word groups holding one English phrasing of every part (the first few)."""
+    combos = itertools.islice(itertools.product(*parts), _MOST_GROUPS)
+    return tuple(tuple(dict.fromkeys(w for group in combo for w in group)) for combo in combos)
+
+
+def _cut_unspaced(word: str, lexicon: Lexicon, left_out: bool) -> list[Term]:
+    """A Chinese or Japanese run cut into the longest words the lexicons know, each a
+    term with its English and the whole run as typed; letters and digits of other
+    scripts kept as they are. A left-out run is one term (all the parts' English). The
+    run as it was when nothing is known."""
+    text = fold(word)
+    known: list[tuple[str, Groups]] = []
+    kept: list[str] = []
     i = 0
-    while i < len(text):
-        for length in range(min(_LONGEST_UNSPACED, len(text) - i), 0, -1):
+    while i < min(len(text), _LONGEST_RUN):
+        for length in range(min(lexicon.longest_unspaced, len(text) - i), 0, -1):
             piece = text[i : i + length]
             said = [lexicon.lookup(lang, [piece]) for lang in UNSPACED]
-            english = tuple(dict.fromkeys(e for found in said if found for e in found))
-            if english:
-                found.append(_with_english((piece,), english))
+            english = tuple(dict.fromkeys(g for groups in said if groups for g in groups))
+            if english or piece in _UNSPACED_SOUND_WORDS:
+                known.append((piece, english))
                 i += length
                 break
         else:
-            i += 1
-    return found or [term]
+            end = i
+            while end < len(text) and text[end].isalnum() and not _UNSPACED_CHAR.match(text[end]):
+                end += 1
+            if end > i:  # Latin letters or digits: kept ("ドアslam")
+                kept.append(text[i:end])
+            i = max(end, i + 1)  # an unknown character of those scripts is dropped
+    if not known:
+        return [Term((word,))]
+    if left_out:
+        return [_with_english((word,), _all_of([e for _, e in known if e]))]
+    whole = (text,)
+    terms = [Term((p,), also=tuple(g for g in (whole, *e) if g != (p,))) for p, e in known]
+    return [*terms, *(Term((k,)) for k in kept)]
 
 
-def _with_english(original: tuple[str, ...], english: tuple[tuple[str, ...], ...]) -> Term:
+def _with_english(original: tuple[str, ...], english: Groups) -> Term:
     """A term matching ``original`` or all the words of any English phrasing; a phrasing
     holding every word of another is left out (a sound with "acoustic", "bass" and "drum"
     has "bass" and "drum")."""

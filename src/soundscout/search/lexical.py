@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from soundscout.catalog.catalog import Catalog
 from soundscout.metadata.names import fold_stray_capitals, plain_text, split_words
@@ -52,11 +52,16 @@ class Term:
     def fts(self) -> str:
         """This term in FTS5 syntax: one quoted string, ``*`` after it for a prefix; with
         ``also``, the OR of the term and its word groups, in parentheses."""
-        quoted = '"' + " ".join(self.words) + '"' + ("*" if self.prefix else "")
+        quoted = _quoted(" ".join(self.words)) + ("*" if self.prefix else "")
         if not self.also:
             return quoted
-        groups = [" AND ".join(f'"{w}"' for w in group) for group in self.also]
+        groups = [" AND ".join(_quoted(w) for w in group) for group in self.also]
         return "(" + " OR ".join([quoted, *(f"({g})" if " " in g else g for g in groups)]) + ")"
+
+
+def _quoted(text: str) -> str:
+    """An FTS5 string (a quote inside doubled; words never hold one)."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,9 @@ class WordsQuery:
     exclude: tuple[Term, ...] = ()
     sound_text: str = ""  # the text for the sound side: words only, no syntax
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: the positive terms as typed, when ``include`` holds translations of them
+    #: (:mod:`soundscout.search.crosslingual`): sounds holding all of these rank first
+    as_typed: tuple[Term, ...] = ()
 
     def fts(self, every: bool = False) -> str | None:
         """The FTS5 MATCH expression of the positive terms (any of them, or ``every`` one),
@@ -74,15 +82,6 @@ class WordsQuery:
         if not self.include:
             return None
         return (" AND " if every else " OR ").join(t.fts() for t in self.include)
-
-    def typed(self) -> WordsQuery:
-        """This query without the terms' other ways to match (as typed)."""
-        return WordsQuery(
-            tuple(dict.fromkeys(replace(t, also=()) for t in self.include)),
-            tuple(dict.fromkeys(replace(t, also=()) for t in self.exclude)),
-            self.sound_text,
-            self.notes,
-        )
 
     def exclude_fts(self) -> str | None:
         """The MATCH expression of the negative terms, or None."""
@@ -148,15 +147,15 @@ class LexicalIndex:
         Sounds holding every word come first (BM25 order among them), then the rest of
         the OR query's BM25 order; the OR query runs only when fewer than ``limit`` sounds
         hold every word (BM25 scores every matching row, ~2 us each at 10^6 sounds). When
-        terms have other ways to match (English for a word in another language), sounds
-        holding every word as typed come before all of these.
+        the terms hold translations (``as_typed``), sounds holding every word as typed come
+        before all of these.
         """
         every, any_ = query.fts(every=True), query.fts()
         if every is None or any_ is None or limit < 1:
             return []
         tiers = [every, any_] if len(query.include) > 1 else [every]
-        if any(t.also for t in query.include):
-            tiers.insert(0, query.typed().fts(every=True) or every)
+        if query.as_typed:
+            tiers.insert(0, WordsQuery(query.as_typed).fts(every=True) or every)
         rows: list[tuple[int, float]] = []
         for expression in tiers:
             if len(rows) >= limit:
