@@ -86,9 +86,12 @@ def _fts(text: str, lexicon: Lexicon = SMALL) -> str | None:
         ("cane che abbaia", '("cane" OR "dog") OR "abbaia"'),
         ("cane", '("cane" OR "reed")'),
         # a German compound cut into known words (a linking letter dropped), one of them
-        # German: still one term, the word as typed or all its parts' English
-        ("Hundebellen", '("hundebellen" OR ("dog" AND "bark"))'),
-        ("Alarmsirene", '("alarmsirene" OR ("alarm" AND "siren"))'),
+        # German: a term per part, each also matched by the whole word as typed
+        (
+            "Hundebellen",
+            '("hund" OR "hundebellen" OR "dog") OR ("bellen" OR "hundebellen" OR "bark")',
+        ),
+        ("Alarmsirene", '("alarm" OR "alarmsirene") OR ("sirene" OR "alarmsirene" OR "siren")'),
         ("Holztürhund", '"holztürhund"'),  # "holz" is unknown here
         ("gunshot", '"gunshot"'),  # an English word is not cut into English words
         # Chinese and Japanese cut into known words, each also matched by the whole run

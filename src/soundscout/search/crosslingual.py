@@ -27,12 +27,13 @@ the words of the UCS category and subcategory names, each with how each language
   is looked up only as written (never by stem, never cut as a compound), and a phrase of
   the glossary's English words ("synth lead") not at all.
 - **German compounds** the lexicon lacks are cut into words it knows, one of them German
-  (``Alarmsirene``: alarm + Sirene); the word stays one term, matched as typed or by all
-  the English of its parts.
+  (``Alarmsirene``: alarm + Sirene), like a Chinese or Japanese run (below).
 - **Chinese and Japanese** are written without spaces: a run of those scripts is cut into
-  the longest words the two languages know, each a term that the whole run as typed also
-  satisfies; unknown runs of those scripts between them (particles such as の or 的) are
-  dropped, other letters and digits kept. A left-out run is one term.
+  the longest words the two languages know; unknown runs of those scripts between them
+  (particles such as の or 的) are dropped, other letters and digits kept.
+- **A cut word** gives a term per part, each matched by the part, its English, or the
+  whole word as typed (a sound named as typed holds every term). A left-out cut word is
+  one term: the word as typed or all its parts' English.
 - **Function words** of the chosen language ("de", "la", "der", "и") and its words for
   "sound" itself ("sonido", "Geräusch", 音) are dropped, as English stop words are,
   unless nothing else is left.
@@ -230,14 +231,15 @@ def read_lexicon(path: Path) -> Lexicon:
 
 @dataclass(frozen=True)
 class _Span:
-    """Query words ``start:stop`` matched by one phrase, or one word cut into parts;
-    ``weight``: how much each word says the query is in that language (1 found as
-    written, 0.5 by stem or cut)."""
+    """Query words ``start:stop`` matched by one phrase (``english``: its English), or one
+    word cut into ``parts`` (``english``: what holds them all); ``weight``: how much each
+    word says the query is in that language (1 found as written, 0.5 by stem or cut)."""
 
     start: int
     stop: int
     english: Groups
     weight: float = 1.0
+    parts: tuple[_Part, ...] = ()  # a cut word's
 
 
 def translate_words(query: WordsQuery, lexicon: Lexicon | None = None) -> WordsQuery:
@@ -294,7 +296,9 @@ def _translated(
 ) -> tuple[list[Term], str | None]:
     """The terms with alternatives, and the spaced language used (None: none)."""
     words = [_plain_word(t) for t in terms]
-    spans_of = {lang: _spans(words, lexicon, lang) for lang in LANGUAGES if lang not in UNSPACED}
+    spans_of = {
+        lang: _spans(words, lexicon, lang, left_out) for lang in LANGUAGES if lang not in UNSPACED
+    }
     if language is None:
         language = _best_language(words, spans_of)
     spans = {s.start: s for s in spans_of.get(language or "", [])}
@@ -307,7 +311,10 @@ def _translated(
             continue
         span = spans.get(i)
         word = words[i]
-        if span is not None:
+        if span is not None and span.parts and not left_out:
+            skip_to = span.stop
+            out.extend(_part_terms(term.words[0], span.parts))
+        elif span is not None:
             skip_to = span.stop
             typed = tuple(w for t in terms[span.start : span.stop] for w in t.words)
             translated = _with_english(typed, span.english)
@@ -351,7 +358,9 @@ def _best_language(words: list[str | None], spans_of: Mapping[str, list[_Span]])
     return best
 
 
-def _spans(words: list[str | None], lexicon: Lexicon, language: str) -> list[_Span]:
+def _spans(
+    words: list[str | None], lexicon: Lexicon, language: str, left_out: bool = False
+) -> list[_Span]:
     """The longest-first matches of one language's phrases over the query's words (a
     function word alone is no match); a word matching none may be a compound of known
     words (:data:`COMPOUNDING`)."""
@@ -374,8 +383,9 @@ def _spans(words: list[str | None], lexicon: Lexicon, language: str) -> list[_Sp
             word = words[i]
             if word and language in COMPOUNDING and _may_be_compound(word, lexicon):
                 parts = _compound(word, lexicon, language, {})
-                if parts and any(foreign for _, foreign in parts):
-                    spans.append(_Span(i, i + 1, _all_of([e for e, _ in parts]), 0.5))
+                if parts and any(p.foreign for p in parts):
+                    english = _all_of([p.english for p in parts])
+                    spans.append(_Span(i, i + 1, english, 0.5, tuple(parts)))
             i += 1
     return spans
 
@@ -391,10 +401,9 @@ def _may_be_compound(word: str, lexicon: Lexicon) -> bool:
 
 def _compound(
     word: str, lexicon: Lexicon, language: str, memo: dict[str, Any], depth: int = 0
-) -> list[tuple[Groups, bool]] | None:
+) -> list[_Part] | None:
     """A word cut into two or three words the lexicon knows (the longest first part
-    first; German linking letters dropped): each part's English and whether it is a word
-    of the language (not English); None if it cannot be cut."""
+    first; German linking letters dropped); None if it cannot be cut."""
     if word in memo:
         return memo[word]  # type: ignore[no-any-return]
     memo[word] = None
@@ -416,14 +425,23 @@ def _compound(
     return None
 
 
-def _part(word: str, lexicon: Lexicon, language: str) -> tuple[Groups, bool] | None:
-    """A compound's part: its English and True if the language knows it, or itself and
-    False if it is an English word as written."""
+@dataclass(frozen=True)
+class _Part:
+    """A part of a cut word: as written, its English, and whether the language knows it
+    (else it is an English word)."""
+
+    text: str
+    english: Groups
+    foreign: bool = True
+
+
+def _part(word: str, lexicon: Lexicon, language: str) -> _Part | None:
+    """A compound's part, if the language knows it or it is an English word as written."""
     english = lexicon.lookup(language, [word])
     if english:
-        return english, True
+        return _Part(word, english)
     if word.isascii() and fold(word) in lexicon.english:
-        return ((fold(word),),), False
+        return _Part(word, ((fold(word),),), foreign=False)
     return None
 
 
@@ -439,7 +457,7 @@ def _cut_unspaced(word: str, lexicon: Lexicon, left_out: bool) -> list[Term]:
     scripts kept as they are. A left-out run is one term (all the parts' English). The
     run as it was when nothing is known."""
     text = fold(word)
-    known: list[tuple[str, Groups]] = []
+    known: list[_Part] = []
     kept: list[str] = []
     i = 0
     while i < min(len(text), _LONGEST_RUN):
@@ -448,7 +466,7 @@ def _cut_unspaced(word: str, lexicon: Lexicon, left_out: bool) -> list[Term]:
             said = [lexicon.lookup(lang, [piece]) for lang in UNSPACED]
             english = tuple(dict.fromkeys(g for groups in said if groups for g in groups))
             if english or piece in _UNSPACED_SOUND_WORDS:
-                known.append((piece, english))
+                known.append(_Part(piece, english))
                 i += length
                 break
         else:
@@ -461,10 +479,17 @@ def _cut_unspaced(word: str, lexicon: Lexicon, left_out: bool) -> list[Term]:
     if not known:
         return [Term((word,))]
     if left_out:
-        return [_with_english((word,), _all_of([e for _, e in known if e]))]
-    whole = (text,)
-    terms = [Term((p,), also=tuple(g for g in (whole, *e) if g != (p,))) for p, e in known]
-    return [*terms, *(Term((k,)) for k in kept)]
+        return [_with_english((word,), _all_of([p.english for p in known if p.english]))]
+    return [*_part_terms(text, known), *(Term((k,)) for k in kept)]
+
+
+def _part_terms(whole: str, parts: Sequence[_Part]) -> list[Term]:
+    """One term per part of a cut word: the part, its English, or the whole word as
+    typed (so a sound named as typed holds every term)."""
+    return [
+        _with_english((p.text,), p.english if p.text == whole else ((whole,), *p.english))
+        for p in parts
+    ]
 
 
 def _with_english(original: tuple[str, ...], english: Groups) -> Term:
