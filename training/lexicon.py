@@ -85,8 +85,8 @@ def _merged(table: dict[str, list[list[str]]]) -> dict[str, list[str]]:
 def build() -> dict:
     """The lexicon: ``{"format", "english": [the glossary's English words], "vocabulary":
     [English stems of those, of the UCS list's names and synonyms and of file-name
-    abbreviations], "languages": {lang: {key: [english]}}, "stems": {lang: {stem key:
-    [english]}}}``."""
+    abbreviations], "surface": [those words as written], "languages": {lang: {key:
+    [english]}}, "stems": {lang: {stem key: [english]}}}``."""
     english: set[str] = set()
     languages: dict[str, dict[str, list[str]]] = {}
     stems: dict[str, dict[str, list[str]]] = {}
@@ -118,6 +118,7 @@ def build() -> dict:
         "format": LEXICON_FORMAT,
         "english": sorted(english),
         "vocabulary": sorted(vocabulary),
+        "surface": sorted(ucs | abbreviations | english),
         "languages": languages,
         "stems": stems,
     }

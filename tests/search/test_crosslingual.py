@@ -52,7 +52,7 @@ SMALL = Lexicon(
             "bellen": ["bark"],
             "sirene": ["siren"],
         },
-        "ja": {"ドア": ["door"], "閉まる": ["close"]},
+        "ja": {"ドア": ["door"], "閉まる": ["close"], "琴": ["koto"]},
         "zh": {"底鼓": ["kick", "bass drum"], "关门": ["door close"]},
     },
     stems={"es": {stem_key("es", ["puerta"]): ["door"]}},
@@ -112,8 +112,14 @@ def _fts(text: str, lexicon: Lexicon = SMALL) -> str | None:
         # only function words: matched as they are; a function word is never translated
         ("de la", '"de" OR "la"'),
         ("puerta con bombo", '("puerta" OR "door") OR ("bombo" OR "kick" OR ("bass" AND "drum"))'),
-        # quoted phrases are searched as typed
-        ('"caja clara"', '"caja clara"'),
+        # a quoted phrase is translated whole, as written, or not at all
+        ('"caja clara"', '("caja clara" OR ("snare" AND "drum"))'),
+        ('"caja puerta"', '"caja puerta"'),
+        # a kanji known only in Japanese is no word inside a longer run without kana
+        # (电子琴 is not a koto); alone or among kana it is
+        ("电子琴", '"电子琴"'),
+        ("琴", '("琴" OR "koto")'),
+        ("琴の音", '("琴" OR "琴の音" OR "koto")'),
     ],
 )
 def test_translation(typed: str, expected: str) -> None:
@@ -260,6 +266,12 @@ def test_english_queries_are_left_as_they_are() -> None:
     for typed in [*SFX_QUERIES, *SOUNDFONT_QUERIES, *ENGLISH_QUERIES]:
         query = parse_words(typed)
         assert translate_words(query, shipped_lexicon()) == query, typed
+
+
+def test_a_word_of_another_language_that_is_an_english_stem_is_translated() -> None:
+    """German "Applaus" stems like "applause" but is German as written."""
+    query = translate_words(parse_words("Applaus"), shipped_lexicon())
+    assert ("applause",) in query.include[0].also
 
 
 @pytest.mark.parametrize(

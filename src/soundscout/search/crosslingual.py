@@ -30,14 +30,17 @@ the words of the UCS category and subcategory names, each with how each language
   (``Alarmsirene``: alarm + Sirene), like a Chinese or Japanese run (below).
 - **Chinese and Japanese** are written without spaces: a run of those scripts is cut into
   the longest words the two languages know; unknown runs of those scripts between them
-  (particles such as の or 的) are dropped, other letters and digits kept.
+  (particles such as の or 的) are dropped, other letters and digits kept. A single kanji
+  known only in Japanese is no word inside a longer run without kana (琴, koto, in Chinese
+  电子琴, an electronic keyboard).
 - **A cut word** gives a term per part, each matched by the part, its English, or the
   whole word as typed (a sound named as typed holds every term). A left-out cut word is
   one term: the word as typed or all its parts' English.
 - **Function words** of the chosen language ("de", "la", "der", "и") and its words for
   "sound" itself ("sonido", "Geräusch", 音) are dropped, as English stop words are,
   unless nothing else is left.
-- Quoted phrases and prefixes (``explos*``) are searched as typed.
+- A quoted phrase is translated only whole and as written (``"caisse claire"``); a prefix
+  (``explos*``) is searched as typed.
 
 The words as typed rank first (:attr:`WordsQuery.as_typed`). A term with alternatives is
 one FTS5 ``(a OR (b AND c))`` group; at most :data:`MAX_TERMS` terms are kept.
@@ -89,6 +92,7 @@ _FUNCTION_WORDS = {  # closed classes only; "bajo", "baixo" (bass) are sound wor
 #: Chinese and Japanese words for "sound" itself, dropped like English "sound".
 _UNSPACED_SOUND_WORDS = frozenset({"音", "声音", "音效", "効果音", "サウンド", "声响"})
 _UNSPACED_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+_KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
 _WORD = re.compile(r"[^\W_]+")
 _LINKS = ("s", "es", "n", "en", "e", "er")  # German linking letters: Schmerz-ens-schrei
 _SHORTEST_PART = 3
@@ -164,6 +168,8 @@ class Lexicon:
     #: English stems of sound libraries' words (the UCS list's names and synonyms,
     #: file-name abbreviations, the glossary's English)
     vocabulary: frozenset[str] = frozenset()
+    #: those words as written
+    surface: frozenset[str] = frozenset()
 
     @functools.cached_property
     def longest(self) -> int:
@@ -184,8 +190,15 @@ class Lexicon:
         return max((len(k) for lang in UNSPACED for k in self.languages.get(lang, {})), default=1)
 
     def is_english(self, word: str) -> bool:
-        """Whether a word is an English word of sound libraries, in some form."""
-        return _stem("en", word) in self.vocabulary or fold(word) in self.english
+        """Whether a word is an English word of sound libraries: as written, or another
+        form of one that is not a word of another language as written ("speaking" is,
+        German "Applaus" is not)."""
+        folded = fold(word)
+        if folded in self.surface or folded in self.english:
+            return True
+        return _stem("en", word) in self.vocabulary and not any(
+            folded in table for lang, table in self.languages.items() if lang not in UNSPACED
+        )
 
     def lookup(self, language: str, words: Sequence[str]) -> Groups | None:
         """The English of a phrase (its words as typed, lower case) as word groups: () for
@@ -225,7 +238,11 @@ def read_lexicon(path: Path) -> Lexicon:
     if data.get("format") != LEXICON_FORMAT:
         raise ValueError(f"{path}: lexicon format {data.get('format')!r}, not {LEXICON_FORMAT}")
     return Lexicon(
-        data["languages"], data["stems"], frozenset(data["english"]), frozenset(data["vocabulary"])
+        data["languages"],
+        data["stems"],
+        frozenset(data["english"]),
+        frozenset(data["vocabulary"]),
+        frozenset(data["surface"]),
     )
 
 
@@ -328,6 +345,10 @@ def _translated(
             cut = _cut_unspaced(word, lexicon, left_out)
             out.extend(cut)
             meaningless.extend(t for t in cut if t.words[0] in _UNSPACED_SOUND_WORDS)
+        elif len(term.words) > 1 and not term.prefix:  # a quoted phrase: as written, whole
+            found = [lexicon.match(lang, term.words) for lang in (language, *LANGUAGES) if lang]
+            english = next((f[0] for f in found if f and f[1] and f[0]), ())
+            out.append(_with_english(term.words, english))
         else:
             out.append(term)
             if word is not None and fold(word) in stop:
@@ -458,13 +479,16 @@ def _cut_unspaced(word: str, lexicon: Lexicon, left_out: bool) -> list[Term]:
     run as it was when nothing is known."""
     text = fold(word)
     known: list[_Part] = []
+    kana = bool(_KANA.search(text))
     kept: list[str] = []
     i = 0
     while i < min(len(text), _LONGEST_RUN):
         for length in range(min(lexicon.longest_unspaced, len(text) - i), 0, -1):
             piece = text[i : i + length]
-            said = [lexicon.lookup(lang, [piece]) for lang in UNSPACED]
-            english = tuple(dict.fromkeys(g for groups in said if groups for g in groups))
+            ja, zh = (lexicon.lookup(lang, [piece]) for lang in UNSPACED)
+            if length == 1 < len(text) and zh is None and not kana:
+                ja = None  # one kanji, Japanese only, in a run with no kana: 琴 in 电子琴
+            english = tuple(dict.fromkeys(g for groups in (ja, zh) if groups for g in groups))
             if english or piece in _UNSPACED_SOUND_WORDS:
                 known.append(_Part(piece, english))
                 i += length
