@@ -4,7 +4,8 @@
 language, each phrase of the glossary (``training/glossary/<lang>.json``: every SFX caption
 word's phrasings, every General MIDI instrument, drum and family name's phrases) and of
 the search vocabulary (``training/glossary/search/<lang>.json``: the words of the UCS
-category and subcategory names the glossary lacks, which training does not use) -> the
+category and subcategory names the glossary lacks, and each English word of its phrases on
+its own; training does not use it) -> the
 English it stands for, and the same keyed by the phrase's Snowball stems.
 :mod:`soundscout.search.crosslingual` looks query words up in it so that the words side
 searches English file names too. Keys and English phrasings are split into words as
@@ -43,7 +44,8 @@ def phrase_words(text: str) -> list[str]:
 
 def search_words(language: str) -> dict[str, list[str] | None]:
     """The search-only vocabulary of one language (``glossary/search/<lang>.json``): the
-    words of the UCS category and subcategory names that the training glossary lacks."""
+    words of the UCS category and subcategory names that the training glossary lacks, and
+    each English word of the glossary's phrases on its own ("drum" of "bass drum")."""
     path = SEARCH_WORDS / f"{language}.json"
     if not path.exists():
         return {}

@@ -259,13 +259,23 @@ ENGLISH_QUERIES = [
 ]
 
 
+#: English queries that are also a word of another language as written, and gain its
+#: English: French "saxophone" is "sax" in the glossary's General MIDI names.
+SPELT_THE_SAME = {"saxophone": '("saxophone" OR "sax")'}
+
+
 def test_english_queries_are_left_as_they_are() -> None:
-    """The recipe's held-out English queries and a few traps: never translated."""
+    """The recipe's held-out English queries and a few traps: never translated, apart
+    from words spelt the same in another language, which gain alternatives only."""
     from training.evaluate import SFX_QUERIES, SOUNDFONT_QUERIES
 
     for typed in [*SFX_QUERIES, *SOUNDFONT_QUERIES, *ENGLISH_QUERIES]:
         query = parse_words(typed)
-        assert translate_words(query, shipped_lexicon()) == query, typed
+        translated = translate_words(query, shipped_lexicon())
+        if typed in SPELT_THE_SAME:
+            assert translated.fts() == SPELT_THE_SAME[typed]
+        else:
+            assert translated == query, typed
 
 
 def test_a_word_of_another_language_that_is_an_english_stem_is_translated() -> None:
