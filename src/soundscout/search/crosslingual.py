@@ -96,6 +96,7 @@ _KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
 _WORD = re.compile(r"[^\W_]+")
 _LINKS = ("s", "es", "n", "en", "e", "er")  # German linking letters: Schmerz-ens-schrei
 _SHORTEST_PART = 3
+_SHORTEST_STEM = 4  # letters: shorter stems match too much by chance
 _LONGEST_COMPOUND = 40  # letters; longer words are not cut
 _LONGEST_RUN = 64  # characters of a Chinese or Japanese run that are cut
 _MOST_GROUPS = 8  # English word groups of one cut word
@@ -208,8 +209,8 @@ class Lexicon:
 
     def match(self, language: str, words: Sequence[str]) -> tuple[Groups, bool] | None:
         """:meth:`lookup`, and whether the phrase was found as written (else by its
-        stems). A phrase of the glossary's English words is not looked up, nor is a phrase
-        of English words by stem."""
+        stems, of four letters or more). A phrase of the glossary's English words is not
+        looked up, nor is a phrase of English words by stem."""
         folded = [fold(w) for w in words]
         if all(w in self.english for w in folded):  # English already ("synth lead")
             return None
@@ -218,7 +219,8 @@ class Lexicon:
         exact = said is not None
         stemmed = self.stems.get(language)
         if said is None and stemmed and not all(self.is_english(w) for w in words):
-            said = stemmed.get(stem_key(language, words))
+            key = stem_key(language, words)
+            said = stemmed.get(key) if len(key) >= _SHORTEST_STEM else None  # not "rev"
         if said is None:
             return None
         return tuple(tuple(_WORD.findall(p)) for p in said if _WORD.search(p)), exact
