@@ -96,7 +96,7 @@ _KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
 _WORD = re.compile(r"[^\W_]+")
 _LINKS = ("s", "es", "n", "en", "e", "er")  # German linking letters: Schmerz-ens-schrei
 _SHORTEST_PART = 3
-_SHORTEST_STEM = 4  # letters: shorter stems match too much by chance
+_SHORTEST_STEMMED = 4  # letters: shorter words match too much by their stems
 _LONGEST_COMPOUND = 40  # letters; longer words are not cut
 _LONGEST_RUN = 64  # characters of a Chinese or Japanese run that are cut
 _MOST_GROUPS = 8  # English word groups of one cut word
@@ -209,7 +209,7 @@ class Lexicon:
 
     def match(self, language: str, words: Sequence[str]) -> tuple[Groups, bool] | None:
         """:meth:`lookup`, and whether the phrase was found as written (else by its
-        stems, of four letters or more). A phrase of the glossary's English words is not
+        stems, for words of four letters or more). A phrase of the glossary's English words is not
         looked up, nor is a phrase of English words by stem."""
         folded = [fold(w) for w in words]
         if all(w in self.english for w in folded):  # English already ("synth lead")
@@ -218,9 +218,13 @@ class Lexicon:
         said = self.languages.get(language, {}).get(key)
         exact = said is not None
         stemmed = self.stems.get(language)
-        if said is None and stemmed and not all(self.is_english(w) for w in words):
-            key = stem_key(language, words)
-            said = stemmed.get(key) if len(key) >= _SHORTEST_STEM else None  # not "rev"
+        if (
+            said is None
+            and stemmed
+            and all(len(w) >= _SHORTEST_STEMMED for w in words)  # "rev" is no "revés"
+            and not all(self.is_english(w) for w in words)
+        ):
+            said = stemmed.get(stem_key(language, words))
         if said is None:
             return None
         return tuple(tuple(_WORD.findall(p)) for p in said if _WORD.search(p)), exact
