@@ -352,8 +352,8 @@ def _translated(
             out.extend(cut)
             meaningless.extend(t for t in cut if t.words[0] in _UNSPACED_SOUND_WORDS)
         elif len(term.words) > 1 and not term.prefix:  # a quoted phrase: as written, whole
-            found = [lexicon.match(lang, term.words) for lang in (language, *LANGUAGES) if lang]
-            english = next((f[0] for f in found if f and f[1] and f[0]), ())
+            found = (lexicon.match(lang, term.words) for lang in (language, *LANGUAGES) if lang)
+            english = next((f[0] for f in found if f and f[1] and f[0]), ())  # the first
             out.append(_with_english(term.words, english))
         else:
             out.append(term)
