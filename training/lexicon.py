@@ -31,7 +31,7 @@ from soundscout.search.crosslingual import (
     stem_key,
 )
 from soundscout.search.lexical import STOP_WORDS, parse_words
-from training.translate import GLOSSARY, LANGUAGES, glossary
+from training.translate import GLOSSARY, LANGUAGES, glossary, phrasings
 
 #: Hand-written words for the search only (not the training captions).
 SEARCH_WORDS = GLOSSARY / "search"
@@ -60,8 +60,7 @@ def _pairs(language: str) -> list[tuple[str, str]]:
     data = glossary(language)
     pairs: list[tuple[str, str]] = []
     for word, said in [*data["sfx"].items(), *search_words(language).items()]:
-        phrasings = [said] if isinstance(said, str) else list(said or [])
-        pairs += [(word, p) for p in phrasings if p]
+        pairs += [(word, p) for p in phrasings(said)]
     for term, phrases in data["sf"].items():
         pairs += [(term, p) for p in phrases if p]
     return pairs

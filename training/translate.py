@@ -58,7 +58,7 @@ def sound_words(caption: str) -> list[str]:
     return [w for w in re.split(r"[ ,:]+", caption.lower()) if w and w not in SKIPPED]
 
 
-def _phrasings(said: str | list[str] | None) -> list[str]:
+def phrasings(said: str | list[str] | None) -> list[str]:
     """A glossary entry's phrasings: one string, or a list (the usual phrasing first)."""
     if not said:
         return []
@@ -70,7 +70,7 @@ def translate_phrasings(caption: str, language: str) -> list[str]:
     phrasing, or its first where it has fewer; no repeats), or [] when a word is missing
     from the glossary."""
     table = glossary(language)["sfx"]
-    words = [_phrasings(table.get(w)) for w in sound_words(caption)]
+    words = [phrasings(table.get(w)) for w in sound_words(caption)]
     if not words or not all(words):
         return []
     joiner = "" if language in UNSPACED else " "

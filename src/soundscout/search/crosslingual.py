@@ -209,8 +209,8 @@ class Lexicon:
 
     def match(self, language: str, words: Sequence[str]) -> tuple[Groups, bool] | None:
         """:meth:`lookup`, and whether the phrase was found as written (else by its
-        stems, for words of four letters or more). A phrase of the glossary's English words is not
-        looked up, nor is a phrase of English words by stem."""
+        stems, for words of four letters or more). A phrase of the glossary's English
+        words is not looked up, nor is a phrase of English words by stem."""
         folded = [fold(w) for w in words]
         if all(w in self.english for w in folded):  # English already ("synth lead")
             return None
@@ -319,9 +319,8 @@ def _translated(
 ) -> tuple[list[Term], str | None]:
     """The terms with alternatives, and the spaced language used (None: none)."""
     words = [_plain_word(t) for t in terms]
-    spans_of = {
-        lang: _spans(words, lexicon, lang, left_out) for lang in LANGUAGES if lang not in UNSPACED
-    }
+    candidates = [language] if language else [lang for lang in LANGUAGES if lang not in UNSPACED]
+    spans_of = {lang: _spans(words, lexicon, lang, left_out) for lang in candidates}
     if language is None:
         language = _best_language(words, spans_of)
     spans = {s.start: s for s in spans_of.get(language or "", [])}
@@ -427,13 +426,18 @@ def _may_be_compound(word: str, lexicon: Lexicon) -> bool:
 
 
 def _compound(
-    word: str, lexicon: Lexicon, language: str, memo: dict[str, Any], depth: int = 0
+    word: str,
+    lexicon: Lexicon,
+    language: str,
+    memo: dict[tuple[str, int], list[_Part] | None],
+    depth: int = 0,
 ) -> list[_Part] | None:
     """A word cut into two or three words the lexicon knows (the longest first part
-    first; German linking letters dropped); None if it cannot be cut."""
-    if word in memo:
-        return memo[word]  # type: ignore[no-any-return]
-    memo[word] = None
+    first; German linking letters dropped); None if it cannot be cut. ``memo`` holds the
+    cuts of suffixes already tried, by depth (a suffix is a tail at several depths)."""
+    if (word, depth) in memo:
+        return memo[word, depth]
+    memo[word, depth] = None
     if depth > 1 or len(word) < 2 * _SHORTEST_PART:
         return None
     for cut in range(len(word) - _SHORTEST_PART, _SHORTEST_PART - 1, -1):
@@ -447,8 +451,8 @@ def _compound(
                 continue
             first = _part(head[: len(head) - len(link)], lexicon, language)
             if first:
-                memo[word] = [first, *rest]
-                return memo[word]  # type: ignore[no-any-return]
+                memo[word, depth] = [first, *rest]
+                return memo[word, depth]
     return None
 
 

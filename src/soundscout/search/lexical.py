@@ -154,8 +154,9 @@ class LexicalIndex:
         if every is None or any_ is None or limit < 1:
             return []
         tiers = [every, any_] if len(query.include) > 1 else [every]
-        if query.as_typed:
-            tiers.insert(0, WordsQuery(query.as_typed).fts(every=True) or every)
+        typed = WordsQuery(query.as_typed).fts(every=True)
+        if typed is not None:
+            tiers.insert(0, typed)
         rows: list[tuple[int, float]] = []
         for expression in tiers:
             if len(rows) >= limit:
