@@ -5,6 +5,7 @@ Usage (numbers in BENCHMARKS.md, "Words and sound"):
     PYTHONPATH=. .venv/bin/python benchmarks/bench_words.py query --rows 100000
     PYTHONPATH=. .venv/bin/python benchmarks/bench_words.py query --rows 1000000 --words-only
     PYTHONPATH=. .venv/bin/python benchmarks/bench_words.py query --rows 100000 --foreign
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_words.py query --rows 100000 --prefixes
     PYTHONPATH=. .venv/bin/python benchmarks/bench_words.py ingest FOLDER --limit 600
 
 ``query`` fills a fresh catalog with ``rows`` indexed sounds whose names are drawn from a
@@ -34,7 +35,9 @@ import time
 from pathlib import Path
 
 import numpy as np
+import snowballstemmer
 
+import soundscout.search.service as service_module
 from soundscout.config import Settings, load_config
 from soundscout.metadata.read import EmbeddedMetadata
 from soundscout.metadata.ucs import ucs_list
@@ -168,11 +171,12 @@ def fill(service: SearchService, rows: int, dim: int, version: str, seed: int = 
                 "VALUES (?, ?, ?, 1, 1, 1.0, 'wav', 'done', ?, ?, ?, 1)",
                 sounds,
             )
-            conn.executemany(
-                f"INSERT INTO sound_words (rowid, {', '.join(FIELDS)}) "
-                f"VALUES (?{', ?' * len(FIELDS)})",
-                words,
-            )
+            for table in ("sound_words", "sound_word_forms"):  # as catalog/words.py writes
+                conn.executemany(
+                    f"INSERT INTO {table} (rowid, {', '.join(FIELDS)}) "
+                    f"VALUES (?{', ?' * len(FIELDS)})",
+                    words,
+                )
             if dim:
                 block = vectors.standard_normal((count, dim)).astype(np.float32)
                 block /= np.linalg.norm(block, axis=1, keepdims=True)
@@ -196,7 +200,38 @@ def _times(
     return out
 
 
-def bench_query(rows: int, repeat: int, words_only: bool, foreign: bool = False) -> None:
+def _prefix_queries() -> list[str]:
+    """Prefixes of the vocabulary's longer words that reach past their Porter stems
+    ("creaki*", "explosi*"): FTS5 alone finds none of their words."""
+    core, _, _ = _vocabulary()
+    stemmer = snowballstemmer.stemmer("porter")
+    long_words = [w for w in core if len(w) >= 7 and not stemmer.stemWord(w).startswith(w[:-2])]
+    return [f"{w[:-2]}*" for w in long_words[:: max(1, len(long_words) // 24)]][:24]
+
+
+def _time_prefixes(service: SearchService, repeat: int, words_only: bool) -> None:
+    """Prefix queries with the written words looked up (the default) and without."""
+    queries = _prefix_queries()
+    real = service_module.with_word_forms
+    for match in ("words",) if words_only else ("words", "both"):
+        for label in ("written words looked up", "FTS5 prefix only"):
+            if label != "written words looked up":
+                service_module.with_word_forms = lambda catalog, query: query  # type: ignore[assignment]
+            try:
+                times = _times(service, match, repeat, queries)
+                found = sum(bool(service.search(text=q, match="words", k=1).hits) for q in queries)
+            finally:
+                service_module.with_word_forms = real
+            p50, p95 = statistics.median(times), float(np.percentile(times, 95))
+            print(
+                f"| {match}, prefixes past the stem, {label} | {p50:.1f} | {p95:.1f} | "
+                f"{len(times)} ({found}/{len(queries)} find a sound) |"
+            )
+
+
+def bench_query(
+    rows: int, repeat: int, words_only: bool, foreign: bool = False, prefixes: bool = False
+) -> None:
     folder = Path(tempfile.mkdtemp(prefix="bench-words-"))
     try:
 
@@ -219,6 +254,8 @@ def bench_query(rows: int, repeat: int, words_only: bool, foreign: bool = False)
             times = _times(service, match, repeat)
             p95 = float(np.percentile(times, 95))
             print(f"| {match} | {statistics.median(times):.1f} | {p95:.1f} | {len(times)} |")
+        if prefixes:
+            _time_prefixes(service, repeat, words_only)
         if foreign:
             plain = SearchService(settings(**{"search.translate_words": False}))
             for match in ("words",) if words_only else ("words", "both"):
@@ -290,13 +327,16 @@ def main() -> None:
     query.add_argument(
         "--foreign", action="store_true", help="also queries in other languages, translated or not"
     )
+    query.add_argument(
+        "--prefixes", action="store_true", help="also prefixes past a word's stem ('creaki*')"
+    )
     ingest = sub.add_parser("ingest")
     ingest.add_argument("folder", type=Path)
     ingest.add_argument("--limit", type=int, default=600)
     ingest.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
     if args.what == "query":
-        bench_query(args.rows, args.repeat, args.words_only, args.foreign)
+        bench_query(args.rows, args.repeat, args.words_only, args.foreign, args.prefixes)
     else:
         bench_ingest(args.folder, args.limit, args.rounds)
 

@@ -28,7 +28,7 @@ def _scan(catalog: Catalog, *names: str) -> list[int]:
 def test_schema_is_migrated_in_wal_mode(catalog: Catalog) -> None:
     conn = sqlite3.connect(catalog.path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 10
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 11
     conn.close()
     assert catalog.integrity_ok() and catalog.revision == 0
 

@@ -290,6 +290,7 @@ def test_index_reports_words_read_for_an_old_library(capsys, tmp_path: Path) -> 
     conn = sqlite3.connect(library / "catalog.sqlite")
     with conn:
         conn.execute("DELETE FROM sound_words")
+        conn.execute("INSERT INTO sound_word_forms (sound_word_forms) VALUES ('delete-all')")
         conn.execute("DELETE FROM sound_tags")
         conn.execute("UPDATE sounds SET words_version = NULL")
     conn.close()

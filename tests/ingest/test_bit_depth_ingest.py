@@ -63,6 +63,8 @@ def _as_before_bit_depths(library: Path) -> None:
     """Turn a library back into what Soundscout wrote before migration 0006 (schema 5)."""
     conn = sqlite3.connect(library / CATALOG_FILENAME)
     try:
+        conn.execute("DROP TABLE sound_word_forms_vocab")
+        conn.execute("DROP TABLE sound_word_forms")
         conn.execute("ALTER TABLE segment_sets DROP COLUMN prints_version")
         conn.execute("ALTER TABLE segment_sets DROP COLUMN prints")
         conn.execute("DROP TABLE bit_depth_pending")

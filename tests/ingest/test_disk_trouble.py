@@ -16,11 +16,11 @@ from tests.conftest import make_settings
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 480 KiB tmpfs for the library directory (needs mount rights, i.e. root)."""
+    """A 640 KiB tmpfs for the library directory (needs mount rights, i.e. root)."""
     mountpoint = tmp_path / "small"
     mountpoint.mkdir()
     proc = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=480k", "tmpfs", str(mountpoint)],
+        ["mount", "-t", "tmpfs", "-o", "size=640k", "tmpfs", str(mountpoint)],
         capture_output=True,
         text=True,
     )

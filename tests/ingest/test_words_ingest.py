@@ -15,7 +15,7 @@ import pytest
 
 from soundscout.catalog.catalog import CATALOG_FILENAME
 from soundscout.ingest.scan import plan_scan, scan_folder
-from soundscout.metadata.words import WORDS_VERSION
+from soundscout.metadata.words import FIELDS, WORDS_VERSION
 from soundscout.search.lexical import parse_words
 from soundscout.search.service import SearchService
 from tests.audiogen import write_corrupt
@@ -56,7 +56,24 @@ def assert_in_step(library: Path) -> set[int]:
     assert versions in ([], [(WORDS_VERSION,)])
     # The FTS5 index agrees with its own content.
     _read(db, "SELECT 1 FROM sound_words WHERE sound_words MATCH 'zzzz' LIMIT 1")
+    # The written words (for prefixes) are those of the current entries, each counted once
+    # per sound: a forgotten or left-behind entry changes a count.
+    written = sorted(_read(db, "SELECT term, doc FROM sound_word_forms_vocab"))
+    assert written == _written_words(_read(db, f"SELECT {', '.join(FIELDS)} FROM sound_words"))
     return done
+
+
+def _written_words(entries: list[tuple]) -> list[tuple[str, int]]:
+    """(word, sounds holding it) of lexical entries, as FTS5 splits them without stemming."""
+    conn = sqlite3.connect(":memory:")
+    columns = ", ".join(FIELDS)
+    conn.execute(
+        f"CREATE VIRTUAL TABLE f USING fts5 ({columns}, "
+        "tokenize = 'unicode61 remove_diacritics 2', detail = 'none')"
+    )
+    conn.executemany(f"INSERT INTO f ({columns}) VALUES ({', '.join('?' * len(FIELDS))})", entries)
+    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab (f, 'row')")
+    return sorted(conn.execute("SELECT term, doc FROM v").fetchall())
 
 
 def words_ids(service: SearchService, text: str) -> set[int]:
@@ -386,6 +403,7 @@ def _wipe_words(service: SearchService) -> None:
     """Empty the words tables and clear the version, as if no version had read them."""
     with service.catalog.transaction() as conn:
         conn.execute("DELETE FROM sound_words")
+        conn.execute("INSERT INTO sound_word_forms (sound_word_forms) VALUES ('delete-all')")
         conn.execute("DELETE FROM sound_tags")
         conn.execute(
             "UPDATE sounds SET words_version = NULL, ucs_catid = NULL, ucs_category = NULL, "
@@ -475,8 +493,33 @@ def test_backfill_of_a_schema_3_library(tmp_path: Path) -> None:
     service = SearchService(make_settings(library))
     try:
         version = service.catalog.query("PRAGMA user_version")[0][0]
-        assert version == 10
+        assert version == 11
         _check_backfill(service, root, n)
+    finally:
+        service.close()
+
+
+def test_written_words_of_a_schema_10_library(tmp_path: Path) -> None:
+    """A library indexed before the written words were kept (schema 10): opening it fills
+    them from the lexical index, and a prefix past a stem finds its word at once."""
+    root, library, n = _old_library(tmp_path)
+    service = SearchService(make_settings(library))
+    service.index_folder(root, progress=False)
+    one = service.catalog.find_by_path(str(root / "clip_one.wav"))
+    service.close()
+    conn = sqlite3.connect(library / CATALOG_FILENAME)
+    conn.execute("DROP TABLE sound_word_forms_vocab")
+    conn.execute("DROP TABLE sound_word_forms")
+    conn.execute("PRAGMA user_version = 10")
+    conn.commit()
+    conn.close()
+
+    service = SearchService(make_settings(library))
+    try:
+        assert service.catalog.query("PRAGMA user_version")[0][0] == 11
+        assert len(assert_in_step(library)) == n
+        found = service.search(text="descripti*", match="words")  # "description": "descript"
+        assert one is not None and [h.id for h in found.hits] == [one.id]
     finally:
         service.close()
 

@@ -17,6 +17,7 @@ from soundscout.errors import InvalidQueryError
 from soundscout.search.query import Filters, SearchHit
 from soundscout.search.relevance import band, relevance
 from soundscout.search.service import SearchResult, SearchService
+from soundscout.search.word_forms import missed_forms
 from tests.conftest import make_settings
 from tests.taggen import (
     FFMPEG,
@@ -372,6 +373,33 @@ def test_prefix_finds_the_longer_word(lib: Lib) -> None:
     assert explain is not None and explain.matches[0].field == "name"
     assert explain.matches[0].words == ("explosion",)
     assert lib.names(lib.search(text="expl*", match="both"))[0] == name
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [("explosi*", "explosion"), ("creaki*", "creaking"), ("EXPLOSIÓ*", "explosion")],
+)
+def test_prefix_past_the_stem_finds_the_word(lib: Lib, query: str, key: str) -> None:
+    """The index holds stems ("explos", "creak") and FTS5 stems a prefix as a word, so a
+    prefix longer than the stem finds its words through the written words."""
+    result = lib.search(text=query, match="words")
+    assert lib.names(result) == [LEXICAL_FILES[key]]
+    explain = result.hits[0].explain
+    assert explain is not None and explain.matches[0].field == "name"
+
+
+def test_left_out_prefix_past_the_stem(lib: Lib) -> None:
+    explosion = LEXICAL_FILES["explosion"]
+    assert explosion in lib.names(lib.search(text="big", match="both"))
+    assert explosion not in lib.names(lib.search(text="big -explosi*", match="both"))
+
+
+def test_written_words_a_prefix_adds(lib: Lib) -> None:
+    """Only the words whose stems the prefix misses are added, each as written."""
+    catalog = lib.service.catalog
+    assert missed_forms(catalog, "explosi") == ("explosion",)
+    assert missed_forms(catalog, "expl") == ()  # "explos" starts with it: FTS5 finds it
+    assert missed_forms(catalog, "zzzq") == ()
 
 
 def test_porter_stemming(lib: Lib) -> None:

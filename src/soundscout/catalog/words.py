@@ -15,9 +15,12 @@ from soundscout.metadata.words import FIELDS, WORDS_VERSION, sound_words
 
 #: Warnings that come from the name, not the file: recomputed when the name changes.
 _DERIVED = ("file name looks like UCS", "CatID tag")
-_INSERT = (
-    f"INSERT INTO sound_words (rowid, {', '.join(FIELDS)}) "
-    f"VALUES (?, {', '.join('?' * len(FIELDS))})"
+_COLUMNS = ", ".join(FIELDS)
+_VALUES = ", ".join("?" * (len(FIELDS) + 1))
+#: a contentless FTS5 table forgets a row given the values it was written with
+_FORGET_FORMS = (
+    f"INSERT INTO sound_word_forms (sound_word_forms, rowid, {_COLUMNS}) "
+    f"SELECT 'delete', rowid, {_COLUMNS} FROM sound_words WHERE rowid = ?"
 )
 
 
@@ -37,8 +40,10 @@ def write_words(
         "INSERT OR REPLACE INTO sound_tags (sound_id, fields, warnings) VALUES (?, ?, ?)",
         (sound_id, json.dumps(dict(tags), ensure_ascii=False), json.dumps(warnings)),
     )
-    conn.execute("DELETE FROM sound_words WHERE rowid = ?", (sound_id,))
-    conn.execute(_INSERT, (sound_id, *(words.texts[f] for f in FIELDS)))
+    _delete_entries(conn, [(sound_id,)])
+    values = (sound_id, *(words.texts[f] for f in FIELDS))
+    conn.execute(f"INSERT INTO sound_words (rowid, {_COLUMNS}) VALUES ({_VALUES})", values)
+    conn.execute(f"INSERT INTO sound_word_forms (rowid, {_COLUMNS}) VALUES ({_VALUES})", values)
     entry = words.ucs
     conn.execute(
         "UPDATE sounds SET words_version = ?, ucs_catid = ?, ucs_category = ?, "
@@ -57,7 +62,7 @@ def drop_words(conn: sqlite3.Connection, ids: Iterable[int], with_tags: bool = F
     """Take sounds out of the lexical index (deleted, changed or failed); ``with_tags``
     also forgets the tags read from their files (the content they described is gone)."""
     params = [(int(i),) for i in ids]
-    conn.executemany("DELETE FROM sound_words WHERE rowid = ?", params)
+    _delete_entries(conn, params)
     if with_tags:
         conn.executemany("DELETE FROM sound_tags WHERE sound_id = ?", params)
         conn.executemany(
@@ -65,6 +70,13 @@ def drop_words(conn: sqlite3.Connection, ids: Iterable[int], with_tags: bool = F
             "ucs_subcategory = NULL WHERE id = ?",
             params,
         )
+
+
+def _delete_entries(conn: sqlite3.Connection, params: list[tuple[int]]) -> None:
+    """Delete sounds' lexical entries and their written words (``sound_word_forms``,
+    migration 0011), which must be forgotten first, with the values they were written with."""
+    conn.executemany(_FORGET_FORMS, params)
+    conn.executemany("DELETE FROM sound_words WHERE rowid = ?", params)
 
 
 def refresh_words(conn: sqlite3.Connection, ids: Iterable[int]) -> None:

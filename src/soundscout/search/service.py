@@ -55,6 +55,7 @@ from soundscout.search.query import (
     valid_id,
 )
 from soundscout.search.reference import Reference, ReferenceResolver, Region
+from soundscout.search.word_forms import with_word_forms
 
 if TYPE_CHECKING:  # ingest (decoders, worker pools) is imported only by the commands that index
     from soundscout.ingest.ray_engine import RayOptions
@@ -332,6 +333,7 @@ class SearchService:
         words = parse_words(text or "")
         if cfg.translate_words:  # "bombo" matches Kick_01.wav too
             words = translate_words(words)
+        words = with_word_forms(self.catalog, words)  # "runni*" finds "running"
         audio_vec, exclude, audio_seconds, reference = None, frozenset[int](), None, None
         if sources:  # a missing or unreadable reference is named whatever the filters
             reference = self._resolve(sound_id, audio_path, audio_bytes, region)

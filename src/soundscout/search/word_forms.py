@@ -1,0 +1,80 @@
+"""Prefixes over stemmed words: ``runni*`` finds "running", ``typi*`` finds "typing".
+
+The lexical index stores Porter stems ("running" is "run", "typing" is "type"), and FTS5
+stems a prefix as if it were a whole word, so a prefix that reaches past a word's stem
+matched nothing. The catalog also keeps the words as written (``sound_word_forms``, a
+vocabulary without positions); :func:`with_word_forms` looks each one-word prefix up there
+and adds the written words it starts whose stems the prefix would miss, as other ways to
+match the term (the most common :data:`MAX_FORMS` of them).
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from dataclasses import replace
+from typing import Any
+
+from soundscout.catalog.catalog import Catalog
+from soundscout.search.crosslingual import fold
+from soundscout.search.lexical import Term, WordsQuery
+
+MAX_FORMS = 32
+_LAST = "\U0010ffff"  # after every character: [p, p + _LAST) holds the words p starts
+_STEM_LOCK = threading.Lock()  # a Snowball stemmer keeps its state on the object
+
+
+def with_word_forms(catalog: Catalog, query: WordsQuery) -> WordsQuery:
+    """The query with the written words of its one-word prefixes added to those terms."""
+    if not any(t.prefix for t in (*query.include, *query.exclude, *query.as_typed)):
+        return query
+    found: dict[str, tuple[str, ...]] = {}
+
+    def expand(terms: tuple[Term, ...]) -> tuple[Term, ...]:
+        out = []
+        for term in terms:
+            if term.prefix and len(term.words) == 1:
+                prefix = term.words[0]
+                if prefix not in found:
+                    found[prefix] = missed_forms(catalog, prefix)
+                term = replace(term, also=(*term.also, *((w,) for w in found[prefix])))
+            out.append(term)
+        return tuple(out)
+
+    return replace(
+        query,
+        include=expand(query.include),
+        exclude=expand(query.exclude),
+        as_typed=expand(query.as_typed),
+    )
+
+
+def missed_forms(catalog: Catalog, prefix: str) -> tuple[str, ...]:
+    """The library's written words that start with ``prefix`` but whose stems do not start
+    with the prefix's own stem (FTS5 would miss them), most common first."""
+    start = fold(prefix)
+    rows = catalog.query(
+        "SELECT term, doc FROM sound_word_forms_vocab WHERE term >= ? AND term < ?",
+        [start, start + _LAST],
+    )
+    if not rows:
+        return ()
+    stem = _porter(start)
+    missed = [(str(r[0]), int(r[1])) for r in rows if not _porter(str(r[0])).startswith(stem)]  # type: ignore[call-overload]
+    missed.sort(key=lambda row: (-row[1], row[0]))
+    return tuple(word for word, _ in missed[:MAX_FORMS])
+
+
+@functools.lru_cache(maxsize=8192)
+def _porter(word: str) -> str:
+    """The Porter stem of a word, the algorithm of FTS5's ``porter`` tokenizer."""
+    stemmer = _stemmer()
+    with _STEM_LOCK:
+        return str(stemmer.stemWord(word))
+
+
+@functools.cache
+def _stemmer() -> Any:
+    import snowballstemmer  # only for a query with a prefix
+
+    return snowballstemmer.stemmer("porter")
