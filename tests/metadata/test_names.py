@@ -67,6 +67,10 @@ CASES = [
     ("Boeing 747 Takeoff.wav", "boeing 747 takeoff", ""),
     ("Don't Stop Scream.wav", "dont stop scream", ""),
     ("Sirène d'alarme.wav", "sirène alarme", ""),  # French elision: "d'" is its own word
+    ("Rumore dell'acqua.wav", "rumore dell acqua", ""),  # Italian: "dell'" is its own word
+    ("Un'auto jusqu'à Quest'ora.wav", "un auto jusqu à quest ora", ""),
+    ("ｄｏｏｒ＿ｓｌａｍ.wav", "door slam", ""),  # full-width Latin, as Japanese keyboards type
+    ("ﾄﾞｱ_閉まる.wav", "ドア 閉まる", ""),  # half-width katakana
     ("kebab-case-name-here.wav", "kebab case name here", ""),
     ("snake_case__double.wav", "snake case double", ""),
     ("wpn_expl_lrg_ext.wav", "wpn weapon expl explosion lrg large ext exterior", ""),

@@ -329,6 +329,7 @@ FILES = {
     "glass": "Glass_Break_Small.wav",
     "wind": "Wind_Howl.wav",
     "piano": "Piano_Note_C4.wav",
+    "water": "Water_Splash_Pool.wav",
     "typed_ja": "ドアが閉まる.wav",  # named as a Japanese user types it
     "typed_de": "Alarmsirene_01.wav",
 }
@@ -380,6 +381,22 @@ def test_words_in_another_language_find_english_names(
     assert set(on.names(typed)) == {FILES[f] for f in found}
     # without the translation the words side finds only a file named as typed
     assert set(off.names(typed)) == {FILES[f] for f in found if f.startswith("typed")}
+
+
+@pytest.mark.parametrize(
+    ("typed", "plain"),
+    [
+        ("ｒａｉｎ ｒｏｏｆ", "rain roof"),  # full-width Latin, as Japanese keyboards type it
+        ("ﾄﾞｱが閉まる", "ドアが閉まる"),  # half-width katakana
+        ("suono dell'acqua", "acqua"),  # an elided Italian preposition
+        ("bruit jusqu'à la porte", "porte"),  # French "jusqu'"
+    ],
+)
+def test_typed_forms_find_what_the_plain_words_find(
+    libs: tuple[Lib, Lib], typed: str, plain: str
+) -> None:
+    on, _ = libs
+    assert on.names(plain) and on.names(typed) == on.names(plain)
 
 
 @pytest.mark.parametrize("key", ["typed_ja", "typed_de"])

@@ -114,16 +114,24 @@ _MODEL = re.compile(r"[A-Za-z]{1,3}[0-9]+|[0-9]+[A-Za-z]{1,3}")
 _VERSION = re.compile(r"(?:v|ver|version|take|tk)[0-9]+", re.IGNORECASE)
 _TAKE_WORDS = frozenset({"take", "tk"})
 _APOSTROPHES = re.compile(r"(?<=\w)['\u2019](?=\w)")
-_ELISION = re.compile(r"(?<!\w)([^\W\d_]|[Qq][Uu])['\u2019](?=\w)")
+# Elided words that stand on their own: one letter (French and Italian "d'", "l'"), "qu'",
+# French "jusqu'", "lorsqu'"..., Italian articles and prepositions ("dell'acqua", "un'auto").
+_ELIDED = "|".join(
+    ("qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu")
+    + ("dell", "dall", "nell", "sull", "all", "coll", "quell", "quest", "un", "bell")
+)
+_ELISION = re.compile(rf"(?<!\w)([^\W\d_]|(?:{_ELIDED}))['\u2019](?=\w)", re.IGNORECASE)
 _AUDIO_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,5}$")
 
 
 def plain_text(text: str) -> str:
-    """Text as words are indexed and searched: composed Unicode (NFC; macOS writes names
-    decomposed), no in-word apostrophes ("don't" and "dont" are one word) except after an
-    elided one-letter word or "qu" (French "d'alarme" is "d alarme")."""
+    """Text as words are indexed and searched: composed Unicode with compatibility forms
+    folded (NFKC: macOS writes names decomposed, Japanese keyboards type full-width Latin,
+    "ｄｏｏｒ", and half-width katakana, "ﾄﾞｱ"), no in-word apostrophes ("don't" and "dont"
+    are one word) except after an elided word (French "d'alarme" is "d alarme", Italian
+    "dell'acqua" is "dell acqua")."""
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text)
+        text = unicodedata.normalize("NFKC", text)
     if "'" not in text and "\u2019" not in text:
         return text
     return _APOSTROPHES.sub("", _ELISION.sub(r"\1 ", text))

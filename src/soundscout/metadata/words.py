@@ -18,7 +18,7 @@ from soundscout.metadata.read import EmbeddedMetadata
 from soundscout.metadata.ucs import UcsEntry, find_category, parse_ucs_name, ucs_list, ucs_words
 
 #: Bumped when the rules below change: sounds with older words are read again by `index`.
-WORDS_VERSION = 4
+WORDS_VERSION = 5
 
 #: The lexical index's fields, in its column order.
 FIELDS = ("name", "title", "description", "keywords", "category", "folders", "other")
