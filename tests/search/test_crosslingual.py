@@ -245,6 +245,19 @@ def test_shipped_lexicon_knows_the_trade_words(typed: str, english: str) -> None
     assert tuple(english.split()) in query.include[0].also
 
 
+@pytest.mark.parametrize(
+    ("typed", "english"), [("épée", "sword"), ("armónica", "harmonica"), ("cañón", "cannon")]
+)
+def test_a_word_typed_with_accents_is_not_english(typed: str, english: str) -> None:
+    """English writes these without accents ("epee", "harmonica" are sound-library words):
+    typed with them, they are another language's and translated."""
+    lexicon = shipped_lexicon()
+    assert lexicon.is_english(fold(typed)) and not lexicon.is_english(typed)
+    query = translate_words(parse_words(typed), lexicon)
+    assert (english,) in query.include[0].also
+    assert translate_words(parse_words(fold(typed)), lexicon).include[0].also == ()
+
+
 ENGLISH_QUERIES = [
     "man speaking",  # "man" is a Spanish stem ("mano") but the query is English
     "ui click",

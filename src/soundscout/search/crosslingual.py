@@ -193,8 +193,11 @@ class Lexicon:
     def is_english(self, word: str) -> bool:
         """Whether a word is an English word of sound libraries: as written, or another
         form of one that is not a word of another language as written ("speaking" is,
-        German "Applaus" is not)."""
-        folded = fold(word)
+        German "Applaus" is not; nor is a word typed with accents that English writes
+        without them: "épée", "armónica")."""
+        folded, typed = fold(word), word.casefold()
+        if folded != typed:
+            return typed in self.surface or typed in self.english
         if folded in self.surface or folded in self.english:
             return True
         return _stem("en", word) in self.vocabulary and not any(
@@ -212,8 +215,8 @@ class Lexicon:
         stems, for words of four letters or more). A phrase of the glossary's English
         words is not looked up, nor is a phrase of English words by stem."""
         folded = [fold(w) for w in words]
-        if all(w in self.english for w in folded):  # English already ("synth lead")
-            return None
+        if all(f in self.english and f == w.casefold() for f, w in zip(folded, words)):
+            return None  # English already ("synth lead"), accents and all
         key = ("" if language in UNSPACED else " ").join(folded)
         said = self.languages.get(language, {}).get(key)
         exact = said is not None
