@@ -215,7 +215,7 @@ class Lexicon:
         stems, for words of four letters or more). A phrase of the glossary's English
         words is not looked up, nor is a phrase of English words by stem."""
         folded = [fold(w) for w in words]
-        if all(f in self.english and f == w.casefold() for f, w in zip(folded, words)):
+        if all(w.casefold() in self.english for w in words):
             return None  # English already ("synth lead"), accents and all
         key = ("" if language in UNSPACED else " ").join(folded)
         said = self.languages.get(language, {}).get(key)
