@@ -140,6 +140,8 @@ def test_usage_errors_print_usage_not_a_traceback(tmp_path: Path) -> None:
         (["search", "kick", "--no-such-option"], "No such option"),
         (["search", "kick", "-k", "many"], "Invalid value for '-k'"),
         (["no-such-command"], "No such command"),
+        # a query starting with a word to leave out: the way around it is named
+        (["search", "-explosi* weapon"], 'soundscout search -- "-metal door"'),
     ):
         proc = subprocess.run([exe, *args], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2, (args, proc.stderr)

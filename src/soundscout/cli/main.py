@@ -131,6 +131,13 @@ def _command(argv: list[str]) -> str | None:
     return None
 
 
+def _left_out_word_first(exc: Exception, argv: list[str]) -> bool:
+    """Whether a usage error is ``search "-metal door"``: a query read as short options."""
+    name = getattr(exc, "option_name", None) or ""
+    typed = any(a.startswith("-") and not a.startswith("--") and len(a) > 2 for a in argv)
+    return _command(argv) == "search" and name[:1] == "-" and name[1:2] != "-" and typed
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning Soundscout errors into message + hint and exit 1."""
     verbose = any(arg in ("-v", "--verbose") for arg in (argv or sys.argv[1:]))
@@ -164,6 +171,14 @@ def main(argv: list[str] | None = None) -> int:
         show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
         if callable(show) and isinstance(code, int):
             show()
+            args = argv if argv is not None else sys.argv[1:]
+            if _left_out_word_first(exc, args):
+                err_console.print(
+                    "[yellow]Hint:[/] a query that starts with a word to leave out goes after "
+                    '--, so that it is not read as an option: soundscout search -- "-metal door"',
+                    highlight=False,
+                    soft_wrap=True,
+                )
             return code
         raise
     return result if isinstance(result, int) else 0
