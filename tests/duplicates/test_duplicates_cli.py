@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.console import Console
 
+from soundscout.cli import duplicates_cmds
 from soundscout.cli.main import main
 from tests.audiogen import write_audio
 from tests.duplicates.conftest import SR, recording
@@ -49,14 +51,34 @@ def run(capsys: pytest.CaptureFixture[str], library: Path, *args: str) -> tuple[
     return code, out, err
 
 
-def test_the_table_shows_the_group_its_kept_copy_and_the_silent_file(capsys, lib) -> None:
+def test_the_table_shows_the_group_its_kept_copy_and_the_silent_file(
+    capsys, lib, monkeypatch: pytest.MonkeyPatch
+) -> None:
     library, root = lib
+    monkeypatch.setattr(duplicates_cmds, "console", Console(force_terminal=True, width=160))
     code, out, _ = run(capsys, library)
     assert code == 0
     assert "variants, 4 files" in out
     lines = {line.split()[1]: line for line in out.splitlines() if line[:1] in "│|"}
     assert "1 silent files (never grouped)" in out and "nothing.wav" in out
     assert any("keep" in line and "wav" in line for line in lines.values())
+
+
+def test_piped_output_is_one_line_per_file(capsys, lib) -> None:
+    """Piped (not a terminal): whole paths, one tab-separated line per file, for grep and cut."""
+    library, root = lib
+    code, out, _ = run(capsys, library)
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "# 1 of 1 groups, 1 silent files"
+    header, *rows = (line.split("\t") for line in lines[1:])
+    assert header[:3] == ["group", "kind", "keep"] and header[-1] == "path"
+    assert all(len(row) == len(header) for row in rows)
+    by_path = {row[-1]: dict(zip(header, row, strict=True)) for row in rows}
+    files = ("a/hit.wav", "b/hit.mp3", "b/hit_quiet.ogg", "a/hit_take2.wav", "quiet/nothing.wav")
+    assert set(by_path) == {str(root / f) for f in files}
+    assert by_path[str(root / "a/hit.wav")]["keep"] == "keep"
+    assert by_path[str(root / "b/hit.mp3")]["keep"] == "copy"  # the same recording
+    assert by_path[str(root / "quiet/nothing.wav")]["kind"] == "silent"
 
 
 def test_json_is_the_api_shape(capsys, lib) -> None:

@@ -61,6 +61,8 @@ def duplicates(
 
         body = duplicates_out(groups, total, silent, unprinted, current).model_dump()
         typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
+    elif not console.is_terminal:  # piped: one tab-separated line per file, for grep and cut
+        _print_lines(groups, total, silent, unprinted)
     else:
         _print(groups, total, silent, unprinted)
 
@@ -86,6 +88,38 @@ def _write_csv(path: Path, groups: list[report.Group], silent: list) -> None:
     console.print(f"wrote {rows} rows to {path}", highlight=False)
 
 
+_COLUMNS = ("keep", "id", "format", "rate", "bits", "ch", "duration", "size", "path")
+
+
+def _cells(member: report.Member) -> tuple[str, ...]:
+    """One member's row: what it is, then its file's facts (``_COLUMNS``)."""
+    row = member.row
+    return (
+        "keep" if member.best else _relation(member),
+        str(row.id),
+        row.format or "?",
+        str(row.sample_rate or "?"),
+        str(row.bit_depth or "-"),
+        str(row.channels or "?"),
+        f"{row.duration:.2f} s" if row.duration is not None else "?",
+        _mb(row.size),
+        row.path,
+    )
+
+
+def _print_lines(groups: list[report.Group], total: int, silent: list, unprinted: int) -> None:
+    """The groups as tab-separated lines: a group and kind column, then the table's."""
+    typer.echo(f"# {len(groups)} of {total} groups, {len(silent)} silent files")
+    typer.echo("\t".join(("group", "kind", *_COLUMNS)))
+    for group in groups:
+        for member in group.members:
+            typer.echo("\t".join((str(group.id), group.kind, *_cells(member))))
+    for row in silent:
+        typer.echo("\t".join(("", "silent", "", str(row.id), *[""] * 6, row.path)))
+    if unprinted:
+        typer.echo(f"# {unprinted} sounds were indexed before fingerprints (see the table)")
+
+
 def _print(groups: list[report.Group], total: int, silent: list, unprinted: int) -> None:
     if not groups:
         console.print("No duplicates found.")
@@ -95,21 +129,11 @@ def _print(groups: list[report.Group], total: int, silent: list, unprinted: int)
             f"{_mb(group.size)}",
             title_justify="left",
         )
-        for column in ("keep", "id", "format", "rate", "bits", "ch", "duration", "size", "path"):
+        for column in _COLUMNS:
             table.add_column(column, overflow="fold")
-        for m in group.members:
-            row = m.row
-            table.add_row(
-                "keep" if m.best else _relation(m),
-                str(row.id),
-                row.format or "?",
-                str(row.sample_rate or "?"),
-                str(row.bit_depth or "-"),
-                str(row.channels or "?"),
-                f"{row.duration:.2f} s" if row.duration is not None else "?",
-                _mb(row.size),
-                Text(row.path),
-            )
+        for member in group.members:
+            *facts, path = _cells(member)
+            table.add_row(*facts, Text(path))
         console.print(table)
     if len(groups) < total:
         console.print(f"{total - len(groups)} more groups (--limit).")
