@@ -32,8 +32,11 @@ def test_error_shape(client: httpx.Client, method: str, url: str, status: int, c
 def test_a_wrong_method_names_the_ones_that_work(client: httpx.Client) -> None:
     response = client.put("/api/search?q=kick")
     message = assert_error(response, 405, "method_not_allowed")
-    assert message.startswith("PUT is not allowed on /api/search; it takes GET")
-    assert "GET" in response.headers["allow"]
+    assert message.startswith("PUT is not allowed on /api/search; it takes GET, POST.")
+    assert response.headers["allow"] == "GET, POST"
+    response = client.post("/api/sounds/1")
+    message = assert_error(response, 405, "method_not_allowed")
+    assert message.startswith("POST is not allowed on /api/sounds/1; it takes GET.")
 
 
 class _BrokenService(SearchService):

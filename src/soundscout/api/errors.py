@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from soundscout.errors import SoundscoutError
@@ -101,12 +102,25 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 404 and message == "Not Found":
         message = f"Not found: {request.method} {request.url.path}"
         hint = "See the API documentation at /docs."
+    headers = exc.headers
     if exc.status_code == 405 and message == "Method Not Allowed":
-        allowed = (exc.headers or {}).get("Allow", "")
+        allowed = _allowed_methods(request) or (exc.headers or {}).get("Allow", "")
+        headers = {**(exc.headers or {}), "Allow": allowed} if allowed else exc.headers
         message = f"{request.method} is not allowed on {request.url.path}"
         message += f"; it takes {allowed}." if allowed else "."
         hint = "See the API documentation at /docs."
-    return error_response(exc.status_code, code, message, hint, headers=exc.headers)
+    return error_response(exc.status_code, code, message, hint, headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route of this path takes (Starlette's 405 names only the first
+    route's: ``/api/search`` takes POST as well as GET; HEAD goes wherever GET does)."""
+    routes = getattr(request.app, "routes", [])
+    return ", ".join(
+        method
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    )
 
 
 class CatchAllMiddleware:

@@ -95,13 +95,23 @@ class SearchRequest(_Strict):
     sound_id: int | None = Field(
         None, ge=1, le=MAX_SOUND_ID, description="A catalogued reference sound."
     )
-    alpha: float | None = Field(None, ge=0, le=1, description="Hybrid weight of the sound.")
+    alpha: float | None = Field(
+        None, ge=0, le=1, allow_inf_nan=False, description="Hybrid weight of the sound."
+    )
     k: int | None = Field(None, ge=1, description="Number of results (at most search.max_k).")
     start: float | None = Field(
-        None, ge=0, le=1e7, description="Use the reference sound from this second on."
+        None,
+        ge=0,
+        le=1e7,
+        allow_inf_nan=False,
+        description="Use the reference sound from this second on.",
     )
     end: float | None = Field(
-        None, gt=0, le=1e7, description="Use the reference sound up to this second."
+        None,
+        gt=0,
+        le=1e7,
+        allow_inf_nan=False,
+        description="Use the reference sound up to this second.",
     )
     filters: FiltersIn | None = None
     collapse: bool = Field(False, description=COLLAPSE_DESCRIPTION)

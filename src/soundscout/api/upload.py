@@ -41,10 +41,10 @@ class UploadQuery(BaseModel):
 
     text: str | None = Field(None, max_length=2000)
     match: MatchMode | None = None
-    alpha: float | None = Field(None, ge=0, le=1)
+    alpha: float | None = Field(None, ge=0, le=1, allow_inf_nan=False)
     k: int | None = Field(None, ge=1)
-    start: float | None = Field(None, ge=0, le=1e7)
-    end: float | None = Field(None, gt=0, le=1e7)
+    start: float | None = Field(None, ge=0, le=1e7, allow_inf_nan=False)
+    end: float | None = Field(None, gt=0, le=1e7, allow_inf_nan=False)
     min_duration: float | None = Field(None, ge=0)
     max_duration: float | None = Field(None, ge=0)
     format: list[str] = Field(default_factory=list)

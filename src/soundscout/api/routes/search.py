@@ -59,16 +59,22 @@ def _search(
     return search_response(result)
 
 
+# Finite numbers only: "nan" and "inf" are named as such, not as out of range.
+_ALPHA = Query(ge=0, le=1, allow_inf_nan=False, description="Weight of the sound.")
+_START = Query(ge=0, le=1e7, allow_inf_nan=False, description="Region start, s.")
+_END = Query(gt=0, le=1e7, allow_inf_nan=False, description="Region end, s.")
+
+
 @router.get("", response_model=SearchResponse, summary="Search (query string)")
 def search_get(
     service: ServiceDep,
     q: Annotated[str | None, Query(max_length=2000, description="Text query.")] = None,
     match: Annotated[MatchMode | None, Query(description=MATCH_DESCRIPTION)] = None,
     sound_id: Annotated[int | None, Query(ge=1, le=MAX_SOUND_ID, description="Reference.")] = None,
-    alpha: Annotated[float | None, Query(ge=0, le=1, description="Weight of the sound.")] = None,
+    alpha: Annotated[float | None, _ALPHA] = None,
     k: Annotated[int | None, Query(ge=1, description="Number of results.")] = None,
-    start: Annotated[float | None, Query(ge=0, le=1e7, description="Region start, s.")] = None,
-    end: Annotated[float | None, Query(gt=0, le=1e7, description="Region end, s.")] = None,
+    start: Annotated[float | None, _START] = None,
+    end: Annotated[float | None, _END] = None,
     min_duration: Annotated[float | None, Query(ge=0)] = None,
     max_duration: Annotated[float | None, Query(ge=0)] = None,
     format: Annotated[list[str], Query(description="Allowed formats (repeatable).")] = [],  # noqa: B006
