@@ -37,6 +37,7 @@ from soundscout.errors import (
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.keeper import IndexKeeper
 from soundscout.search.blend import combine
+from soundscout.search.compounds import with_compound_parts
 from soundscout.search.crosslingual import translate_words
 from soundscout.search.explain import QueryContext, explained_hits, library_spread, row_hit
 from soundscout.search.export import export_vectors
@@ -333,6 +334,7 @@ class SearchService:
         words = parse_words(text or "")
         if cfg.translate_words:  # "bombo" matches Kick_01.wav too
             words = translate_words(words)
+        words = with_compound_parts(words)  # "gunshot" finds Gun_Shot.wav
         words = with_word_forms(self.catalog, words)  # "runni*" finds "running"
         audio_vec, exclude, audio_seconds, reference = None, frozenset[int](), None, None
         if sources:  # a missing or unreadable reference is named whatever the filters

@@ -1,0 +1,89 @@
+"""English compounds matched by their parts, over the shipped lexicon's English words and
+through the service over real file names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from soundscout.search.compounds import compound_parts, with_compound_parts
+from soundscout.search.crosslingual import translate_words
+from soundscout.search.lexical import parse_words
+from soundscout.search.service import SearchService
+from tests.conftest import make_settings
+from tests.taggen import plain
+
+
+@pytest.mark.parametrize(
+    ("word", "parts"),
+    [
+        ("gunshot", ("gun", "shot")),  # not "guns" + "hot": the shorter first part
+        ("doorbell", ("door", "bell")),
+        ("footsteps", ("foot", "steps")),  # a second part known by its stem
+        ("birdsong", ("bird", "song")),
+        ("thunderstorm", ("thunder", "storm")),
+        ("stepping", None),  # "step" and an ending, not a second word
+        ("carpet", None),  # "pet" is no sound-library word
+        ("cannon", None),  # a three-letter second part ends too many words
+        ("explosion", None),
+        ("Gunshot", ("gun", "shot")),
+        ("ドアベル", None),
+    ],
+)
+def test_compound_parts(word: str, parts: tuple[str, str] | None) -> None:
+    assert compound_parts(word) == parts
+
+
+def test_parts_are_one_more_way_to_match_the_term() -> None:
+    query = with_compound_parts(parse_words("loud gunshot -doorbell"))
+    assert query.fts() == '"loud" OR ("gunshot" OR ("gun" AND "shot"))'
+    assert query.exclude_fts() == '("doorbell" OR ("door" AND "bell"))'
+    assert with_compound_parts(parse_words("gunsh*")).fts() == '"gunsh"*'  # prefixes as typed
+    assert with_compound_parts(parse_words('"gunshot echo"')).fts() == '"gunshot echo"'
+
+
+def test_a_translation_into_a_compound_gets_its_parts() -> None:
+    query = with_compound_parts(translate_words(parse_words("Vogelgesang")))
+    (term,) = query.include
+    assert ("birdsong",) in term.also and ("bird", "song") in term.also
+
+
+def test_a_query_without_compounds_is_the_same_object() -> None:
+    query = parse_words("metal impact")
+    assert with_compound_parts(query) is query
+
+
+FILES = ["Gun_Shot_Pistol.wav", "Door Bell Ring.wav", "Bird_Song_Dawn.wav", "Gunshot_Rifle.wav"]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
+    tmp = tmp_path_factory.mktemp("compounds")
+    for seed, name in enumerate(FILES):
+        plain(tmp / "sounds" / name, seed)
+    service = SearchService(make_settings(tmp / "library"))
+    assert service.index_folder(tmp / "sounds", progress=False).ok == len(FILES)
+    yield service
+    service.close()
+
+
+def _names(service: SearchService, text: str) -> list[str]:
+    return [Path(h.path).name for h in service.search(text=text, match="words", k=10).hits]
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("gunshot", {"Gunshot_Rifle.wav", "Gun_Shot_Pistol.wav"}),
+        ("doorbell", {"Door Bell Ring.wav"}),
+        ("canto de pájaros", {"Bird_Song_Dawn.wav"}),  # Spanish for birdsong
+        ("gunshot -pistol", {"Gunshot_Rifle.wav"}),
+    ],
+)
+def test_compounds_find_names_written_apart(
+    service: SearchService, typed: str, found: set[str]
+) -> None:
+    names = _names(service, typed)
+    assert len(names) == len(found) and set(names) == found
