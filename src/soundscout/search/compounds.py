@@ -37,9 +37,7 @@ def compound_parts(word: str, lexicon: Lexicon | None = None) -> tuple[str, str]
 
 
 def _splittable(term: Term) -> bool:
-    return not term.prefix and (
-        len(term.words) == 1 or any(len(group) == 1 for group in term.also)
-    )
+    return not term.prefix and (len(term.words) == 1 or any(len(group) == 1 for group in term.also))
 
 
 def _with_parts(term: Term, lexicon: Lexicon) -> Term:
