@@ -269,6 +269,7 @@ ENGLISH_QUERIES = [
     "808 cowbell",
     "motorcycle rev",  # "motor" is German too: an English word is not cut
     "glockenspiel sfx",  # file-name abbreviations are English
+    "opera singer",  # not French "singe" (a primate) by stem
 ]
 
 
