@@ -42,7 +42,8 @@ PARSE_CASES = [
     ("hi-hat", [_t("hi"), _t("hat")], [], "hi hat", []),
     ("-hi-hat", [], [_t("hi", "hat")], "", []),
     ("hi-ha*", [_t("hi"), _t("ha", prefix=True)], [], "hi ha", []),
-    ("e*", [_t("e")], [], "e", []),  # a one-letter prefix would match nearly everything
+    # a one-letter prefix would match nearly everything: the letter, and a note
+    ("e*", [_t("e")], [], "e", ["'e*': a prefix needs two letters or more"]),
     ('"door slam"*', [_t("door", "slam")], [], "door slam", []),  # a phrase has no prefix
     ("door*slam", [_t("door"), _t("slam")], [], "door slam", []),
     ("door_slam", [_t("door"), _t("slam")], [], "door slam", []),  # split as names are
@@ -122,6 +123,14 @@ def test_fts_expressions() -> None:
     assert parse_words("-metal").fts() is None
     assert parse_words("door").exclude_fts() is None
     assert _t("hi", "ha", prefix=True).fts() == '"hi ha"*'
+
+
+@pytest.mark.parametrize("text", ["e*", "weapon -e*", "x* door"])
+def test_a_one_letter_prefix_is_named_in_a_note(text: str) -> None:
+    query = parse_words(text)
+    assert not any(t.prefix for t in (*query.include, *query.exclude))
+    assert len(query.notes) == 1 and "a prefix needs two letters or more" in query.notes[0]
+    assert parse_words("ex* door").notes == ()
 
 
 def test_long_queries_are_capped() -> None:

@@ -99,6 +99,7 @@ def parse_words(text: str) -> WordsQuery:
     """
     include: list[Term] = []
     exclude: list[Term] = []
+    notes = []
     for match in _TOKEN.finditer(fold_stray_capitals(plain_text(text or ""))):
         negative, quoted, bare = bool(match.group(1)), match.group(2), match.group(3)
         if bare is not None:
@@ -106,8 +107,11 @@ def parse_words(text: str) -> WordsQuery:
             words = _words_of(bare)
             # a left-out hi-hat leaves out the phrase, not every hat
             terms = [Term(words)] if negative and words else [Term((w,)) for w in words]
-            if terms and bare.endswith("*") and len(terms[-1].words[0]) >= 2:
-                terms[-1] = Term(terms[-1].words, prefix=True)
+            if terms and bare.endswith("*"):
+                if len(terms[-1].words[-1]) >= 2:
+                    terms[-1] = Term(terms[-1].words, prefix=True)
+                else:
+                    notes.append(f"{bare.lstrip('-')!r}: a prefix needs two letters or more")
         else:
             words = _words_of(quoted)
             terms = [Term(words)] if words else []
@@ -117,7 +121,6 @@ def parse_words(text: str) -> WordsQuery:
         t for t in include if len(t.words) > 1 or t.prefix or t.words[0] not in STOP_WORDS
     ]
     include = list(dict.fromkeys(meaningful or include))  # only common words: match them
-    notes = []
     if len(include) > MAX_TERMS:
         notes.append(f"only the first {MAX_TERMS} words were matched")
         include = include[:MAX_TERMS]
