@@ -31,8 +31,7 @@ def with_compound_parts(query: WordsQuery, lexicon: Lexicon | None = None) -> Wo
 
 
 def compound_parts(word: str, lexicon: Lexicon | None = None) -> tuple[str, str] | None:
-    """The two English sound-library words ``word`` is made of (the longest first part
-    that leaves a known second one), or None."""
+    """The two English sound-library words ``word`` is made of, or None."""
     return _parts(fold(word), lexicon or shipped_lexicon())
 
 

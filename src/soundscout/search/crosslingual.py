@@ -137,16 +137,22 @@ _STEM_LOCK = threading.Lock()  # a Snowball stemmer keeps its state on the objec
 
 @functools.lru_cache(maxsize=8192)
 def _stem(language: str, word: str) -> str:
-    stemmer = _stemmer(language)
+    return fold(snowball_stem(STEMMERS[language], word.lower()))
+
+
+def snowball_stem(algorithm: str, word: str) -> str:
+    """A word's stem by one of Snowball's algorithms ("english", "porter"...), safe from
+    any thread."""
+    stemmer = _stemmer(algorithm)
     with _STEM_LOCK:
-        return fold(stemmer.stemWord(word.lower()))
+        return str(stemmer.stemWord(word))
 
 
 @functools.cache
-def _stemmer(language: str) -> Any:
+def _stemmer(algorithm: str) -> Any:
     import snowballstemmer  # only for a query with words to look up (~20 ms)
 
-    return snowballstemmer.stemmer(STEMMERS[language])
+    return snowballstemmer.stemmer(algorithm)
 
 
 def stem_key(language: str, words: Sequence[str]) -> str:
@@ -237,7 +243,7 @@ class Lexicon:
 def shipped_lexicon() -> Lexicon:
     """The lexicon shipped with the package (read once, with the English stemmer loaded:
     the server's warm-up search reads it, so its first user search pays for neither)."""
-    _stemmer("en")
+    _stemmer(STEMMERS["en"])
     return read_lexicon(LEXICON_PATH)
 
 

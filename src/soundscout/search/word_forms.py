@@ -11,17 +11,14 @@ match the term (the most common :data:`MAX_FORMS` of them).
 from __future__ import annotations
 
 import functools
-import threading
 from dataclasses import replace
-from typing import Any
 
 from soundscout.catalog.catalog import Catalog
-from soundscout.search.crosslingual import fold
+from soundscout.search.crosslingual import fold, snowball_stem
 from soundscout.search.lexical import Term, WordsQuery
 
 MAX_FORMS = 32
 _LAST = "\U0010ffff"  # after every character: [p, p + _LAST) holds the words p starts
-_STEM_LOCK = threading.Lock()  # a Snowball stemmer keeps its state on the object
 
 
 def with_word_forms(catalog: Catalog, query: WordsQuery) -> WordsQuery:
@@ -68,13 +65,4 @@ def missed_forms(catalog: Catalog, prefix: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=8192)
 def _porter(word: str) -> str:
     """The Porter stem of a word, the algorithm of FTS5's ``porter`` tokenizer."""
-    stemmer = _stemmer()
-    with _STEM_LOCK:
-        return str(stemmer.stemWord(word))
-
-
-@functools.cache
-def _stemmer() -> Any:
-    import snowballstemmer  # only for a query with a prefix
-
-    return snowballstemmer.stemmer("porter")
+    return snowball_stem("porter", word)
