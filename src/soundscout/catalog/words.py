@@ -42,8 +42,8 @@ def write_words(
     )
     _delete_entries(conn, [(sound_id,)])
     values = (sound_id, *(words.texts[f] for f in FIELDS))
-    conn.execute(f"INSERT INTO sound_words (rowid, {_COLUMNS}) VALUES ({_VALUES})", values)
-    conn.execute(f"INSERT INTO sound_word_forms (rowid, {_COLUMNS}) VALUES ({_VALUES})", values)
+    for table in ("sound_words", "sound_word_forms"):  # the entry, and its written words
+        conn.execute(f"INSERT INTO {table} (rowid, {_COLUMNS}) VALUES ({_VALUES})", values)
     entry = words.ucs
     conn.execute(
         "UPDATE sounds SET words_version = ?, ucs_catid = ?, ucs_category = ?, "
