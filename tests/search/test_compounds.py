@@ -44,6 +44,13 @@ def test_parts_are_one_more_way_to_match_the_term() -> None:
     assert with_compound_parts(parse_words('"gunshot echo"')).fts() == '"gunshot echo"'
 
 
+def test_a_compound_with_a_short_part_is_matched_as_a_phrase() -> None:
+    assert with_compound_parts(parse_words("hihat")).fts() == '("hihat" OR ("hi hat"))'
+    assert with_compound_parts(parse_words("scifi")).fts() == '("scifi" OR ("sci fi"))'
+    assert compound_parts("hihat") is None  # never its two parts apart
+    assert with_compound_parts(parse_words("piano")).fts() == '"piano"'
+
+
 def test_a_translation_into_a_compound_gets_its_parts() -> None:
     query = with_compound_parts(translate_words(parse_words("Vogelgesang")))
     (term,) = query.include
@@ -55,7 +62,15 @@ def test_a_query_without_compounds_is_the_same_object() -> None:
     assert with_compound_parts(query) is query
 
 
-FILES = ["Gun_Shot_Pistol.wav", "Door Bell Ring.wav", "Bird_Song_Dawn.wav", "Gunshot_Rifle.wav"]
+FILES = [
+    "Gun_Shot_Pistol.wav",
+    "Door Bell Ring.wav",
+    "Bird_Song_Dawn.wav",
+    "Gunshot_Rifle.wav",
+    "Hi-Hat_Open.wav",
+    "Hat_Stand_Hi_Shelf.wav",  # both words, not side by side
+    "Sci-Fi Laser.wav",
+]
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +95,11 @@ def _names(service: SearchService, text: str) -> list[str]:
         ("doorbell", {"Door Bell Ring.wav"}),
         ("canto de pájaros", {"Bird_Song_Dawn.wav"}),  # Spanish for birdsong
         ("gunshot -pistol", {"Gunshot_Rifle.wav"}),
+        ("hihat", {"Hi-Hat_Open.wav"}),
+        ("scifi", {"Sci-Fi Laser.wav"}),
+        ("ciencia ficción", {"Sci-Fi Laser.wav"}),  # Spanish for scifi
+        # bird + tweet: no sound holds both, so one holding either counts
+        ("鳥のさえずり", {"Bird_Song_Dawn.wav"}),
     ],
 )
 def test_compounds_find_names_written_apart(

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from soundscout.search.compounds import with_compound_parts
 from soundscout.search.crosslingual import (
     LEXICON_PATH,
     Groups,
@@ -316,11 +317,12 @@ def test_function_words_are_never_translated(typed: str, absent: str) -> None:
 @given(st.text(max_size=60))
 def test_any_text_gives_valid_fts(text: str) -> None:
     """Whatever is typed, the translated query is valid FTS5 syntax (real SQLite)."""
-    query = translate_words(parse_words(text), shipped_lexicon())
+    query = with_compound_parts(translate_words(parse_words(text), shipped_lexicon()))
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE t USING fts5(a, tokenize='porter unicode61')")
     db.execute("INSERT INTO t VALUES ('door kick snare bass drum')")
-    for expression in (query.fts(), query.fts(every=True), query.exclude_fts()):
+    expressions = (query.fts(), query.fts(every=True), query.loose_fts(), query.exclude_fts())
+    for expression in expressions:
         if expression is not None:
             db.execute("SELECT rowid FROM t WHERE t MATCH ?", [expression]).fetchall()
 

@@ -23,7 +23,7 @@ from soundscout.search.lexical import (
     WordsQuery,
     parse_words,
 )
-from soundscout.search.query import Filters
+from soundscout.search.query import Filters, WordMatch
 
 STOP_NOTE = "only common words (such as 'the', 'of') were given to match"
 
@@ -268,6 +268,28 @@ def test_sounds_holding_every_word_come_first(catalog: Catalog) -> None:
     ranked = lexical.search(query, 3)
     assert [i for i, _ in ranked][:2] == [every, rare]
     assert [i for i, _ in lexical.search(query, 1)] == [every]  # enough: no OR query
+
+
+def test_a_group_of_words_matches_loosely_only_when_nothing_else_does(catalog: Catalog) -> None:
+    """A word translated to two English words ("bird tweet") finds sounds holding one of
+    them, the first group's, when no sound holds the term: what the English query's OR
+    would find; a sound holding the whole group always comes alone."""
+    bird = _add(catalog, "/lib/Bird Morning.wav")
+    synth = _add(catalog, "/lib/Synth Pad.wav")  # a word of the second group only
+    _add(catalog, "/lib/Rain.wav")
+    lexical = LexicalIndex(catalog)
+    term = Term(("鳥のさえずり",), also=(("bird", "tweet"), ("chirp", "synth")))
+    query = WordsQuery((term,))
+    assert term.loose_words() == ("bird", "tweet")
+    assert [i for i, _ in lexical._ranked(query.fts() or "", query, 10, None)] == []
+    assert [i for i, _ in lexical.search(query, 10)] == [bird]
+    assert lexical.coverage(query, [bird, synth]) == {bird: 0.5, synth: 0.0}
+    assert lexical.matches(query, [bird])[bird] == [WordMatch("name", ("bird",))]
+    tweet = _add(catalog, "/lib/Bird Tweet.wav")
+    assert [i for i, _ in lexical.search(query, 10)] == [tweet]  # the group held: no loose tier
+    assert lexical.coverage(query, [tweet, bird]) == {tweet: 1.0, bird: 0.5}
+    assert parse_words("bird tweet").loose_fts() is None  # English words: their OR is enough
+    assert WordsQuery((Term(("x",), also=(("a",),)),)).loose_fts() is None
 
 
 def test_matches_name_each_field(catalog: Catalog) -> None:

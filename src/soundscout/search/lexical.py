@@ -58,6 +58,22 @@ class Term:
         groups = [" AND ".join(_quoted(w) for w in group) for group in self.also]
         return "(" + " OR ".join([quoted, *(f"({g})" if " " in g else g for g in groups)]) + ")"
 
+    def loose_words(self) -> tuple[str, ...]:
+        """The words of this term's first group of two or more words (``bird`` and
+        ``tweet`` of 鳥のさえずり's "bird tweet"), each of which alone also matches it
+        loosely. Only the first: later groups say the same in other words, and a sound
+        holding "synth" and "synthesizer" is no closer to "synth lead" than one holding
+        "lead"."""
+        group = next((g for g in self.also if len(g) > 1), ())
+        return tuple(dict.fromkeys(w for w in group if w not in STOP_WORDS))
+
+    def loose_fts(self) -> str:
+        """This term, or any one word of its groups, in FTS5 syntax."""
+        loose = self.loose_words()
+        if not loose:
+            return self.fts()
+        return "(" + " OR ".join([self.fts(), *(_quoted(w) for w in loose)]) + ")"
+
 
 def _quoted(text: str) -> str:
     """An FTS5 string (a quote inside doubled; words never hold one)."""
@@ -82,6 +98,13 @@ class WordsQuery:
         if not self.include:
             return None
         return (" AND " if every else " OR ").join(t.fts() for t in self.include)
+
+    def loose_fts(self) -> str | None:
+        """The MATCH expression of the positive terms loosely (any word of a term's
+        groups), or None when no term has a group of two or more words."""
+        if not any(t.loose_words() for t in self.include):
+            return None
+        return " OR ".join(t.loose_fts() for t in self.include)
 
     def exclude_fts(self) -> str | None:
         """The MATCH expression of the negative terms, or None."""
@@ -151,7 +174,10 @@ class LexicalIndex:
         the OR query's BM25 order; the OR query runs only when fewer than ``limit`` sounds
         hold every word (BM25 scores every matching row, ~2 us each at 10^6 sounds). When
         the terms hold translations (``as_typed``), sounds holding every word as typed come
-        before all of these.
+        before all of these. When no sound holds any term, sounds holding one word of a
+        term's group of words count (:meth:`Term.loose_fts`): a word of another language
+        that translates to two English words ("bird tweet") finds what the English
+        query's OR finds.
         """
         every, any_ = query.fts(every=True), query.fts()
         if every is None or any_ is None or limit < 1:
@@ -167,6 +193,9 @@ class LexicalIndex:
             seen = {i for i, _ in rows}
             more = self._ranked(expression, query, limit, filters)
             rows += [r for r in more if r[0] not in seen][: limit - len(rows)]
+        loose = query.loose_fts()
+        if not rows and loose is not None:
+            rows = self._ranked(loose, query, limit, filters)
         return rows
 
     def _ranked(
@@ -220,15 +249,32 @@ class LexicalIndex:
         """Share of the query's positive terms each sound's words hold (0..1)."""
         if not query.include or not ids:
             return {int(i): 0.0 for i in ids}
-        found = {int(i): 0 for i in ids}
+        found = {int(i): 0.0 for i in ids}
         for term in query.include:
-            for sound_id in self._matching(term.fts(), list(found)):
-                found[sound_id] += 1
+            held = self._matching(term.fts(), list(found))
+            for sound_id in held:
+                found[sound_id] += 1.0
+            for sound_id, share in self._loose_shares(term, [i for i in found if i not in held]):
+                found[sound_id] += share
         return {i: n / len(query.include) for i, n in found.items()}
+
+    def _loose_shares(self, term: Term, ids: list[int]) -> list[tuple[int, float]]:
+        """For sounds not holding ``term``: the largest share of one of its groups' words
+        each holds (a sound named "bird" holds half of "bird tweet"), where above 0."""
+        groups = [g for g in term.also if len(g) > 1]
+        if not groups or not ids:
+            return []
+        holders = {w: self._matching(_quoted(w), ids) for w in term.loose_words()}
+        shares = []
+        for sound_id in ids:
+            best = max(sum(sound_id in holders.get(w, ()) for w in g) / len(g) for g in groups)
+            if best > 0:
+                shares.append((sound_id, best))
+        return shares
 
     def matches(self, query: WordsQuery, ids: Sequence[int]) -> dict[int, list[WordMatch]]:
         """The query words found in each field of each sound (for explanations)."""
-        expression = query.fts()
+        expression = query.loose_fts() or query.fts()
         if expression is None or not ids:
             return {}
         columns = ", ".join(
