@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from soundscout.catalog import duplicates as dupes
+from soundscout.catalog import segments as segdb
 from soundscout.catalog.catalog import SoundRow
 from soundscout.config import IngestSettings
 from soundscout.encoders.tiny import TinyEncoder
@@ -26,6 +28,7 @@ from soundscout.search.service import SearchService
 from tests.audiogen import make_library, tone, write_audio, write_corrupt
 from tests.conftest import make_settings
 from tests.ingest_process import done_rows, start_index
+from tests.taggen import tagged
 
 BAD = {
     "bad/truncated.wav": ("truncated_wav", "truncated or corrupt WAV header"),
@@ -39,6 +42,23 @@ def _folder(root: Path) -> Path:
     for name, (kind, _) in BAD.items():
         write_corrupt(root / name, kind)
     return root
+
+
+def _kept(service: SearchService) -> dict[str, tuple[Any, ...]]:
+    """What a run stores of each sound besides its vector: words, print, segments."""
+    rows = _rows(service)
+    ids = {row.id: path for path, row in rows.items()}
+    out: dict[str, tuple[Any, ...]] = {}
+    with service.catalog.reading() as conn:
+        printed = dupes.prints(conn, list(ids))
+        for sound_id, path in ids.items():
+            found = segdb.read_segments(conn, sound_id, service.encoder.dim)
+            segments = None
+            if found is not None:
+                prints = None if found.prints is None else found.prints.tobytes()
+                segments = (found.times.tobytes(), np.round(found.vectors, 5).tobytes(), prints)
+            out[path] = (service.lexical.fields(sound_id), printed.get(sound_id), segments)
+    return out
 
 
 def _rows(service: SearchService) -> dict[str, SoundRow]:
@@ -62,12 +82,22 @@ def _state(row: SoundRow) -> tuple[Any, ...]:
 @pytest.mark.timeout(300)  # a hang guard; ~1 min idle, 3+ min on a saturated 2-core machine
 def test_same_vectors_and_catalog_as_local(ray_local: Any, tmp_path: Path) -> None:
     folder = _folder(tmp_path / "sounds")
+    tagged(folder / "foley" / "Door Slam.flac", 5, title="Heavy oak door", genre="Foley")
+    write_audio(folder / "beds" / "rain_bed.wav", tone(300, 14.0, kind="noise", seed=4), 22050)
     local = SearchService(make_settings(tmp_path / "local"))
     ray = SearchService(make_settings(tmp_path / "ray"))
     try:
         by_local = local.index_folder(folder, progress=False)
         by_ray = ray.index_folder(folder, progress=False, engine="ray")
-        assert (by_ray.ok, by_ray.failed) == (by_local.ok, by_local.failed) == (12, len(BAD))
+        assert (by_ray.ok, by_ray.failed) == (by_local.ok, by_local.failed) == (14, len(BAD))
+        # tags, prints and segments came back from the workers: nothing was read again here
+        assert (by_ray.words_read, by_ray.prints_taken) == (0, 0)
+        kept_ray, kept_local = _kept(ray), _kept(local)
+        assert kept_ray == kept_local
+        door, bed = str(folder / "foley" / "Door Slam.flac"), str(folder / "beds" / "rain_bed.wav")
+        assert "oak" in kept_ray[door][0]["title"] and kept_ray[door][1] is not None
+        assert kept_ray[bed][2] is not None  # a long sound's segments (moments)
+        assert ray.index_folder(folder, progress=False, engine="ray").processed == 0
         rows_local, rows_ray = _rows(local), _rows(ray)
         assert sorted(rows_ray) == sorted(rows_local)
         for path, row in rows_ray.items():
@@ -80,13 +110,42 @@ def test_same_vectors_and_catalog_as_local(ray_local: Any, tmp_path: Path) -> No
         assert sorted(vectors_ray) == sorted(vectors_local)
         for path, vector in vectors_ray.items():
             np.testing.assert_allclose(vector, vectors_local[path], atol=1e-6)
-        assert ray.sync_index().count == local.sync_index().count == 12
+        assert ray.sync_index().count == local.sync_index().count == 14
         assert [h.path for h in ray.search(text="kick", k=5).hits] == [
             h.path for h in local.search(text="kick", k=5).hits
         ]
+        moments_ray = ray.search(text="rain", k=3, moments=True).hits
+        moments_local = local.search(text="rain", k=3, moments=True).hits
+        assert [(h.path, h.moments) for h in moments_ray] == [
+            (h.path, h.moments) for h in moments_local
+        ]
+        assert any(h.moments for h in moments_ray)
     finally:
         local.close()
         ray.close()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_sound_longer_than_a_piece_gets_its_segments_locally(
+    ray_local: Any, tmp_path: Path
+) -> None:
+    """Ray workers do not stream: a sound longer than ``stream_seconds`` gets a vector and
+    no segments, is not embedded again by every later Ray run, and the next local run
+    streams it and adds them."""
+    folder = tmp_path / "sounds"
+    bed = write_audio(folder / "rain_bed.wav", tone(300, 14.0, kind="noise", seed=4), 22050)
+    write_audio(folder / "short_bed.wav", tone(500, 11.0, kind="noise", seed=5), 22050)
+    service = SearchService(make_settings(tmp_path / "library", **{"ingest.stream_seconds": 12}))
+    try:
+        assert service.index_folder(folder, progress=False, engine="ray").ok == 2
+        kept = _kept(service)
+        assert kept[str(bed)][2] is None and kept[str(folder / "short_bed.wav")][2] is not None
+        assert service.index_folder(folder, progress=False, engine="ray").processed == 0
+        assert service.index_folder(folder, progress=False).processed == 1  # streamed here
+        assert _kept(service)[str(bed)][2] is not None
+    finally:
+        service.close()
 
 
 @pytest.mark.slow

@@ -137,11 +137,14 @@ def missing_segments(
     min_seconds: float,
     max_seconds: float | None = None,
     root: str | None = None,
+    longest: float | None = None,
 ) -> list[tuple[int, str]]:
     """(id, path) of done sounds longer than ``min_seconds`` without segments, or without
     an occurrence print of this version (indexed before moments, or before prints, were
     kept): an ``index`` of their folder embeds them again. None when no more than
-    ``max_seconds`` of a sound is embedded (then none can get segments)."""
+    ``max_seconds`` of a sound is embedded (then none can get segments); with ``longest``
+    (a Ray run, which embeds no more of a file than that), only sounds no longer than it
+    or than ``max_seconds``."""
     if max_seconds is not None and max_seconds <= min_seconds:
         return []
     sql = (
@@ -150,6 +153,9 @@ def missing_segments(
         "AND (g.sound_id IS NULL OR g.prints_version IS NOT ?)"
     )
     params: list[object] = [encoder_version, min_seconds, occurrence.VERSION]
+    if longest is not None and (max_seconds is None or longest < max_seconds):
+        sql += " AND s.duration <= ?"
+        params.append(longest)
     if root is not None:
         prefix = root.rstrip("/") + "/"
         sql += " AND substr(s.path, 1, ?) = ?"

@@ -6,8 +6,9 @@ only the pending list comes here. It runs as a Ray Data pipeline::
     pending (id, path) → decode tasks (CPU) → encoder actors (ActorPoolStrategy,
     one model copy each; one GPU each when the cluster has GPUs) → driver
 
-and every result comes back as a :class:`~soundscout.catalog.catalog.Outcome`, which the
-runner commits through the same code as the local engine. Resume, incremental re-index
+and every result comes back as a :class:`~soundscout.catalog.catalog.Outcome` (vector,
+file facts, tags, fingerprint, a long sound's segments), which the runner commits through
+the same code as the local engine. Resume, incremental re-index
 and failure recording therefore need nothing from this module; the worker side lives in
 :mod:`soundscout.ingest.ray_tasks`.
 
@@ -29,6 +30,7 @@ from soundscout.config import IngestSettings
 from soundscout.encoders.base import Encoder
 from soundscout.errors import LibraryError
 from soundscout.ingest.ray_tasks import EmbedActor, EncoderSpec, decode_row, outcomes_from_columns
+from soundscout.ingest.stages import SegmentPlan
 
 __all__ = ["EncoderSpec", "RayJob", "RayOptions", "import_ray", "plan_actors"]
 
@@ -100,6 +102,11 @@ def plan_actors(
     return ActorPlan(min(size, actors or size), num_cpus=1.0, num_gpus=0.0)
 
 
+def ray_longest(settings: IngestSettings) -> float:
+    """The most seconds of one file a Ray worker decodes and embeds."""
+    return min(settings.max_file_seconds or settings.stream_seconds, settings.stream_seconds)
+
+
 def import_ray() -> Any:
     """The ``ray`` module, or an error saying how to install it."""
     try:
@@ -153,9 +160,10 @@ class RayJob:
         settings: IngestSettings,
         batch_size: int,
         options: RayOptions | None = None,
+        plan: SegmentPlan | None = None,
     ) -> None:
         self.encoder, self.settings, self.batch_size = encoder, settings, batch_size
-        self.options = options or RayOptions()
+        self.options, self.plan = options or RayOptions(), plan
         self.spec = self.options.encoder or EncoderSpec(encoder.name)
 
     def outcomes(self, pending: list[tuple[int, str]]) -> Generator[Outcome, None, None]:
@@ -194,19 +202,16 @@ class RayJob:
         blocks = max(1, min(len(rows), math.ceil(len(rows) / FILES_PER_BLOCK)))
         decode_args = {
             "sample_rate": self.encoder.sample_rate,
-            # Ray workers decode whole files: no more of one than a streamed piece, and
-            # no segments (moments come from local runs; docs/search.md).
-            "max_seconds": min(
-                self.settings.max_file_seconds or self.settings.stream_seconds,
-                self.settings.stream_seconds,
-            ),
+            # Ray workers decode whole files: no more of one than a streamed piece (a
+            # longer one gets its segments from the next local run; docs/search.md).
+            "max_seconds": ray_longest(self.settings),
         }
         return (
             ray.data.from_items(rows, override_num_blocks=blocks)
             .map(decode_row, fn_kwargs=decode_args, num_cpus=DECODE_CPUS)
             .map_batches(
                 EmbedActor,
-                fn_constructor_args=(self.spec, self.encoder.version, self.batch_size),
+                fn_constructor_args=(self.spec, self.encoder.version, self.batch_size, self.plan),
                 batch_size=self.batch_size,
                 batch_format="numpy",
                 compute=ActorPoolStrategy(min_size=1, max_size=plan.size),

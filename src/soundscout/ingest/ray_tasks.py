@@ -2,12 +2,14 @@
 
 Importable from the installed package (Ray workers unpickle these by reference) and
 free of any Ray import, so that the local engine's tests need no Ray. The rows that
-travel between the stages are plain columns: ids, paths, waveform bytes, metadata,
-vectors and failure reasons.
+travel between the stages are plain columns: ids, paths, waveform bytes, metadata, the
+file's tags, its fingerprint, vectors, a long sound's segments (moments) and failure
+reasons; so a Ray run stores all that a local run does, and nothing is read again after.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,9 +20,11 @@ import numpy as np
 from soundscout.audio.decode import AudioInfo
 from soundscout.catalog.catalog import Outcome
 from soundscout.config import EncoderSettings
+from soundscout.duplicates.fingerprint import BANDS, Print
 from soundscout.encoders.base import Encoder
 from soundscout.errors import EncoderUnavailableError
-from soundscout.ingest.stages import Decoded, decode_stage, embed_stage
+from soundscout.ingest.stages import Decoded, SegmentPlan, decode_stage, embed_stage
+from soundscout.moments.segments import Segments
 
 
 @dataclass(frozen=True)
@@ -62,16 +66,64 @@ def decode_row(row: dict[str, Any], sample_rate: int, max_seconds: float | None)
         "format": info.format if info else "",
         "bit_depth": _int_or_minus(info.bit_depth if info else None),
         "decoder_warnings": "\n".join(item.decoder_warnings),
+        **_file_columns(item.tags, item.tag_warnings, item.audio_hash, item.fingerprint),
     }
 
 
-class EmbedActor:
-    """Encoder actor: one model copy, embeds batches of decoded rows."""
+def _file_columns(
+    tags: dict[str, str] | None,
+    tag_warnings: tuple[str, ...],
+    audio_hash: str | None,
+    fingerprint: Print | None,
+) -> dict[str, Any]:
+    """What a file carries besides its audio: tags, the decoded audio's hash, its print."""
+    return {
+        "tags": "" if tags is None else json.dumps(tags),
+        "tag_warnings": "\n".join(tag_warnings),
+        "audio_hash": audio_hash or "",
+        "print": b"" if fingerprint is None or fingerprint.data is None else fingerprint.data,
+        "print_version": _print_version(fingerprint),
+    }
 
-    def __init__(self, spec: EncoderSpec, expected_version: str, batch_size: int) -> None:
+
+def _print_version(fingerprint: Print | None) -> int:
+    """-1: no print; 0: a silent sound's; else the print's version."""
+    if fingerprint is None:
+        return -1
+    return 0 if fingerprint.silent else fingerprint.version
+
+
+def _tags(text: object) -> dict[str, str] | None:
+    return json.loads(str(text)) if str(text) else None
+
+
+def _print(data: object, version: object) -> Print | None:
+    number = int(version)  # type: ignore[call-overload]
+    if number < 0:
+        return None
+    if number == 0:
+        return Print(None, silent=True)
+    return Print(bytes(data), silent=False, version=number)  # type: ignore[call-overload]
+
+
+class EmbedActor:
+    """Encoder actor: one model copy, embeds batches of decoded rows.
+
+    With a ``plan``, a long sound decoded whole also gets its segments (moments), as in a
+    local run; one the decode task cut short (longer than ``stream_seconds``, which a
+    local run streams in pieces) gets none, and the next local ``index`` adds them.
+    """
+
+    def __init__(
+        self,
+        spec: EncoderSpec,
+        expected_version: str,
+        batch_size: int,
+        plan: SegmentPlan | None = None,
+    ) -> None:
         _one_torch_thread()
         self.encoder = spec.create()
-        self.batch_size = batch_size
+        self.batch_size, self.plan = batch_size, plan
         if self.encoder.version != expected_version:
             raise EncoderUnavailableError(
                 f"The Ray workers created encoder {self.encoder.version}, but the driver "
@@ -83,8 +135,23 @@ class EmbedActor:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         items = [_decoded(batch, i, self.encoder.sample_rate) for i in range(len(batch["path"]))]
         paths = {item.sound_id: item.path for item in items}
-        outcomes = embed_stage(self.encoder, items, self.batch_size)
+        whole = [i for i in items if not _cut_short(i, self.plan)]
+        cut = [i for i in items if _cut_short(i, self.plan)]
+        outcomes = embed_stage(self.encoder, whole, self.batch_size, plan=self.plan)
+        if cut:
+            outcomes += embed_stage(self.encoder, cut, self.batch_size)
         return outcome_columns(outcomes, paths, self.encoder.dim)
+
+
+def _cut_short(item: Decoded, plan: SegmentPlan | None) -> bool:
+    """Whether the decode task kept less of a sound than a local run embeds (it streams
+    what is longer than a piece, up to ``plan.max_seconds``)."""
+    if plan is None or item.info is None or item.waveform is None:
+        return False
+    kept = item.seconds
+    if plan.max_seconds is not None and kept >= plan.max_seconds - 0.01:
+        return False  # a local run stops there too
+    return item.info.duration > kept + 0.01
 
 
 def _one_torch_thread() -> None:
@@ -111,6 +178,9 @@ def _decoded(batch: dict[str, np.ndarray], i: int, rate: int) -> Decoded:
             bit_depth=_none_if_minus(batch["bit_depth"][i]),
         )
     item.decoder_warnings = _lines(batch["decoder_warnings"][i])
+    item.tags, item.tag_warnings = _tags(batch["tags"][i]), _lines(batch["tag_warnings"][i])
+    item.audio_hash = str(batch["audio_hash"][i]) or None
+    item.fingerprint = _print(batch["print"][i], batch["print_version"][i])
     if item.error is None:
         item.waveform = np.frombuffer(batch["wave"][i], dtype=np.float32)
     return item
@@ -122,7 +192,14 @@ def outcome_columns(outcomes: list[Outcome], paths: dict[int, str], dim: int) ->
     for row, outcome in enumerate(outcomes):
         if outcome.vector is not None:
             vectors[row] = outcome.vector
+    extra = [
+        _file_columns(o.tags, o.tag_warnings, o.audio_hash, o.fingerprint)
+        | _segment_columns(o.segments)
+        for o in outcomes
+    ]
+    keys = [*_file_columns(None, (), None, None), *_segment_columns(None)]
     return {
+        **{key: np.array([row[key] for row in extra], dtype=object) for key in keys},
         "sound_id": np.array([o.sound_id for o in outcomes], dtype=np.int64),
         "path": np.array([paths[o.sound_id] for o in outcomes], dtype=object),
         "vector": vectors,
@@ -137,6 +214,34 @@ def outcome_columns(outcomes: list[Outcome], paths: dict[int, str], dim: int) ->
             ["\n".join(o.decoder_warnings) for o in outcomes], dtype=object
         ),
     }
+
+
+def _segment_columns(segments: Segments | None) -> dict[str, Any]:
+    """A long sound's segments as bytes (empty for a sound without)."""
+    if segments is None:
+        return {"segment_times": b"", "segment_vectors": b"", "segment_prints": b""}
+    prints = segments.prints
+    return {
+        "segment_times": np.ascontiguousarray(segments.times, dtype=np.float32).tobytes(),
+        "segment_vectors": np.ascontiguousarray(segments.vectors, dtype=np.float32).tobytes(),
+        "segment_prints": b"-" if prints is None else np.ascontiguousarray(prints).tobytes(),
+    }
+
+
+def _segments(batch: dict[str, np.ndarray], i: int) -> Segments | None:
+    times = bytes(batch["segment_times"][i])
+    dim = np.asarray(batch["vector"][i]).size
+    if not times:
+        return None
+    prints = bytes(batch["segment_prints"][i])
+    levels = None if prints == b"-" else np.frombuffer(prints, np.uint8).reshape(-1, BANDS).copy()
+    return Segments(
+        times=np.frombuffer(times, dtype=np.float32).reshape(-1, 2).copy(),
+        vectors=np.frombuffer(bytes(batch["segment_vectors"][i]), dtype=np.float32)
+        .reshape(-1, dim)
+        .copy(),
+        prints=levels,
+    )
 
 
 def _nan(value: float | None) -> float:
@@ -175,5 +280,10 @@ def outcomes_from_columns(batch: dict[str, np.ndarray]) -> Iterator[tuple[str, O
                 error=error,
                 bit_depth=_none_if_minus(batch["bit_depth"][i]),
                 decoder_warnings=_lines(batch["decoder_warnings"][i]),
+                tags=_tags(batch["tags"][i]),
+                tag_warnings=_lines(batch["tag_warnings"][i]),
+                audio_hash=str(batch["audio_hash"][i]) or None,
+                fingerprint=_print(batch["print"][i], batch["print_version"][i]),
+                segments=None if error else _segments(batch, i),
             ),
         )

@@ -98,12 +98,13 @@ def run_ingest(
     with RunStatePublisher(catalog.library_dir, root_str) as state:
         _scan(catalog, root_str, settings, report)
         pending = catalog.pending(encoder.version, root=root_str)
-        plan = _segment_plan(settings, moments) if engine == "local" else None
-        if plan is not None:  # long sounds indexed before moments were kept
-            with catalog.reading() as conn:
-                pending += segdb.missing_segments(
-                    conn, encoder.version, plan.min_seconds, plan.max_seconds, root_str
-                )
+        plan = _segment_plan(settings, moments)
+        # long sounds indexed before moments were kept (on Ray: those its workers embed whole)
+        whole_up_to = None if engine == "local" else settings.stream_seconds
+        with catalog.reading() as conn:
+            pending += segdb.missing_segments(
+                conn, encoder.version, plan.min_seconds, plan.max_seconds, root_str, whole_up_to
+            )
         # Unchanged on disk but embedded by another encoder: done again, so not "unchanged".
         report.reembedded = max(0, len(pending) - report.new - report.changed - report.resumed)
         report.unchanged = max(0, report.unchanged - report.reembedded)
@@ -114,7 +115,8 @@ def run_ingest(
                 if engine == "ray":
                     from soundscout.ingest.ray_engine import RayJob
 
-                    _drain(RayJob(encoder, settings, batch_size, ray).outcomes(pending), sink)
+                    job = RayJob(encoder, settings, batch_size, ray, plan)
+                    _drain(job.outcomes(pending), sink)
                 else:
                     _Processor(encoder, settings, batch_size, sink, plan).run(pending)
         every = settings.commit_every
