@@ -29,6 +29,20 @@ def test_error_shape(client: httpx.Client, method: str, url: str, status: int, c
     assert_error(client.request(method, url), status, code)
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("🚪💥", "Nothing to search for in '🚪💥'"),  # emoji hold no word
+        ("!!! ...", "a query needs a word"),
+        ("-metal -wood", "only leaves words out"),
+    ],
+)
+def test_a_query_with_nothing_to_find_is_a_422(client: httpx.Client, text: str, said: str) -> None:
+    assert said in assert_error(client.get("/api/search", params={"q": text}), 422, "invalid_query")
+    response = client.post("/api/search", json={"text": text, "match": "words"})
+    assert said in assert_error(response, 422, "invalid_query")
+
+
 def test_a_wrong_method_names_the_ones_that_work(client: httpx.Client) -> None:
     response = client.put("/api/search?q=kick")
     message = assert_error(response, 405, "method_not_allowed")

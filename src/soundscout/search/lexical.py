@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from soundscout.catalog.catalog import Catalog
+from soundscout.errors import InvalidQueryError
 from soundscout.metadata.names import fold_stray_capitals, plain_text, split_words
 from soundscout.metadata.words import FIELDS
 from soundscout.search.query import Filters, WordMatch
@@ -149,6 +150,19 @@ def parse_words(text: str) -> WordsQuery:
         include = include[:MAX_TERMS]
     exclude = list(dict.fromkeys(exclude))[:MAX_TERMS]
     return WordsQuery(tuple(include), tuple(exclude), sound_text, tuple(notes))
+
+
+def nothing_to_find(text: str, query: WordsQuery) -> InvalidQueryError:
+    """The error for a text query that holds nothing to find (emoji, punctuation, or only
+    left-out words) and no reference sound."""
+    if query.exclude:
+        return InvalidQueryError(
+            f"{text.strip()!r} only leaves words out: add a word to find, or a reference sound."
+        )
+    return InvalidQueryError(
+        f"Nothing to search for in {text.strip()!r}: a query needs a word (letters or digits) "
+        "or a reference sound."
+    )
 
 
 def _words_of(token: str) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ from soundscout.search.explain import QueryContext, explained_hits, library_spre
 from soundscout.search.export import export_vectors
 from soundscout.search.files import served_file
 from soundscout.search.fusion import reciprocal_rank_fusion
-from soundscout.search.lexical import LexicalIndex, WordsQuery, parse_words
+from soundscout.search.lexical import LexicalIndex, WordsQuery, nothing_to_find, parse_words
 from soundscout.search.library_state import library_stats, nothing_indexed
 from soundscout.search.moments import Pattern, SegmentSearch, merge_best
 from soundscout.search.notes import no_match_note, strength_note
@@ -336,6 +336,8 @@ class SearchService:
             words = translate_words(words)
         words = with_compound_parts(words)  # "gunshot" finds Gun_Shot.wav
         words = with_word_forms(self.catalog, words)  # "runni*" finds "running"
+        if not sources and not words.include:
+            raise nothing_to_find(text or "", words)
         audio_vec, exclude, audio_seconds, reference = None, frozenset[int](), None, None
         if sources:  # a missing or unreadable reference is named whatever the filters
             reference = self._resolve(sound_id, audio_path, audio_bytes, region)
@@ -363,9 +365,6 @@ class SearchService:
         text_vec = None
         if words.sound_text and match != "words":
             text_vec = self.embed_text(words.sound_text)
-        if audio_vec is None and text_vec is None and not words.include:
-            notes = (*words.notes, "Nothing to search for: give words or a sound.")
-            return SearchResult([], "text", None, _ms(started), match, notes)
         query, mode, alpha = combine(
             audio_vec, text_vec, alpha, cfg.default_alpha, self._library_sample
         )
