@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from soundscout.errors import InvalidQueryError
+from soundscout.search.lexical import parse_words
 from soundscout.search.query import Filters, SearchHit
 from soundscout.search.relevance import band, relevance
 from soundscout.search.service import SearchResult, SearchService
@@ -360,8 +361,8 @@ def test_negative_phrase_and_negative_only(lib: Lib) -> None:
         LEXICAL_FILES["impact_wood"],
         LEXICAL_FILES["impact_tagged"],
     }
-    only_negative = lib.search(text="-metal", match="both")
-    assert only_negative.hits == [] and only_negative.notes
+    with pytest.raises(InvalidQueryError, match="only leaves words out"):
+        lib.search(text="-metal", match="both")
 
 
 def test_prefix_finds_the_longer_word(lib: Lib) -> None:
@@ -480,7 +481,8 @@ def test_odd_queries_never_fail(lib: Lib, query: str, match: str) -> None:
     try:
         result = lib.search(text=query, match=match)
     except InvalidQueryError:
-        return  # a blank query after stripping
+        assert not parse_words(query).include  # blank, or nothing but symbols
+        return
     assert result.match == match
     assert isinstance(result.notes, tuple)
 
@@ -490,7 +492,12 @@ def test_odd_queries_in_hybrid_and_filtered_searches(lib: Lib) -> None:
     for query in ODD_QUERIES:
         result = lib.search(text=query, sound_id=reference, match="both")
         assert result.mode in ("hybrid", "audio")
-        lib.search(text=query, match="words", filters=Filters(category="DOORS", formats=("wav",)))
+        doors = Filters(category="DOORS", formats=("wav",))
+        if parse_words(query).include:
+            lib.search(text=query, match="words", filters=doors)
+        else:  # nothing to find: said so, whatever the filters
+            with pytest.raises(InvalidQueryError, match="Nothing to search for|leaves words out"):
+                lib.search(text=query, match="words", filters=doors)
 
 
 def test_too_many_words_are_cut_with_a_note(lib: Lib) -> None:

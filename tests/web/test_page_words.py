@@ -238,11 +238,16 @@ def test_query_syntax_and_symbols_are_plain_text(
     else:
         expect(rows(page)).to_have_count(8)
         expect(rows(page).locator("mark")).to_have_count(0)
-    for text in ("NEAR(", "* :", "-*", "AND OR NOT", '"'):
+    for text in ("NEAR(", "AND OR NOT"):
         page.fill("#q", text)
         page.press("#q", "Enter")
         expect(page.locator("#summary")).not_to_be_empty()
         expect(page.locator("#error")).to_be_hidden()
+    for text in ("* :", "-*", '"'):  # no word at all: said so, as a blank query is
+        page.fill("#q", text)
+        page.press("#q", "Enter")
+        expect(page.locator("#error-message")).to_contain_text("a query needs a word")
+        expect(rows(page)).to_have_count(0)
     # The page fixture fails the test on any uncaught JavaScript error.
 
 
