@@ -238,6 +238,12 @@ def test_shipped_lexicon_reads_and_covers_every_language() -> None:
         ("бочка", "kick"),  # ru
         ("底鼓", "kick"),  # zh
         ("バスドラム", "bass drum"),  # ja
+        # noise colours: one phrase, not "noise" and an untranslated colour
+        ("rumore bianco", "white noise"),  # it
+        ("weißem Rauschen", "white noise"),  # de, another form
+        ("bruit rose", "pink noise"),  # fr
+        ("коричневый шум", "brown noise"),  # ru
+        ("白噪声", "white noise"),  # zh
     ],
 )
 def test_shipped_lexicon_knows_the_trade_words(typed: str, english: str) -> None:
