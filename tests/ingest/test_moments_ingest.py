@@ -506,3 +506,21 @@ def test_a_cut_shorter_than_min_seconds_is_not_embedded_again_and_again(tmp_path
         assert again.reembedded == 0 and again.ok == 0 and again.unchanged == 1
     finally:
         service.close()
+
+
+def test_a_sound_a_hair_over_min_seconds_is_not_embedded_again_and_again(tmp_path: Path) -> None:
+    """480,001 frames at 48 kHz are 10.00002 s by the header (the catalog's duration) and
+    exactly 10 s once resampled to 16 kHz: whether it gets segments is decided by the
+    catalog's duration, as the next run's check for missing segments is."""
+    sounds = tmp_path / "sounds"
+    noise = np.random.default_rng(3).standard_normal(480_001).astype(np.float32) * 0.1
+    path = write_audio(sounds / "just_over.wav", noise, 48_000)
+    service = SearchService(make_settings(tmp_path / "library"))
+    try:
+        assert service.index_folder(sounds, progress=False).ok == 1
+        row = service.catalog.find_by_path(str(path))
+        assert row is not None and row.duration is not None and row.duration > 10.0
+        assert len(_segments(service, row.id)) > 0
+        assert service.index_folder(sounds, progress=False).processed == 0
+    finally:
+        service.close()

@@ -93,6 +93,7 @@ def test_a_sound_cut_short_by_a_worker_gets_no_segments(files: dict[int, str]) -
     ray = _through_ray_columns(files, PLAN, 12.0)
     rain = ray[2]
     assert rain.vector is not None and rain.segments is None
+    assert rain.audio_hash is None  # of part of the audio: not an exact-copy key
     guarded = _through_ray_columns(files, SegmentPlan(min_seconds=10.0, max_seconds=12.0), 12.0)
     assert guarded[2].segments is not None  # the guard cuts a local run there too
     assert guarded[2].segments.ends.max() <= 12.0 + 1e-3

@@ -153,7 +153,7 @@ def missing_segments(
         "AND (g.sound_id IS NULL OR g.prints_version IS NOT ?)"
     )
     params: list[object] = [encoder_version, min_seconds, occurrence.VERSION]
-    if longest is not None and (max_seconds is None or longest < max_seconds):
+    if longest is not None and (max_seconds is None or longest < max_seconds):  # else: cut alike
         sql += " AND s.duration <= ?"
         params.append(longest)
     if root is not None:

@@ -30,7 +30,7 @@ from soundscout.config import IngestSettings
 from soundscout.encoders.base import Encoder
 from soundscout.errors import LibraryError
 from soundscout.ingest.ray_tasks import EmbedActor, EncoderSpec, decode_row, outcomes_from_columns
-from soundscout.ingest.stages import SegmentPlan
+from soundscout.ingest.stages import SegmentPlan, longest_decoded
 
 __all__ = ["EncoderSpec", "RayJob", "RayOptions", "import_ray", "plan_actors"]
 
@@ -100,11 +100,6 @@ def plan_actors(
         return ActorPlan(1, num_cpus=cpus / 2, num_gpus=0.0)
     size = max(1, int(cpus - max(1.0, cpus // 4)))
     return ActorPlan(min(size, actors or size), num_cpus=1.0, num_gpus=0.0)
-
-
-def ray_longest(settings: IngestSettings) -> float:
-    """The most seconds of one file a Ray worker decodes and embeds."""
-    return min(settings.max_file_seconds or settings.stream_seconds, settings.stream_seconds)
 
 
 def import_ray() -> Any:
@@ -204,7 +199,7 @@ class RayJob:
             "sample_rate": self.encoder.sample_rate,
             # Ray workers decode whole files: no more of one than a streamed piece (a
             # longer one gets its segments from the next local run; docs/search.md).
-            "max_seconds": ray_longest(self.settings),
+            "max_seconds": longest_decoded(self.settings),
         }
         return (
             ray.data.from_items(rows, override_num_blocks=blocks)

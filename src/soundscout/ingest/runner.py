@@ -45,6 +45,8 @@ from soundscout.ingest.stages import (
     decode_stage,
     embed_stage,
     failed_outcome,
+    gets_segments,
+    longest_decoded,
 )
 from soundscout.moments.long_audio import streamed_audio_hash
 
@@ -88,7 +90,7 @@ def run_ingest(
             to the same commit code.
         ray: the cluster address, actor pool and encoder spec for ``engine="ray"``.
         moments: which sounds get segments; sounds indexed before without them are
-            embedded again (the local engine only).
+            embedded again (by a Ray run, only those its workers decode whole).
     """
     _check_engine(engine)
     started = time.perf_counter()
@@ -100,7 +102,7 @@ def run_ingest(
         pending = catalog.pending(encoder.version, root=root_str)
         plan = _segment_plan(settings, moments)
         # long sounds indexed before moments were kept (on Ray: those its workers embed whole)
-        whole_up_to = None if engine == "local" else settings.stream_seconds
+        whole_up_to = None if engine == "local" else longest_decoded(settings)
         with catalog.reading() as conn:
             pending += segdb.missing_segments(
                 conn, encoder.version, plan.min_seconds, plan.max_seconds, root_str, whole_up_to
@@ -123,10 +125,7 @@ def run_ingest(
         report.words_read = read_missing_words(catalog, root_str, every, progress, state)
         report.bit_depths_read = read_missing_bit_depths(catalog, root_str, every, progress, state)
         # a print takes 8 s from the first sound: no need to decode a long file whole
-        rate, longest = (
-            encoder.sample_rate,
-            _min(settings.max_file_seconds, settings.stream_seconds),
-        )
+        rate, longest = encoder.sample_rate, longest_decoded(settings)
         report.prints_taken = read_missing_prints(
             catalog, root_str, rate, longest, every, progress, state
         )
@@ -136,10 +135,6 @@ def run_ingest(
     report.seconds = time.perf_counter() - started
     _log_summary(report)
     return report
-
-
-def _min(a: float | None, b: float) -> float:
-    return b if a is None else min(a, b)
 
 
 def _segment_plan(settings: IngestSettings, moments: MomentsSettings | None) -> SegmentPlan:
@@ -351,7 +346,7 @@ class _Processor:
         """The vector kept for a file whose tags changed but whose audio did not (and whose
         segments and occurrence print, if it is long, are stored too)."""
         catalog = self.sink.catalog
-        if self.plan is not None and (item.stream or item.seconds > self.plan.min_seconds):
+        if self.plan is not None and gets_segments(item, self.plan):
             with catalog.reading() as conn:
                 if not segdb.has_segments(conn, item.sound_id):
                     return None

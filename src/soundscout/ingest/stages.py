@@ -14,6 +14,7 @@ import numpy as np
 
 from soundscout.audio.decode import AudioInfo, decode_file, probe
 from soundscout.catalog.catalog import Outcome
+from soundscout.config import IngestSettings
 from soundscout.duplicates.fingerprint import Print, compute
 from soundscout.encoders.base import Encoder
 from soundscout.errors import DecodeError
@@ -63,6 +64,14 @@ class SegmentPlan:
     per_segment: int = 1  # encoder windows pooled per segment
     piece_seconds: float = 600.0  # a streamed file is embedded in pieces of this length
     max_seconds: float | None = None  # the guard: no more of a file than this
+
+
+def longest_decoded(settings: IngestSettings) -> float:
+    """The most seconds of a file decoded in one piece: ``stream_seconds``, or the
+    ``max_file_seconds`` guard when it is shorter. A Ray worker embeds no more of a file;
+    a local run streams what is longer."""
+    guard = settings.max_file_seconds
+    return settings.stream_seconds if guard is None else min(guard, settings.stream_seconds)
 
 
 def decode_stage(
@@ -215,7 +224,7 @@ def embed_stage(
         good = [i for i in good if i.sound_id not in kept]
     short = []
     for item in good:
-        if plan is not None and (item.stream or item.seconds > plan.min_seconds):
+        if plan is not None and gets_segments(item, plan):
             outcomes.append(_embed_long(encoder, item, plan))
         else:
             short.append(item)
@@ -234,6 +243,14 @@ def embed_stage(
                 outcomes.append(failed_outcome(item, f"encoder error: {type(exc).__name__}: {exc}"))
     outcomes += [_checked(item, vector) for item, vector in pairs]
     return outcomes
+
+
+def gets_segments(item: Decoded, plan: SegmentPlan) -> bool:
+    """Whether a sound is long enough for segments, by the duration the catalog keeps (the
+    one the next run's check for missing segments reads), not the decoded length, which
+    resampling can round a hair below it."""
+    seconds = item.info.duration if item.info is not None else item.seconds
+    return item.stream or seconds > plan.min_seconds
 
 
 def _embed_long(encoder: Encoder, item: Decoded, plan: SegmentPlan) -> Outcome:

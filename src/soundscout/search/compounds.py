@@ -5,8 +5,8 @@ name split at ``_`` or a space never holds the joined word. A query word (or the
 word of another language was translated to, ``birdsong`` for "canto de pájaros") that is
 two English sound-library words run together also matches a sound holding both parts, in
 any order: one more way to match its term (:attr:`~soundscout.search.lexical.Term.also`).
-A word with a part of two or three letters ("hihat", "scifi") matches the two parts only
-side by side, as a phrase ("Hi-Hat", "Sci Fi").
+A word with a part of two letters ("hihat", "scifi") matches the two parts only side by
+side, as a phrase ("Hi-Hat", "Sci Fi").
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ class Term:
         holding "synth" and "synthesizer" is no closer to "synth lead" than one holding
         "lead"."""
         group = next((g for g in self.also if len(g) > 1), ())
-        return tuple(dict.fromkeys(w for w in group if w not in STOP_WORDS))
+        return tuple(dict.fromkeys(w for w in group if len(w) >= 3 and w not in STOP_WORDS))
 
     def loose_fts(self) -> str:
         """This term, or any one word of its groups, in FTS5 syntax."""
