@@ -270,26 +270,44 @@ def test_sounds_holding_every_word_come_first(catalog: Catalog) -> None:
     assert [i for i, _ in lexical.search(query, 1)] == [every]  # enough: no OR query
 
 
-def test_a_group_of_words_matches_loosely_only_when_nothing_else_does(catalog: Catalog) -> None:
-    """A word translated to two English words ("bird tweet") finds sounds holding one of
-    them, the first group's, when no sound holds the term: what the English query's OR
-    would find; a sound holding the whole group always comes alone."""
+def test_one_word_of_a_translation_matches_after_the_whole(catalog: Catalog) -> None:
+    """A word translated to two English words ("bird tweet") also finds, after the sounds
+    holding both, sounds holding one of them: what the English query's OR would find.
+    Only the first alternative's words count, and a sound holding the whole comes first."""
     bird = _add(catalog, "/lib/Bird Morning.wav")
-    synth = _add(catalog, "/lib/Synth Pad.wav")  # a word of the second group only
+    synth = _add(catalog, "/lib/Synth Pad.wav")  # a word of the second alternative only
     _add(catalog, "/lib/Rain.wav")
     lexical = LexicalIndex(catalog)
     term = Term(("鳥のさえずり",), also=(("bird", "tweet"), ("chirp", "synth")))
     query = WordsQuery((term,))
-    assert term.loose_words() == ("bird", "tweet")
+    assert term.loose_words() == ("bird", "tweet") and query.width() == 2
     assert [i for i, _ in lexical._ranked(query.fts() or "", query, 10, None)] == []
     assert [i for i, _ in lexical.search(query, 10)] == [bird]
     assert lexical.coverage(query, [bird, synth]) == {bird: 0.5, synth: 0.0}
     assert lexical.matches(query, [bird])[bird] == [WordMatch("name", ("bird",))]
     tweet = _add(catalog, "/lib/Bird Tweet.wav")
-    assert [i for i, _ in lexical.search(query, 10)] == [tweet]  # the group held: no loose tier
+    assert [i for i, _ in lexical.search(query, 10)] == [tweet, bird]
+    assert [i for i, _ in lexical.search(query, 1)] == [tweet]  # no room: no loose tier
     assert lexical.coverage(query, [tweet, bird]) == {tweet: 1.0, bird: 0.5}
-    assert parse_words("bird tweet").loose_fts() is None  # English words: their OR is enough
-    assert WordsQuery((Term(("x",), also=(("a",),)),)).loose_fts() is None
+
+
+@pytest.mark.parametrize(
+    ("term", "loose"),
+    [
+        # one English word says it: the other alternative's "bass" alone is no kick
+        (Term(("キック",), also=(("kick",), ("bass", "drum"))), ()),
+        # a one-word alternative that is a compound: by its parts
+        (Term(("canto",), also=(("birdsong",), ("bird", "song"))), ("bird", "song")),
+        (Term(("gunshot",), also=(("gun", "shot"),)), ("gun", "shot")),  # typed apart, "gun shot"
+        (Term(("hihat",), also=(("hi hat",),)), ()),  # a phrase: never its parts
+        (Term(("x",), also=(("open", "hi", "hat"),)), ("open", "hat")),  # two letters: too loose
+        (Term(("bird", "tweet")), ()),  # English words as typed: their OR is the query's
+    ],
+)
+def test_loose_words(term: Term, loose: tuple[str, ...]) -> None:
+    assert term.loose_words() == loose
+    assert (WordsQuery((term,)).loose_fts() is None) == (not loose)
+    assert parse_words("bird tweet").loose_fts() is None
 
 
 def test_matches_name_each_field(catalog: Catalog) -> None:

@@ -60,13 +60,19 @@ class Term:
         return "(" + " OR ".join([quoted, *(f"({g})" if " " in g else g for g in groups)]) + ")"
 
     def loose_words(self) -> tuple[str, ...]:
-        """The words of this term's first group of two or more words (``bird`` and
-        ``tweet`` of 鳥のさえずり's "bird tweet"), each of which alone also matches it
-        loosely. Only the first: later groups say the same in other words, and a sound
-        holding "synth" and "synthesizer" is no closer to "synth lead" than one holding
-        "lead"."""
-        group = next((g for g in self.also if len(g) > 1), ())
-        return tuple(dict.fromkeys(w for w in group if len(w) >= 3 and w not in STOP_WORDS))
+        """The words of this term's first English alternative when it takes more than one
+        word ("bird" and "tweet" of 鳥のさえずり's "bird tweet"; "bird" and "song" of
+        "birdsong", a compound, by its parts; "gun" and "shot" of a typed "gunshot"), each
+        of which alone also matches the term loosely, as the words of an English query
+        typed apart do. Nothing when it is one word ("kick" says キック: "bass" of its other
+        alternative "bass drum" alone is no kick), and only the first alternative: the
+        later ones say the same in other words ("synth" and "synthesizer")."""
+        if not self.also:
+            return ()
+        first = self.also[0]
+        if len(first) == 1:  # a compound's parts follow it ("birdsong", then bird + song)
+            first = next((g for g in self.also if len(g) > 1 and "".join(g) == first[0]), ())
+        return tuple(dict.fromkeys(w for w in first if len(w) >= 3 and w not in STOP_WORDS))
 
     def loose_fts(self) -> str:
         """This term, or any one word of its groups, in FTS5 syntax."""
@@ -106,6 +112,11 @@ class WordsQuery:
         if not any(t.loose_words() for t in self.include):
             return None
         return " OR ".join(t.loose_fts() for t in self.include)
+
+    def width(self) -> int:
+        """How many words the positive terms ask for: a term counts its loose words (one
+        holding "bird tweet" in full asks for two, as the English "bird tweet" does)."""
+        return sum(max(1, len(t.loose_words())) for t in self.include)
 
     def exclude_fts(self) -> str | None:
         """The MATCH expression of the negative terms, or None."""
@@ -208,8 +219,10 @@ class LexicalIndex:
             more = self._ranked(expression, query, limit, filters)
             rows += [r for r in more if r[0] not in seen][: limit - len(rows)]
         loose = query.loose_fts()
-        if not rows and loose is not None:
-            rows = self._ranked(loose, query, limit, filters)
+        if len(rows) < limit and loose is not None:
+            seen = {i for i, _ in rows}
+            more = self._ranked(loose, query, limit, filters)
+            rows += [r for r in more if r[0] not in seen][: limit - len(rows)]
         return rows
 
     def _ranked(

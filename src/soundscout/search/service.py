@@ -413,7 +413,7 @@ class SearchService:
         scale, coverage = None, {}
         if lists.get("words") and lists.get("sound"):
             coverage = self.lexical.coverage(words, [i for i, _ in lists["words"]])
-            scale = {"words": self._words_factors(len(words.include), coverage)}
+            scale = {"words": self._words_factors(words.width(), coverage)}
         fused = reciprocal_rank_fusion(lists, weights, cfg.rank_constant, scale)
         hidden: dict[int, int] = {}
         if fold is not None:
