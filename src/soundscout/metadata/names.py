@@ -27,6 +27,8 @@ from functools import lru_cache
 #: ``sd`` (snare drum vs SD card), ``eng`` (engine vs English), ``trk`` (truck vs track),
 #: ``env`` (environment vs envelope), ``mc``, ``rm``, ``str``, ``med``, ``sm``/``lg``,
 #: ``wnd`` (wind vs window), ``crk`` (creak vs crack), ``frst`` (forest vs frost).
+#: `` | `` parts other ways of saying it; each part is a word or a phrase (a query's ``hh``
+#: matches "hihat" or the phrase "hi hat": :func:`abbreviation_alternatives`).
 ABBREVIATIONS: dict[str, str] = {
     # ambiences and general
     "amb": "ambience",
@@ -45,19 +47,19 @@ ABBREVIATIONS: dict[str, str] = {
     "dsgn": "designed",
     "fol": "foley",
     # voices
-    "vox": "voice vocal",
+    "vox": "voice | vocal",
     "vo": "voice over",
     "dlg": "dialogue",
     "fem": "female",
     "ppl": "people",
     "crwd": "crowd",
     # drums and instruments
-    "hh": "hihat hi hat",
+    "hh": "hihat | hi hat",
     "hihat": "hi hat",
     "perc": "percussion",
     "kck": "kick",
     "kik": "kick",
-    "bd": "bass drum kick",
+    "bd": "bass drum | kick",
     "snr": "snare",
     "sn": "snare",
     "cym": "cymbal",
@@ -69,7 +71,7 @@ ABBREVIATIONS: dict[str, str] = {
     "pno": "piano",
     "gtr": "guitar",
     "vln": "violin",
-    "orch": "orchestra orchestral",
+    "orch": "orchestra | orchestral",
     # sound effects
     "wpn": "weapon",
     "expl": "explosion",
@@ -85,7 +87,7 @@ ABBREVIATIONS: dict[str, str] = {
     "veh": "vehicle",
     "heli": "helicopter",
     "mcycle": "motorcycle",
-    "wdn": "wooden wood",
+    "wdn": "wooden | wood",
     "mtl": "metal",
     "anml": "animal",
     "crtr": "creature",
@@ -101,7 +103,17 @@ ABBREVIATIONS: dict[str, str] = {
     "lrg": "large",
     "sml": "small",
 }
-_EXPANSIONS: dict[str, tuple[str, ...]] = {k: tuple(v.split()) for k, v in ABBREVIATIONS.items()}
+_EXPANSIONS: dict[str, tuple[str, ...]] = {
+    k: tuple(v.replace("|", " ").split()) for k, v in ABBREVIATIONS.items()
+}
+
+
+def abbreviation_alternatives(word: str) -> tuple[str, ...]:
+    """What a sound-library abbreviation stands for, each way of saying it a word or a
+    phrase ("hh": "hihat", "hi hat"); empty for any other word."""
+    said = ABBREVIATIONS.get(word)
+    return tuple(part.strip() for part in said.split("|")) if said else ()
+
 
 # Runs of letters and digits: everything else (``_``, punctuation, spaces) separates.
 _CHUNK = re.compile(r"[^\W_]+")

@@ -36,6 +36,7 @@ from soundscout.errors import (
 )
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.keeper import IndexKeeper
+from soundscout.search.abbreviations import with_expansions
 from soundscout.search.blend import combine
 from soundscout.search.compounds import with_compound_parts
 from soundscout.search.crosslingual import translate_words
@@ -334,6 +335,7 @@ class SearchService:
         words = parse_words(text or "")
         if cfg.translate_words:  # "bombo" matches Kick_01.wav too
             words = translate_words(words)
+        words = with_expansions(words)  # "hh" finds Hi-Hat.wav
         words = with_compound_parts(words)  # "gunshot" finds Gun_Shot.wav
         words = with_word_forms(self.catalog, words)  # "runni*" finds "running"
         if not sources and not words.include:
