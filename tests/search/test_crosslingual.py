@@ -312,6 +312,8 @@ def test_a_word_of_another_language_that_is_an_english_stem_is_translated() -> N
         ("chuva com trovão", "eating"),  # Portuguese "com" is a function word
         ("passos pela floresta", "skin"),
         ("Schritte über Kies", "over"),
+        ("音", "note"),  # a word for "sound" alone: searched as typed, no musical note
+        ("声音", "voices"),
     ],
 )
 def test_function_words_are_never_translated(typed: str, absent: str) -> None:

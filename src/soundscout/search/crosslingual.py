@@ -357,6 +357,8 @@ def _translated(
                     meaningless.append(translated)
         elif word is not None and _UNSPACED_CHAR.search(word):
             cut = _cut_unspaced(word, lexicon, left_out)
+            # a word for "sound" is never translated ("音" alone is no musical note)
+            cut = [Term(t.words) if t.words[0] in _UNSPACED_SOUND_WORDS else t for t in cut]
             out.extend(cut)
             meaningless.extend(t for t in cut if t.words[0] in _UNSPACED_SOUND_WORDS)
         elif len(term.words) > 1 and not term.prefix:  # a quoted phrase: as written, whole
