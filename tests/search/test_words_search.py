@@ -506,6 +506,21 @@ def test_too_many_words_are_cut_with_a_note(lib: Lib) -> None:
     result = lib.search(text=query, match="words")
     assert any("first 16 words" in note for note in result.notes)
     assert result.hits == []  # zorblax was the 41st word
+    # and nothing found by words alone says so, with the query cut short
+    (said,) = [n for n in result.notes if "names, folders or tags" in n]
+    assert "match mode, both" in said and "wordaa" in said and "zorblax" not in said
+
+
+def test_a_words_search_that_finds_nothing_says_what_to_try(lib: Lib) -> None:
+    result = lib.search(text="qwzxv", match="words")
+    assert result.hits == []
+    assert result.notes == (
+        "No sound's names, folders or tags hold the words of 'qwzxv'; the default match "
+        "mode, both, also searches by how the sounds sound.",
+    )
+    assert not any("names, folders" in n for n in lib.search(text="qwzxv", match="both").notes)
+    found = lib.search(text="explosion", match="words")
+    assert found.hits and not any("names, folders" in n for n in found.notes)
 
 
 # --- Unicode forms, apostrophes and stop-word prefixes ---------------------------------------

@@ -18,6 +18,7 @@ from soundscout.catalog.catalog import Catalog
 from soundscout.errors import InvalidQueryError
 from soundscout.metadata.names import fold_stray_capitals, plain_text, split_words
 from soundscout.metadata.words import FIELDS
+from soundscout.search.notes import shown
 from soundscout.search.query import Filters, WordMatch
 
 #: BM25 weight of each lexical field, in :data:`FIELDS` order (name first).
@@ -168,10 +169,10 @@ def nothing_to_find(text: str, query: WordsQuery) -> InvalidQueryError:
     left-out words) and no reference sound."""
     if query.exclude:
         return InvalidQueryError(
-            f"{text.strip()!r} only leaves words out: add a word to find, or a reference sound."
+            f"{shown(text)} only leaves words out: add a word to find, or a reference sound."
         )
     return InvalidQueryError(
-        f"Nothing to search for in {text.strip()!r}: a query needs a word (letters or digits) "
+        f"Nothing to search for in {shown(text)}: a query needs a word (letters or digits) "
         "or a reference sound."
     )
 

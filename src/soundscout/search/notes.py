@@ -40,4 +40,20 @@ def strength_note(hits: list[SearchHit], text: str | None) -> tuple[str, ...]:
     if not text or not bands or "strong" in bands:
         return ()
     best = "fair" if "fair" in bands else "weak"
-    return (f"No strong match for {text!r}: the best results are {best}.",)
+    return (f"No strong match for {shown(text)}: the best results are {best}.",)
+
+
+def no_words_note(hits: list[SearchHit], text: str | None, match: str) -> tuple[str, ...]:
+    """Say why a words-only search found nothing, and what else to try."""
+    if hits or match != "words" or not text:
+        return ()
+    return (
+        f"No sound's names, folders or tags hold the words of {shown(text)}; the default "
+        "match mode, both, also searches by how the sounds sound.",
+    )
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """A user's text in quotes, as typed (no escapes), cut to ``limit`` characters."""
+    text = " ".join(text.split())
+    return "'" + (text if len(text) <= limit else text[: limit - 1] + "…") + "'"

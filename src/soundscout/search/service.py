@@ -47,7 +47,7 @@ from soundscout.search.fusion import reciprocal_rank_fusion
 from soundscout.search.lexical import LexicalIndex, WordsQuery, nothing_to_find, parse_words
 from soundscout.search.library_state import library_stats, nothing_indexed
 from soundscout.search.moments import Pattern, SegmentSearch, merge_best
-from soundscout.search.notes import no_match_note, strength_note
+from soundscout.search.notes import no_match_note, no_words_note, strength_note
 from soundscout.search.query import (
     Filters,
     SearchHit,
@@ -393,7 +393,7 @@ class SearchService:
             hits = self.segments.with_moments(
                 hits, query, by_sound, limit, cap, source, pattern, budget
             )
-        notes = (*words.notes, *strength_note(hits, text))
+        notes = (*words.notes, *strength_note(hits, text), *no_words_note(hits, text, match))
         return SearchResult(hits, mode, alpha, _ms(started), match, notes)
 
     def _fused_hits(
