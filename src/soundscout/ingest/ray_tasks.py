@@ -183,8 +183,8 @@ def _decoded(batch: dict[str, np.ndarray], i: int, rate: int) -> Decoded:
     item.tags, item.tag_warnings = _tags(batch["tags"][i]), _lines(batch["tag_warnings"][i])
     item.audio_hash = str(batch["audio_hash"][i]) or None
     item.fingerprint = _print(batch["print"][i], batch["print_version"][i])
-    if item.error is None:
-        item.waveform = np.frombuffer(batch["wave"][i], dtype=np.float32)
+    if item.error is None:  # writable: a model may take it as a tensor
+        item.waveform = np.frombuffer(bytearray(batch["wave"][i]), dtype=np.float32)
     return item
 
 
