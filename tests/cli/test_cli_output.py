@@ -59,6 +59,18 @@ def test_error_messages_with_markup_like_paths(env, capsys, tmp_path: Path) -> N
     assert code == 1 and f"Not a folder: {missing}" in err.replace("\n", "")
 
 
+def test_with_json_an_error_is_json_on_stdout(capsys, bracket_library: tuple[Path, Path]) -> None:
+    library, _ = bracket_library
+    code, out, err = run(capsys, library, "search", "--json", "--", "🔫 !!")
+    assert code == 1 and "Nothing to search for" in err  # people still read it
+    error = json.loads(out)["error"]
+    assert error["code"] == "invalid_query" and "a query needs a word" in error["message"]
+    code, out, _ = run(capsys, library.parent / "nowhere", "status", "--json")
+    assert code == 1 and json.loads(out)["error"]["hint"]
+    code, out, _ = run(capsys, library, "search", "-k", "1", "--", "🔫")
+    assert code == 1 and out == ""  # without --json, nothing on stdout
+
+
 def test_ctrl_c_exits_130_with_a_message(
     capsys, bracket_library: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

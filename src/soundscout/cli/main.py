@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import traceback
@@ -149,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     except SoundscoutError as exc:
         if verbose:
             traceback.print_exc()
+        if "--json" in (argv if argv is not None else sys.argv[1:]):  # the API's error shape
+            error = {"code": exc.code, "message": exc.message, "hint": exc.hint}
+            print(json.dumps({"error": error}, ensure_ascii=False))
         err_console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
             err_console.print(f"[yellow]Hint:[/] {escape(exc.hint)}", highlight=False)
