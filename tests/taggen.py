@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 import pytest
 
+from soundscout.search.service import SearchService
 from tests.audiogen import tone, write_audio
 
 FFMPEG = shutil.which("ffmpeg")
@@ -188,3 +189,14 @@ ODD_QUERIES = [
     '"' * 51,
     "-" + "-door " * 50,
 ]
+
+
+def named_library(tmp: Path, names: Sequence[str]) -> SearchService:
+    """A library of one plain sound per file name under ``tmp/sounds``, indexed (close it)."""
+    from tests.conftest import make_settings
+
+    for seed, name in enumerate(names):
+        plain(tmp / "sounds" / name, seed)
+    service = SearchService(make_settings(tmp / "library"))
+    assert service.index_folder(tmp / "sounds", progress=False).ok == len(names)
+    return service

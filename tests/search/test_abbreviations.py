@@ -12,8 +12,7 @@ from soundscout.metadata.names import ABBREVIATIONS, abbreviation_alternatives, 
 from soundscout.search.abbreviations import with_expansions
 from soundscout.search.lexical import parse_words
 from soundscout.search.service import SearchService
-from tests.conftest import make_settings
-from tests.taggen import plain
+from tests.taggen import named_library
 
 
 def test_alternatives_are_words_or_phrases() -> None:
@@ -49,11 +48,7 @@ FILES = [
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    tmp = tmp_path_factory.mktemp("abbreviations")
-    for seed, name in enumerate(FILES):
-        plain(tmp / "sounds" / name, seed)
-    service = SearchService(make_settings(tmp / "library"))
-    assert service.index_folder(tmp / "sounds", progress=False).ok == len(FILES)
+    service = named_library(tmp_path_factory.mktemp("abbreviations"), FILES)
     yield service
     service.close()
 

@@ -12,8 +12,7 @@ from soundscout.search.compounds import compound_parts, with_compound_parts
 from soundscout.search.crosslingual import translate_words
 from soundscout.search.lexical import parse_words
 from soundscout.search.service import SearchService
-from tests.conftest import make_settings
-from tests.taggen import plain
+from tests.taggen import named_library
 
 
 @pytest.mark.parametrize(
@@ -76,11 +75,7 @@ FILES = [
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    tmp = tmp_path_factory.mktemp("compounds")
-    for seed, name in enumerate(FILES):
-        plain(tmp / "sounds" / name, seed)
-    service = SearchService(make_settings(tmp / "library"))
-    assert service.index_folder(tmp / "sounds", progress=False).ok == len(FILES)
+    service = named_library(tmp_path_factory.mktemp("compounds"), FILES)
     yield service
     service.close()
 
