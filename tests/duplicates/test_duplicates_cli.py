@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -123,3 +124,21 @@ def test_stale_groups_are_brought_up_to_date(capsys, lib) -> None:
         conn.execute("UPDATE meta SET value = '-1' WHERE key = 'duplicates_revision'")
     code, out, _ = run(capsys, library, "--json")
     assert code == 0 and json.loads(out)["total"] == 1
+
+
+def test_exact_copy_means_a_copy_of_the_kept_file(capsys, tmp_path: Path) -> None:
+    """Two lossy files that are exact copies of each other, beside a lossless copy that is
+    kept: they are copies of the kept recording, not exact copies of the kept file."""
+    root, x = tmp_path / "sounds", recording(seed=5)
+    write_audio(root / "master.wav", x, SR)
+    shutil.copy(root / "master.wav", root / "master_backup.wav")
+    write_audio(root / "web.ogg", x, SR)
+    shutil.copy(root / "web.ogg", root / "web_again.ogg")
+    library = tmp_path / "library"
+    assert main(["-L", str(library), "index", str(root), "--workers", "0", "--no-progress"]) == 0
+    capsys.readouterr()
+    code, out, _ = run(capsys, library)
+    header, *rows = (line.split("\t") for line in out.splitlines()[1:])
+    role = {Path(row[-1]).name: dict(zip(header, row, strict=True))["keep"] for row in rows}
+    assert code == 0 and role["web.ogg"] == role["web_again.ogg"] == "copy"
+    assert sorted((role["master.wav"], role["master_backup.wav"])) == ["exact copy", "keep"]

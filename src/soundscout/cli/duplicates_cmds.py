@@ -91,11 +91,11 @@ def _write_csv(path: Path, groups: list[report.Group], silent: list) -> None:
 _COLUMNS = ("keep", "id", "format", "rate", "bits", "ch", "duration", "size", "path")
 
 
-def _cells(member: report.Member) -> tuple[str, ...]:
+def _cells(member: report.Member, group: report.Group) -> tuple[str, ...]:
     """One member's row: what it is, then its file's facts (``_COLUMNS``)."""
     row = member.row
     return (
-        "keep" if member.best else _relation(member),
+        "keep" if member.best else _relation(member, group),
         str(row.id),
         row.format or "?",
         str(row.sample_rate or "?"),
@@ -113,7 +113,7 @@ def _print_lines(groups: list[report.Group], total: int, silent: list, unprinted
     typer.echo("\t".join(("group", "kind", *_COLUMNS)))
     for group in groups:
         for member in group.members:
-            typer.echo("\t".join((str(group.id), group.kind, *_cells(member))))
+            typer.echo("\t".join((str(group.id), group.kind, *_cells(member, group))))
     for row in silent:
         typer.echo("\t".join(("", "silent", "", str(row.id), *[""] * 6, row.path)))
     if unprinted:
@@ -132,7 +132,7 @@ def _print(groups: list[report.Group], total: int, silent: list, unprinted: int)
         for column in _COLUMNS:
             table.add_column(column, overflow="fold")
         for member in group.members:
-            *facts, path = _cells(member)
+            *facts, path = _cells(member, group)
             table.add_row(*facts, Text(path))
         console.print(table)
     if len(groups) < total:
@@ -150,12 +150,16 @@ def _print(groups: list[report.Group], total: int, silent: list, unprinted: int)
         )
 
 
-def _relation(member: report.Member) -> str:
-    """What a member that is not kept is: an exact copy (of another member), another copy
-    of a recording, or another take."""
-    if member.exact_group is not None:
+def _relation(member: report.Member, group: report.Group) -> str:
+    """What a member that is not kept is: an exact copy of the kept one, another copy of a
+    recording (two lossy copies may be exact copies of each other: ``exact_group`` in
+    ``--json``), or another take."""
+    kept = next((m.exact_group for m in group.members if m.best), None)
+    if member.exact_group is not None and member.exact_group == kept:
         return "exact copy"
-    return "copy" if member.recording_group is not None else "variant"
+    if member.exact_group is not None or member.recording_group is not None:
+        return "copy"
+    return "variant"
 
 
 def _mb(size: int) -> str:

@@ -23,11 +23,16 @@ export function formatSize(bytes) {
   return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
 }
 
-/** What a member is in its group: the copy kept, an exact copy, another copy, a variant. */
-function roleOf(member) {
+/**
+ * What a member is in its group: the copy kept, an exact copy of it, another copy (two
+ * lossy copies may be exact copies of each other), a variant.
+ */
+function roleOf(member, keptExact) {
   if (member.keep && member.recording_group != null) return ["keep", "kept: the best copy"];
-  if (member.exact_group != null) return ["exact", "exact copy"];
-  if (member.recording_group != null) return ["copy", "copy"];
+  if (member.exact_group != null && member.exact_group === keptExact) {
+    return ["exact", "exact copy"];
+  }
+  if (member.exact_group != null || member.recording_group != null) return ["copy", "copy"];
   return ["variant", "variant"];
 }
 
@@ -126,19 +131,21 @@ export class DuplicatesView {
     head.append(el("span", `dup-kind kind-${group.kind}`, KIND_NAMES[group.kind] || group.kind),
       el("span", "muted", ` ${group.members.length} files · ${formatSize(group.size)}`));
     const list = el("ul", "members");
-    list.append(...group.members.map((member) => this._member(member)));
+    const kept = group.members.find((member) => member.keep);
+    const keptExact = kept ? kept.exact_group : null;
+    list.append(...group.members.map((member) => this._member(member, keptExact)));
     box.append(head, list);
     return box;
   }
 
-  _member(member) {
+  _member(member, keptExact) {
     const item = el("li", "member");
     item.dataset.id = member.id;
     const play = el("button", "play");
     play.type = "button";
     play.setAttribute("aria-label", `Play ${member.name}`);
     play.addEventListener("click", () => this.actions.play(member));
-    const [role, label] = roleOf(member);
+    const [role, label] = roleOf(member, keptExact);
     const name = el("a", "name", member.name);
     name.href = `${member.audio_url}?download=1`;
     name.download = member.name;
