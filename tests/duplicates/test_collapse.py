@@ -12,7 +12,8 @@ from soundscout.config import Settings
 from soundscout.search.query import Filters
 from soundscout.search.service import SearchService
 from tests.api.live import LiveServer
-from tests.duplicates.conftest import BEST, COPIES, copies_library
+from tests.audiogen import write_audio
+from tests.duplicates.conftest import BEST, COPIES, SR, copies_library, recording
 
 
 @pytest.fixture
@@ -69,3 +70,29 @@ def test_the_api_takes_collapse_in_the_query_and_the_body(service: SearchService
         kept = [r for r in results if r["name"] in COPIES]
         assert [(r["name"], r["copies"]) for r in kept] == [(BEST, len(COPIES) - 1)]
     assert len([r for r in plain.json()["results"] if r["name"] in COPIES]) == len(COPIES)
+
+
+def test_a_copy_shown_for_another_carries_that_ones_evidence(
+    tmp_path: Path, settings_factory: Callable[..., Settings]
+) -> None:
+    """The words matched a lossy copy; collapse shows the lossless one in its place, with
+    the matched copy's words, coverage and relevance, and names it."""
+    x = recording()
+    write_audio(tmp_path / "sounds" / "take_0042.flac", x, SR)
+    write_audio(tmp_path / "sounds" / "Glass_Break.mp3", x, SR)
+    for seed in range(3):
+        write_audio(tmp_path / "sounds" / f"other_{seed}.wav", recording(seed=seed + 7), SR)
+    service = SearchService(settings_factory())
+    try:
+        service.index_folder(tmp_path / "sounds", progress=False)
+        plain = service.search(text="glass", k=5).hits
+        matched = next(h for h in plain if Path(h.path).name == "Glass_Break.mp3")
+        folded = service.search(text="glass", k=5, collapse=True).hits
+        shown = next(h for h in folded if Path(h.path).name == "take_0042.flac")
+    finally:
+        service.close()
+    assert shown.copies == 1 and shown.explain is not None and matched.explain is not None
+    assert shown.explain.ranked_as is not None and shown.explain.ranked_as.endswith("Break.mp3")
+    assert shown.explain.matches == matched.explain.matches and shown.explain.matches
+    assert (shown.relevance, shown.band) == (matched.relevance, matched.band)
+    assert shown.explain.coverage == 1.0

@@ -139,6 +139,11 @@ class ExplanationOut(BaseModel):
         description="Sound score in standard deviations above the library's."
     )
     matches: list[WordMatchOut]
+    ranked_as: str | None = Field(
+        None,
+        description="With collapse, when the result is shown as its recording's best copy "
+        "but another copy ranked: that copy's path (the words matched are its).",
+    )
 
 
 class SearchHitOut(BaseModel):
@@ -326,6 +331,7 @@ def explanation_out(explain: Explanation) -> ExplanationOut:
         coverage=_round(explain.coverage, 4),
         sound_z=_round(explain.sound_z, 3),
         matches=[WordMatchOut(field=m.field, words=list(m.words)) for m in explain.matches],
+        ranked_as=explain.ranked_as,
     )
 
 

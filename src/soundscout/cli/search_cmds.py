@@ -217,6 +217,8 @@ def _why(hit: SearchHit) -> str:
     explain = hit.explain
     parts = []
     if explain is not None:
+        if explain.ranked_as:  # collapse shows the best copy; this one ranked
+            parts.append(f"as {Path(explain.ranked_as).name}")
         parts += [f"{m.field}: {' '.join(m.words)}" for m in explain.matches]
     if hit.category:
         parts.append(f"[{hit.category}/{hit.subcategory}]")

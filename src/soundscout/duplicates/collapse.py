@@ -31,7 +31,7 @@ def collapse_copies(
     fused: Sequence[Fused],
     catalog: Catalog,
     eligible: Callable[[list[int]], set[int]],
-) -> tuple[list[Fused], dict[int, int]]:
+) -> tuple[list[Fused], dict[int, int], dict[int, int]]:
     """Fold results of one recording into its best eligible copy.
 
     Args:
@@ -39,7 +39,9 @@ def collapse_copies(
         eligible: which of some ids this search may return.
 
     Returns:
-        The folded results (in rank order) and, by result id, how many copies it hides.
+        The folded results (in rank order); by result id, how many copies it hides; and,
+        for a result shown as another copy than the one that ranked, that one's id (its
+        words and sound are the result's evidence).
     """
     groups = _recording_groups(catalog, [f.id for f in fused])
     member_ids = _members(catalog, set(groups.values()))
@@ -47,6 +49,7 @@ def collapse_copies(
     rows = catalog.get_many(allowed)
     out: list[Fused] = []
     hidden: dict[int, int] = {}
+    ranked_as: dict[int, int] = {}
     seen: set[int] = set()
     for item in fused:
         group = groups.get(item.id)
@@ -59,8 +62,10 @@ def collapse_copies(
         choices = [rows[i] for i in member_ids[group] if i in rows] or [catalog.get(item.id)]
         best = max((r for r in choices if r is not None), key=quality_key)
         out.append(item if best.id == item.id else replace(item, id=best.id))
+        if best.id != item.id:
+            ranked_as[best.id] = item.id
         hidden[best.id] = len(member_ids[group]) - 1
-    return out, hidden
+    return out, hidden, ranked_as
 
 
 def eligibility(

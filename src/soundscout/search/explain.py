@@ -8,7 +8,7 @@ relevance of :mod:`soundscout.search.relevance`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,19 +44,27 @@ def library_spread(vector: np.ndarray | None, sample: np.ndarray) -> tuple[float
 
 
 def explained_hits(
-    fused: Sequence[Fused], catalog: Catalog, lexical: LexicalIndex, context: QueryContext
+    fused: Sequence[Fused],
+    catalog: Catalog,
+    lexical: LexicalIndex,
+    context: QueryContext,
+    ranked_as: Mapping[int, int] | None = None,
 ) -> list[SearchHit]:
-    """Results in ``fused`` order with their explanation and relevance."""
+    """Results in ``fused`` order with their explanation and relevance. A result in
+    ``ranked_as`` is shown as another copy of the recording that ranked (collapse): the
+    words matched, its coverage and relevance are that copy's, which it names."""
+    ranked_as = ranked_as or {}
     ids = [f.id for f in fused]
-    rows = catalog.get_many(ids)
+    evidence = [ranked_as.get(i, i) for i in ids]
+    rows = catalog.get_many(list(dict.fromkeys([*ids, *evidence])))
     sound_scores = _sound_scores(fused, catalog, context.vector)
     coverage = dict(context.known_coverage)
-    missing = [i for i in ids if i not in coverage]
+    missing = [i for i in evidence if i not in coverage]
     if context.words.include and missing:
         coverage.update(lexical.coverage(context.words, missing))
-    matches = lexical.matches(context.words, ids) if context.words.include else {}
+    matches = lexical.matches(context.words, evidence) if context.words.include else {}
     hits = []
-    for item in fused:
+    for item, source in zip(fused, evidence, strict=True):
         row = rows.get(item.id)
         if row is None:
             continue
@@ -69,9 +77,10 @@ def explained_hits(
             sound_rank=item.ranks.get("sound"),
             words_score=item.scores.get("words"),
             words_rank=item.ranks.get("words"),
-            matches=tuple(matches.get(item.id, ())),
-            coverage=coverage.get(item.id) if context.words.include else None,
+            matches=tuple(matches.get(source, ())),
+            coverage=coverage.get(source) if context.words.include else None,
             sound_z=z,
+            ranked_as=rows[source].path if source != item.id and source in rows else None,
         )
         score = item.scores[context.lists[0]] if len(context.lists) == 1 else item.score
         unmatched = context.words_found and not explain.coverage

@@ -103,6 +103,9 @@ class Explanation:
     matches: tuple[WordMatch, ...] = ()
     coverage: float | None = None  # share of the query's words the sound's words hold
     sound_z: float | None = None  # sound score in standard deviations above the library's
+    #: the copy of this recording that ranked, when collapse shows another (its words and
+    #: sound are this result's evidence)
+    ranked_as: str | None = None
 
 
 @dataclass(frozen=True)

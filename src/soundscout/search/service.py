@@ -418,8 +418,9 @@ class SearchService:
             scale = {"words": self._words_factors(words.width(), coverage)}
         fused = reciprocal_rank_fusion(lists, weights, cfg.rank_constant, scale)
         hidden: dict[int, int] = {}
+        ranked_as: dict[int, int] = {}
         if fold is not None:
-            fused, hidden = collapse_copies(fused, self.catalog, fold)
+            fused, hidden, ranked_as = collapse_copies(fused, self.catalog, fold)
         fused = fused[:k]
         context = QueryContext(
             query,
@@ -430,7 +431,7 @@ class SearchService:
             words_found=bool(lists.get("words")),
             known_coverage=coverage,
         )
-        hits = explained_hits(fused, self.catalog, self.lexical, context)
+        hits = explained_hits(fused, self.catalog, self.lexical, context, ranked_as)
         return [replace(h, copies=hidden[h.id]) if h.id in hidden else h for h in hits]
 
     def _segment_penalty(self, query: np.ndarray) -> float:

@@ -111,11 +111,19 @@ function setMarkedText(node, text, words) {
   node.replaceChildren(...nodes);
 }
 
-/** "category: doors · keywords: rain, roof" for the matched fields not on show. */
+/**
+ * "category: doors · keywords: rain, roof" for the matched fields not on show; for a copy
+ * shown in the place of another that ranked (collapse), "as Door.ogg: name: door" for all.
+ */
 function fillWhy(node, hit) {
+  const rankedAs = hit.explain && hit.explain.ranked_as;
   const matches = ((hit.explain && hit.explain.matches) || [])
-    .filter((m) => !NAME_FIELDS.has(m.field) && m.words.length);
+    .filter((m) => (rankedAs || !NAME_FIELDS.has(m.field)) && m.words.length);
   const nodes = [];
+  if (rankedAs) {
+    const name = rankedAs.split(/[\\/]/).pop();
+    nodes.push(document.createTextNode(`as ${name}${matches.length ? ": " : ""}`));
+  }
   matches.forEach((m, i) => {
     if (i) nodes.push(document.createTextNode(" · "));
     nodes.push(document.createTextNode(`${m.field}: `));
