@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -174,6 +175,24 @@ def test_upload_a_reference_file(page: Page, web_server: LiveServer, web_library
     page.locator("#ref-clear").click()
     expect(page.locator("#ref-chip")).to_be_hidden()
     expect(rows(page)).to_have_count(0)
+
+
+def test_an_upload_that_cannot_be_read_is_taken_off(
+    page: Page, web_server: LiveServer, tmp_path: Path
+) -> None:
+    """Else every later search would fail on it until the user found the × to press."""
+    notes = tmp_path / "notes.wav"
+    notes.write_text("not a sound, a text file with a .wav name\n")
+    page.goto(web_server.url)
+    expect(page.locator("#library-state")).to_contain_text("indexed")
+    page.set_input_files("#file", str(notes))
+    expect(page.locator("#error-message")).to_contain_text("cannot be read")
+    expect(page.locator("#error-hint")).to_contain_text("taken off the page")
+    expect(page.locator("#ref-chip")).to_be_hidden()
+    page.fill("#q", "kick")
+    page.press("#q", "Enter")
+    expect(page.locator("#error")).to_be_hidden()
+    expect(rows(page).first).to_be_visible()
 
 
 def test_alpha_slider_appears_and_changes_the_request(

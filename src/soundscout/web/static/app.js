@@ -217,7 +217,13 @@ async function runSearch({ push = false, fromHistory = false } = {}) {
     if (controller.signal.aborted) return; // superseded while its body was being read
     showResults(body, query, search.loaded);
   } catch (err) {
-    if (err.name !== "AbortError") failSearch(err);
+    if (err.name === "AbortError") return;
+    if (err.code === "decode_error" && query.ref && query.ref.type === "file") {
+      // an upload that cannot be read would fail every later search: take it off
+      setReference(null, { search: false });
+      err.hint = `${err.hint ? `${err.hint} ` : ""}It was taken off the page; choose another file.`;
+    }
+    failSearch(err);
   } finally {
     clearTimeout(slow);
     if (state.controller === controller) setBusy(null);
