@@ -160,6 +160,18 @@ def test_filters_change_the_request_and_the_url(page: Page, web_server: LiveServ
     expect(rows(page).first.locator(".name")).to_have_text("kick_01.flac")
 
 
+def test_a_rows_folder_click_keeps_that_folder(page: Page, web_server: LiveServer) -> None:
+    _search_text(page, web_server, "anything")
+    folders = _folders(page)
+    assert len(set(folders)) > 1
+    with page.expect_request(re.compile(r"folder=hats")):
+        rows(page).locator(".folder", has_text="hats").first.click()
+    expect(page.locator("#folder")).to_have_value("hats")
+    expect(page).to_have_url(re.compile(r"folder=hats"))
+    expect(rows(page)).to_have_count(folders.count("hats"))
+    assert set(_folders(page)) == {"hats"}
+
+
 def test_upload_a_reference_file(page: Page, web_server: LiveServer, web_library: Library) -> None:
     page.goto(web_server.url)
     expect(page.locator("#library-state")).to_contain_text("indexed")

@@ -375,6 +375,12 @@ const rowActions = {
     setCategory(category);
     ui.results.focus({ preventScroll: true }); // the chip is gone with its row
   },
+  folder: (folder) => {
+    if (!folder || ui.folder.value.trim() === folder) return;
+    ui.folder.value = folder; // a folder under an indexed one, as the filter takes it
+    runSearch({ push: true });
+    ui.results.focus({ preventScroll: true });
+  },
 };
 
 function select(index) {

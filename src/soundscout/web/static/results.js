@@ -216,7 +216,13 @@ function row(hit, index, actions) {
   name.tabIndex = -1; // only the selected row's link is a Tab stop: see selectRow
   name.addEventListener("click", (event) => event.stopPropagation());
   const where = el("div", "where");
-  where.append(folderOf(hit));
+  const folder = folderOf(hit);
+  folder.title = `${hit.folder || "/"}\nClick: only sounds in this folder`;
+  folder.addEventListener("click", (event) => {
+    event.stopPropagation();
+    actions.folder(hit.folder || "");
+  });
+  where.append(folder);
   const category = categoryOf(hit);
   if (category) {
     const chip = button("chip category", category.label, `Only ${category.label} sounds`);
