@@ -53,6 +53,21 @@ def test_audio_by_path_and_bytes_exclude_the_query_file(
     assert _folders(by_path)[:2] == ["hats", "hats"]
 
 
+def test_a_reference_file_in_the_library_is_named_in_a_note(
+    indexed: SearchService, sound_folder: Path, tmp_path: Path
+) -> None:
+    """Left out of its own results, a reference that is in the library says where."""
+    path = sorted((sound_folder / "hats").iterdir())[0]
+    said = f"The reference sound is in the library as {path}; it is left out of the results."
+    assert indexed.search(audio_path=path, k=3).notes == (said,)
+    assert indexed.search(audio_bytes=path.read_bytes(), k=3).notes == (said,)
+    own = indexed.catalog.find_by_path(str(path)).id
+    assert indexed.search(sound_id=own, k=3).notes == ()  # chosen from the library
+    outside = tmp_path / "elsewhere.wav"
+    outside.write_bytes(path.read_bytes()[:-2] + b"\x00\x00")  # other bytes, no copy
+    assert indexed.search(audio_path=outside, k=3).notes == ()
+
+
 def test_hybrid_alpha_extremes_match_single_modes(indexed: SearchService) -> None:
     ref = _id(indexed, "pads")
     audio_only = [h.id for h in indexed.search(sound_id=ref, k=6).hits]

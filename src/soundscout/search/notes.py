@@ -53,6 +53,23 @@ def no_words_note(hits: list[SearchHit], text: str | None, match: str) -> tuple[
     )
 
 
+def reference_note(
+    catalog: Catalog, exclude: frozenset[int], path: str | None = None
+) -> tuple[str, ...]:
+    """Say where a reference given as a file (``path``) or an upload already is in the
+    library: it and its copies are left out of the results, which would otherwise puzzle."""
+    rows = catalog.get_many(sorted(exclude))
+    if not rows:
+        return ()
+    first = min(rows.values(), key=lambda row: (row.path != path, row.path))
+    more = len(rows) - 1
+    copies = f" (+{more} {'copy' if more == 1 else 'copies'})" if more else ""
+    return (
+        f"The reference sound is in the library as {first.path}{copies}; "
+        f"{'they are' if more else 'it is'} left out of the results.",
+    )
+
+
 def shown(text: str, limit: int = 80) -> str:
     """A user's text in quotes, as typed (no escapes), cut to ``limit`` characters."""
     text = " ".join(text.split())

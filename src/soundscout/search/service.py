@@ -47,7 +47,12 @@ from soundscout.search.fusion import reciprocal_rank_fusion
 from soundscout.search.lexical import LexicalIndex, WordsQuery, nothing_to_find, parse_words
 from soundscout.search.library_state import library_stats, nothing_indexed
 from soundscout.search.moments import Pattern, SegmentSearch, merge_best
-from soundscout.search.notes import no_match_note, no_words_note, strength_note
+from soundscout.search.notes import (
+    no_match_note,
+    no_words_note,
+    reference_note,
+    strength_note,
+)
 from soundscout.search.query import (
     Filters,
     SearchHit,
@@ -394,6 +399,9 @@ class SearchService:
                 hits, query, by_sound, limit, cap, source, pattern, budget
             )
         notes = (*words.notes, *strength_note(hits, text), *no_words_note(hits, text, match))
+        if sound_id is None and reference is not None:  # a file or an upload
+            typed = os.path.abspath(os.path.expanduser(audio_path)) if audio_path else None
+            notes += reference_note(self.catalog, reference.exclude, typed)
         return SearchResult(hits, mode, alpha, _ms(started), match, notes)
 
     def _fused_hits(
