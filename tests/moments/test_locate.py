@@ -94,6 +94,14 @@ def test_moments_do_not_overlap() -> None:
     assert all(a[1] <= b[0] + 1e-6 for a, b in pairwise(spans))
 
 
+def test_a_query_long_moment_around_a_nearby_peak_does_not_overlap() -> None:
+    """Peaks 7.5 s apart, a 10 s query sound: the second moment would cover the first."""
+    found = locate(_times(), _profile((10, 0.9), (25, 0.88), (60, 0.87)), query_seconds=10.0)
+    spans = sorted((m.start, m.end) for m in found)
+    assert all(a[1] <= b[0] + 1e-6 for a, b in pairwise(spans))
+    assert [round(m.score, 2) for m in found] == [0.9, 0.87]  # the one far away stays
+
+
 def test_moments_are_kept_inside_the_sound() -> None:
     at_start = locate(_times(), _profile((0, 0.9)), query_seconds=4.0, duration=50.5)[0]
     assert at_start.start == 0.0 and at_start.end > 0

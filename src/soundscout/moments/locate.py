@@ -9,7 +9,8 @@ Rule (measured in ``benchmarks/eval_moments.py``; docs/search.md, "Moments"):
 * Words as the query: the moment spans the run, from half a segment hop before the centre
   of its first segment to half a hop after the centre of its last.
 * Further moments: the next peaks outside the moments found, while they score at least
-  three quarters of the way from the median to the best peak.
+  three quarters of the way from the median to the best peak; one that would overlap a
+  moment found (a sound query's length around a nearby peak) is none.
 """
 
 from __future__ import annotations
@@ -73,9 +74,11 @@ def locate(
         first, last = _run(scores, free, peak, level)
         start, end = _span(times, scores, first, last, level, query_seconds)
         start, end = max(0.0, start), min(end_of_sound, end)
+        free[first : last + 1] = False
+        if any(start < m.end and m.start < end for m in found):
+            continue  # a query-long moment around a nearby peak: part of one found
         found.append(Moment(round(start, 3), round(end, 3), float(scores[peak])))
         free &= (times[:, 1] <= start) | (times[:, 0] >= end)  # segments outside it
-        free[first : last + 1] = False
     return found
 
 
