@@ -217,7 +217,6 @@ function row(hit, index, actions) {
   name.addEventListener("click", (event) => event.stopPropagation());
   const where = el("div", "where");
   const folder = folderOf(hit);
-  folder.title = `${hit.folder || "/"}\nClick: only sounds in this folder`;
   folder.addEventListener("click", (event) => {
     event.stopPropagation();
     actions.folder(hit.folder || "");
