@@ -11,6 +11,7 @@ import pytest
 
 from soundscout.errors import EmptyLibraryError, InvalidQueryError, NotFoundError
 from soundscout.search.query import Filters
+from soundscout.search.relevance import UNKNOWN_WORDS_CAP
 from soundscout.search.service import SearchService
 
 
@@ -66,6 +67,22 @@ def test_a_reference_file_in_the_library_is_named_in_a_note(
     outside = tmp_path / "elsewhere.wav"
     outside.write_bytes(path.read_bytes()[:-2] + b"\x00\x00")  # other bytes, no copy
     assert indexed.search(audio_path=outside, k=3).notes == ()
+
+
+@pytest.mark.parametrize("match", ["both", "sound"])
+def test_results_for_words_nobody_knows_are_never_strong(
+    indexed: SearchService, match: str
+) -> None:
+    """No word of the query is in the lexicon (in any language) and no sound holds one:
+    on held-out queries such results were relevant 0.17 of the time, stated 0.52."""
+    result = indexed.search(text="qwertyuiop zxcvbnm", k=8, match=match)
+    assert result.hits and all(h.relevance is not None for h in result.hits)
+    assert max(h.relevance for h in result.hits) <= UNKNOWN_WORDS_CAP  # type: ignore[type-var]
+    assert {h.band for h in result.hits} <= {"fair", "weak"}
+    (note,) = result.notes
+    assert "No word of 'qwertyuiop zxcvbnm' is in Soundscout's vocabulary" in note
+    known = indexed.search(text="kick drum", k=8, match=match)
+    assert not any("vocabulary" in n for n in known.notes)
 
 
 def test_hybrid_alpha_extremes_match_single_modes(indexed: SearchService) -> None:

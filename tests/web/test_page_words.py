@@ -255,7 +255,7 @@ def test_notes_are_shown_above_the_results(page: Page, words_server: LiveServer)
     _search(page, words_server, "xyzzy")
     notes = page.locator("#notes")
     expect(notes).to_be_visible()
-    expect(notes).to_contain_text("No strong match for 'xyzzy'")
+    expect(notes).to_contain_text("No word of 'xyzzy' is in Soundscout's vocabulary")
     box, first = notes.bounding_box(), rows(page).first.bounding_box()
     assert box is not None and first is not None and box["y"] < first["y"]
     expect(page.locator("#error")).to_be_hidden()  # a note, not an error
@@ -264,7 +264,7 @@ def test_notes_are_shown_above_the_results(page: Page, words_server: LiveServer)
     _choice(page, "Words").click()  # nothing matches by words: a note says what to try
     expect(page.locator("#summary")).to_contain_text("No sounds match")
     expect(notes).to_contain_text("No sound's names, folders or tags hold the words of 'xyzzy'")
-    expect(notes).not_to_contain_text("No strong match")
+    expect(notes).not_to_contain_text("vocabulary")
     page.fill("#q", "")
     page.press("#q", "Enter")
     expect(notes).to_be_hidden()

@@ -302,6 +302,16 @@ def translate_words(query: WordsQuery, lexicon: Lexicon | None = None) -> WordsQ
     )
 
 
+def knows_a_word(query: WordsQuery, lexicon: Lexicon | None = None) -> bool:
+    """Whether the lexicon knows a positive word of the (translated) query: one with an
+    English alternative, or an English word of sound libraries. "qwertyuiop" and
+    "lorem ipsum" hold none."""
+    lexicon = lexicon or shipped_lexicon()
+    return any(
+        term.also or any(lexicon.is_english(w) for w in term.words) for term in query.include
+    )
+
+
 def _is_english(query: WordsQuery, lexicon: Lexicon) -> bool:
     """Whether every word of the query is an English word of sound libraries in some form
     (numbers and stop words aside): "man speaking" is not Spanish "mano"."""

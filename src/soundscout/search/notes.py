@@ -70,6 +70,15 @@ def reference_note(
     )
 
 
+def unknown_words_note(text: str) -> str:
+    """Why no result of a query of unknown words is said to be strong."""
+    return (
+        f"No word of {shown(text)} is in Soundscout's vocabulary of sounds (in any of its "
+        "nine languages) or in this library's names and tags: the results are guesses by "
+        "sound alone, none rated strong."
+    )
+
+
 def shown(text: str, limit: int = 80) -> str:
     """A user's text in quotes, as typed (no escapes), cut to ``limit`` characters."""
     text = " ".join(text.split())

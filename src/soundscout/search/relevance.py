@@ -44,6 +44,10 @@ CALIBRATIONS = {
 }
 #: Lower edges of the bands.
 STRONG, FAIR = 0.6, 0.3
+#: The most a result may be said to match when no word of its query is known (to the
+#: lexicon, in any of its languages) and no sound's words hold them: the sound side's
+#: guess alone is never strong ("qwertyuiop", docs/search.md).
+UNKNOWN_WORDS_CAP = 0.3
 
 
 def relevance(

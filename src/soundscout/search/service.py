@@ -39,7 +39,7 @@ from soundscout.index.keeper import IndexKeeper
 from soundscout.search.abbreviations import with_expansions
 from soundscout.search.blend import combine
 from soundscout.search.compounds import with_compound_parts
-from soundscout.search.crosslingual import translate_words
+from soundscout.search.crosslingual import knows_a_word, translate_words
 from soundscout.search.explain import QueryContext, explained_hits, library_spread, row_hit
 from soundscout.search.export import export_vectors
 from soundscout.search.files import served_file
@@ -52,6 +52,7 @@ from soundscout.search.notes import (
     no_words_note,
     reference_note,
     strength_note,
+    unknown_words_note,
 )
 from soundscout.search.query import (
     Filters,
@@ -62,6 +63,7 @@ from soundscout.search.query import (
     valid_id,
 )
 from soundscout.search.reference import Reference, ReferenceResolver, Region
+from soundscout.search.relevance import UNKNOWN_WORDS_CAP, band
 from soundscout.search.word_forms import with_word_forms
 
 if TYPE_CHECKING:  # ingest (decoders, worker pools) is imported only by the commands that index
@@ -398,7 +400,15 @@ class SearchService:
             hits = self.segments.with_moments(
                 hits, query, by_sound, limit, cap, source, pattern, budget
             )
-        notes = (*words.notes, *strength_note(hits, text), *no_words_note(hits, text, match))
+        unknown = (
+            mode == "text" and bool(hits) and not lists.get("words") and not knows_a_word(words)
+        )
+        if unknown:  # the sound side's guess alone: never strong
+            hits = [_capped(h, UNKNOWN_WORDS_CAP) for h in hits]
+        if unknown and text:  # says more than "no strong match"
+            notes = (*words.notes, unknown_words_note(text))
+        else:
+            notes = (*words.notes, *strength_note(hits, text), *no_words_note(hits, text, match))
         if sound_id is None and reference is not None:  # a file or an upload
             typed = os.path.abspath(os.path.expanduser(audio_path)) if audio_path else None
             notes += reference_note(self.catalog, reference.exclude, typed)
@@ -565,6 +575,13 @@ class SearchService:
         """Write ``embeddings.npy``, ``paths.json`` and ``index.faiss`` (row i = path i)."""
         self._keeper.check_encoder()
         return export_vectors(self.catalog, self.encoder.version, out_dir)
+
+
+def _capped(hit: SearchHit, cap: float) -> SearchHit:
+    """A hit whose relevance is at most ``cap``."""
+    if hit.relevance is None or hit.relevance <= cap:
+        return hit
+    return replace(hit, relevance=cap, band=band(cap))
 
 
 def _ms(started: float) -> float:
