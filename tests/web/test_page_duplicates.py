@@ -65,6 +65,9 @@ def test_each_recording_shows_once_with_its_copies_unless_asked(
     page.reload()  # the choice is in the URL
     expect(page.locator("#collapse")).not_to_be_checked()
     expect(rows(page)).to_have_count(len(COPIES))
+    _open(page, dup_server, "?q=hit&match=words&collapse=false")  # as the API spells it
+    expect(page.locator("#collapse")).not_to_be_checked()
+    expect(rows(page)).to_have_count(len(COPIES))
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)

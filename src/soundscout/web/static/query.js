@@ -41,8 +41,8 @@ export function queryFromUrl(search) {
     ref: id ? { type: "id", id, name: "", ...regionFromUrl(number) } : null,
     alpha: number("alpha", (v) => v >= 0 && v <= 1),
     k: number("k", (v) => Number.isInteger(v) && v > 0),
-    collapse: params.get("collapse") !== "0",
-    moments: params.get("moments") !== "0",
+    collapse: !isOff(params.get("collapse")),
+    moments: !isOff(params.get("moments")),
   };
   for (const [field, key] of FILTERS) query[field] = (params.get(key) || "").trim();
   for (const field of ["minDuration", "maxDuration"]) {
@@ -52,6 +52,11 @@ export function queryFromUrl(search) {
   query.format = query.format.toLowerCase();
   if (query.category.length > MAX_CATEGORY) query.category = "";
   return query;
+}
+
+/** Whether a URL's on/off value says off: the page's "0", or the API's "false" / "no". */
+function isOff(value) {
+  return ["0", "false", "no", "off"].includes((value || "").trim().toLowerCase());
 }
 
 /** {start, end} of a region reference: an end before the start drops the region. */
