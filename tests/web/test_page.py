@@ -214,9 +214,11 @@ def test_alpha_slider_appears_and_changes_the_request(
     page.goto(f"{web_server.url}/?ref={ref}")
     expect(page.locator("#summary")).to_contain_text("· sound ·")
     expect(page.locator("#alpha-row")).to_be_hidden()
+    expect(page.locator(".match")).to_have_class(re.compile(r"\bidle\b"))  # no words to match
     page.fill("#q", "buzzy")
     expect(page.locator("#alpha-row")).to_be_visible()
     expect(page.locator("#summary")).to_contain_text("α 0.5")
+    expect(page.locator(".match")).not_to_have_class(re.compile(r"\bidle\b"))
     slider = page.locator("#alpha")
     with page.expect_request(re.compile(r"alpha=1(&|$)")) as request:
         slider.focus()

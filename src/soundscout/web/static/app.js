@@ -34,6 +34,7 @@ const ui = {
   k: $("k"), minDuration: $("min-duration"), maxDuration: $("max-duration"),
   format: $("format"), folder: $("folder"), collapse: $("collapse"),
   matches: [...document.querySelectorAll("input[name=match]")],
+  matchGroup: document.querySelector(".match"),
   categoryFilter: $("category-filter"), categoryName: $("category-name"), categoryClear: $("category-clear"),
   notes: $("notes"),
   keyForm: $("key-form"), apiKey: $("api-key"),
@@ -194,6 +195,9 @@ async function runSearch({ push = false, fromHistory = false } = {}) {
   const query = currentQuery();
   state.searchedText = query.q;
   state.searchedRange = rangeState(ui);
+  // words, sound or both is a choice about words typed: with none, it has no say
+  ui.matchGroup.classList.toggle("idle", !query.q);
+  ui.matchGroup.title = query.q ? "" : "Applies to words typed in the search box";
   if (!fromHistory) updateUrl(query, push);
   if (!query.q && !query.ref && !query.category) {
     clearResults();
