@@ -61,9 +61,8 @@ class DuplicatesOut(BaseModel):
         description="Digital silence (or nearly): reported apart, never grouped."
     )
     unprinted: int = Field(
-        description="Indexed sounds without a fingerprint (indexed by an older version or "
-        "by Ray): only exact copies and variants of them are found until they are indexed "
-        "again."
+        description="Indexed sounds without a fingerprint (indexed by an older version): "
+        "only exact copies and variants of them are found until they are indexed again."
     )
     current: bool = Field(
         description="The groups are up to date with the library (false: the next index run "

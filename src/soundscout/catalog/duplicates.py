@@ -71,7 +71,7 @@ def silent_ids(conn: sqlite3.Connection) -> list[int]:
 
 
 def unprinted_count(conn: sqlite3.Connection) -> int:
-    """Indexed sounds without a fingerprint (indexed before fingerprints, or by Ray)."""
+    """Indexed sounds without a fingerprint (indexed before fingerprints were taken)."""
     return conn.execute(
         "SELECT COUNT(*) FROM sounds s WHERE s.status = 'done' AND NOT EXISTS "
         "(SELECT 1 FROM sound_prints p WHERE p.sound_id = s.id)"

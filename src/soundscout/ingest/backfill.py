@@ -50,7 +50,7 @@ def read_missing_words(
     catalog: Catalog, root: str, commit_every: int, progress: bool, state: RunStatePublisher
 ) -> int:
     """Read the words of indexed sounds that have none yet (a library indexed before words
-    were read, a Ray run), committing in batches; returns how many were read."""
+    were read), committing in batches; returns how many were read."""
     todo = catalog.words_pending(root)
     if not todo:
         return 0

@@ -1,4 +1,4 @@
-"""Fingerprints for sounds indexed before they were taken (an older Soundscout, a Ray run).
+"""Fingerprints for sounds indexed before they were taken (an older Soundscout).
 
 Their files are decoded once more (nothing is embedded again) and their prints stored and
 listed for the duplicate grouping that ends the run (the revision, and so the saved index,
