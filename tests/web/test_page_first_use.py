@@ -442,6 +442,9 @@ def test_results_sort_by_duration_and_back_to_relevance(
     button = page.locator("#sort-duration")
     header = page.locator("[aria-sort]", has=button)
     expect(header).to_have_attribute("aria-sort", "none")
+    # over columns it heads the durations; on a phone, where there are none, it says so
+    label = button.evaluate("b => getComputedStyle(b, '::before').content + b.textContent")
+    assert label == ('"Sort by "Duration' if viewport == PHONE else "noneDuration"), label
     button.click()
     expect(header).to_have_attribute("aria-sort", "ascending")
     assert names(page) == shortest_first
