@@ -234,11 +234,14 @@ def test_alpha_slider_appears_and_changes_the_request(
 
 
 def test_keyboard_navigation(page: Page, web_server: LiveServer) -> None:
+    page.set_viewport_size({"width": 1280, "height": 420})  # the list runs past the fold
     _search_text(page, web_server, "anything", "?format=wav")
     page.focus("#q")
     page.keyboard.press("ArrowDown")  # from the search box into the results
     selected = page.locator("#results .hit[aria-selected=true]")
     expect(selected).to_have_attribute("data-index", "0")
+    # the first row was in view: the search box and the summary stay where they were
+    assert page.evaluate("window.scrollY") == 0
     page.keyboard.press("ArrowDown")
     expect(selected).to_have_attribute("data-index", "1")
     page.keyboard.press("ArrowUp")

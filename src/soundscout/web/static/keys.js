@@ -23,7 +23,7 @@ export function bindKeys(el, actions) {
     if (target.matches("input:not([type=range]), select, textarea")) {
       if (event.key === "ArrowDown" && target === el.q && actions.hasResults()) {
         event.preventDefault();
-        el.results.focus();
+        el.results.focus({ preventScroll: true }); // the row selected scrolls, if it must
         actions.select(Math.max(0, actions.selected()));
       } else if (event.key === "Escape") target.blur();
       return;
