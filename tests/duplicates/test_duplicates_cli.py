@@ -8,6 +8,7 @@ import json
 import shutil
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from rich.console import Console
 
 from soundscout.cli import duplicates_cmds
 from soundscout.cli.main import main
+from soundscout.duplicates import report
 from tests.audiogen import write_audio
 from tests.duplicates.conftest import SR, recording
 
@@ -142,3 +144,17 @@ def test_exact_copy_means_a_copy_of_the_kept_file(capsys, tmp_path: Path) -> Non
     role = {Path(row[-1]).name: dict(zip(header, row, strict=True))["keep"] for row in rows}
     assert code == 0 and role["web.ogg"] == role["web_again.ogg"] == "copy"
     assert sorted((role["master.wav"], role["master_backup.wav"])) == ["exact copy", "keep"]
+
+
+def test_exact_copy_is_judged_against_its_own_recordings_kept_file() -> None:
+    """A variant group holds several recordings, each with its kept copy, and lone takes."""
+    row = {i: SimpleNamespace(id=i) for i in range(1, 8)}
+    take = report.Member(row[1], None, None, True)  # a lone take: best of itself
+    a_kept, a_exact = report.Member(row[2], 5, 7, True), report.Member(row[3], 5, 7, False)
+    a_other = report.Member(row[4], None, 7, False)  # another format of recording 7
+    b_kept, b_exact = report.Member(row[5], 9, 8, True), report.Member(row[6], 9, 8, False)
+    c1, c2 = report.Member(row[7], 11, 8, False), report.Member(row[7], 11, 8, False)
+    group = report.Group(1, "variant", (take, a_kept, a_exact, a_other, b_kept, b_exact, c1, c2))
+    relation = {id(m): duplicates_cmds._relation(m, group) for m in group.members[1:]}
+    assert relation[id(a_exact)] == relation[id(b_exact)] == "exact copy"
+    assert relation[id(a_other)] == relation[id(c1)] == "copy"  # c1, c2: exact of each other

@@ -102,6 +102,18 @@ def test_a_query_long_moment_around_a_nearby_peak_does_not_overlap() -> None:
     assert [round(m.score, 2) for m in found] == [0.9, 0.87]  # the one far away stays
 
 
+@pytest.mark.parametrize("hop", [0.29, 0.37, 0.41, 0.5])
+def test_touching_moments_are_both_kept(hop: float) -> None:
+    """Words as the query: two runs side by side touch, whatever the hop's rounding."""
+    starts = np.arange(40) * hop
+    times = np.stack([starts, starts + hop], axis=1)
+    scores = np.zeros(40)
+    scores[0:3], scores[3], scores[4:6] = 1.0, 0.48, 0.95
+    found = locate(times, scores, limit=3)
+    assert [round(m.score, 2) for m in found] == [1.0, 0.95]
+    assert found[0].end == found[1].start
+
+
 def test_moments_are_kept_inside_the_sound() -> None:
     at_start = locate(_times(), _profile((0, 0.9)), query_seconds=4.0, duration=50.5)[0]
     assert at_start.start == 0.0 and at_start.end > 0

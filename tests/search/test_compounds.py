@@ -96,6 +96,8 @@ def _names(service: SearchService, text: str) -> list[str]:
         ("scifi", {"Sci-Fi Laser.wav"}, set()),
         ("ciencia ficción", {"Sci-Fi Laser.wav"}, set()),  # Spanish for scifi
         ("鳥のさえずり", {"Bird Tweet Note.wav"}, {"Bird_Song_Dawn.wav"}),  # bird + tweet
+        # the same inside a run typed without spaces ("birds singing in the forest")
+        ("森の鳥のさえずり", {"Bird Tweet Note.wav"}, {"Bird_Song_Dawn.wav"}),
     ],
 )
 def test_compounds_find_names_written_apart(

@@ -81,8 +81,11 @@ def test_results_for_words_nobody_knows_are_never_strong(
     assert {h.band for h in result.hits} <= {"fair", "weak"}
     (note,) = result.notes
     assert "No word of 'qwertyuiop zxcvbnm' is in Soundscout's vocabulary" in note
-    known = indexed.search(text="kick drum", k=8, match=match)
-    assert not any("vocabulary" in n for n in known.notes)
+    # the sound side alone did not look at the library's words: the note does not claim it
+    assert ("library's names" in note) == (match == "both")
+    for known_words in ("kick drum", "808", "効果音"):  # a model number, a word for "sound"
+        known = indexed.search(text=known_words, k=8, match=match)
+        assert not any("vocabulary" in n for n in known.notes), known_words
 
 
 def test_hybrid_alpha_extremes_match_single_modes(indexed: SearchService) -> None:

@@ -515,12 +515,16 @@ def test_a_words_search_that_finds_nothing_says_what_to_try(lib: Lib) -> None:
     result = lib.search(text="qwzxv", match="words")
     assert result.hits == []
     assert result.notes == (
-        "No sound's names, folders or tags hold the words of 'qwzxv'; the default match "
-        "mode, both, also searches by how the sounds sound.",
+        "No sound holds the words of 'qwzxv' in its names, folders or tags; the default "
+        "match mode, both, also searches by how the sounds sound.",
     )
     assert not any("names, folders" in n for n in lib.search(text="qwzxv", match="both").notes)
     found = lib.search(text="explosion", match="words")
     assert found.hits and not any("names, folders" in n for n in found.notes)
+    # under a filter that keeps the explosion out, it is the filtered sounds that lack it
+    wavs_of_doors = Filters(category="DOORS")
+    filtered = lib.search(text="explosion", match="words", filters=wavs_of_doors)
+    assert filtered.hits == [] and any("No sound passing the filters" in n for n in filtered.notes)
 
 
 # --- Unicode forms, apostrophes and stop-word prefixes ---------------------------------------

@@ -263,7 +263,7 @@ def test_notes_are_shown_above_the_results(page: Page, words_server: LiveServer)
     screenshot(page, "22-notes")
     _choice(page, "Words").click()  # nothing matches by words: a note says what to try
     expect(page.locator("#summary")).to_contain_text("No sounds match")
-    expect(notes).to_contain_text("No sound's names, folders or tags hold the words of 'xyzzy'")
+    expect(notes).to_contain_text("No sound holds the words of 'xyzzy' in its names")
     expect(notes).not_to_contain_text("vocabulary")
     page.fill("#q", "")
     page.press("#q", "Enter")

@@ -154,8 +154,8 @@ def _relation(member: report.Member, group: report.Group) -> str:
     """What a member that is not kept is: an exact copy of the kept one, another copy of a
     recording (two lossy copies may be exact copies of each other: ``exact_group`` in
     ``--json``), or another take."""
-    kept = next((m.exact_group for m in group.members if m.best), None)
-    if member.exact_group is not None and member.exact_group == kept:
+    kept = {m.exact_group for m in group.members if m.best and m.exact_group is not None}
+    if member.exact_group is not None and member.exact_group in kept:  # of its recording's
         return "exact copy"
     if member.exact_group is not None or member.recording_group is not None:
         return "copy"

@@ -150,9 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     except SoundscoutError as exc:
         if verbose:
             traceback.print_exc()
-        if "--json" in (argv if argv is not None else sys.argv[1:]):  # the API's error shape
-            error = {"code": exc.code, "message": exc.message, "hint": exc.hint}
-            print(json.dumps({"error": error}, ensure_ascii=False))
+        args = argv if argv is not None else sys.argv[1:]
+        options = args[: args.index("--")] if "--" in args else args  # not the query's words
+        if "--json" in options:  # the API's error shape, for scripts
+            print(json.dumps(exc.to_dict(), ensure_ascii=False))
         err_console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False)
         if exc.hint:
             err_console.print(f"[yellow]Hint:[/] {escape(exc.hint)}", highlight=False)

@@ -74,10 +74,11 @@ def locate(
         first, last = _run(scores, free, peak, level)
         start, end = _span(times, scores, first, last, level, query_seconds)
         start, end = max(0.0, start), min(end_of_sound, end)
+        moment = Moment(round(start, 3), round(end, 3), float(scores[peak]))
         free[first : last + 1] = False
-        if any(start < m.end and m.start < end for m in found):
+        if any(moment.start < m.end and m.start < moment.end for m in found):
             continue  # a query-long moment around a nearby peak: part of one found
-        found.append(Moment(round(start, 3), round(end, 3), float(scores[peak])))
+        found.append(moment)
         free &= (times[:, 1] <= start) | (times[:, 0] >= end)  # segments outside it
     return found
 

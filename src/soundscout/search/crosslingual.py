@@ -304,11 +304,17 @@ def translate_words(query: WordsQuery, lexicon: Lexicon | None = None) -> WordsQ
 
 def knows_a_word(query: WordsQuery, lexicon: Lexicon | None = None) -> bool:
     """Whether the lexicon knows a positive word of the (translated) query: one with an
-    English alternative, or an English word of sound libraries. "qwertyuiop" and
-    "lorem ipsum" hold none."""
+    English alternative, an English word of sound libraries, a model number. "qwertyuiop"
+    and "lorem ipsum" hold none."""
     lexicon = lexicon or shipped_lexicon()
-    return any(
-        term.also or any(lexicon.is_english(w) for w in term.words) for term in query.include
+    return any(term.also or any(_known(w, lexicon) for w in term.words) for term in query.include)
+
+
+def _known(word: str, lexicon: Lexicon) -> bool:
+    """An English word of sound libraries, a model number ("808", "AK47") or a Chinese or
+    Japanese word for "sound" itself (効果音, searched as typed)."""
+    return (
+        lexicon.is_english(word) or any(c.isdigit() for c in word) or word in _UNSPACED_SOUND_WORDS
     )
 
 

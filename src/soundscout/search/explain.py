@@ -57,7 +57,7 @@ def explained_hits(
     ids = [f.id for f in fused]
     evidence = [ranked_as.get(i, i) for i in ids]
     rows = catalog.get_many(list(dict.fromkeys([*ids, *evidence])))
-    sound_scores = _sound_scores(fused, catalog, context.vector)
+    sound_scores = _sound_scores(fused, catalog, context.vector, ranked_as)
     coverage = dict(context.known_coverage)
     missing = [i for i in evidence if i not in coverage]
     if context.words.include and missing:
@@ -89,15 +89,20 @@ def explained_hits(
 
 
 def _sound_scores(
-    fused: Sequence[Fused], catalog: Catalog, vector: np.ndarray | None
+    fused: Sequence[Fused],
+    catalog: Catalog,
+    vector: np.ndarray | None,
+    ranked_as: Mapping[int, int],
 ) -> dict[int, float]:
+    """Each result's sound score: its list's, else its (or the copy it stands in for's)
+    stored vector against the query's."""
     scores = {f.id: f.scores["sound"] for f in fused if "sound" in f.scores}
     if vector is None:
         return scores
-    missing = [f.id for f in fused if f.id not in scores]
-    for sound_id, stored in catalog.embeddings(missing).items():
+    missing = {ranked_as.get(f.id, f.id): f.id for f in fused if f.id not in scores}
+    for source, stored in catalog.embeddings(list(missing)).items():
         if stored.shape == vector.shape:
-            scores[sound_id] = float(stored @ vector)
+            scores[missing[source]] = float(stored @ vector)
     return scores
 
 

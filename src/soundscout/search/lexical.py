@@ -47,8 +47,10 @@ class Term:
 
     words: tuple[str, ...]
     prefix: bool = False
-    #: other ways to match it, each a group of words a sound must all hold, in any order:
-    #: the English of a word in another language (:mod:`soundscout.search.crosslingual`)
+    #: other ways to match it, each a group of words a sound must all hold, in any order
+    #: (a one-element group with a space is a phrase, "hi hat"): the English of a word in
+    #: another language (:mod:`soundscout.search.crosslingual`), a compound's parts
+    #: (:mod:`~soundscout.search.compounds`), what an abbreviation stands for
     also: tuple[tuple[str, ...], ...] = ()
 
     def fts(self) -> str:
@@ -68,11 +70,12 @@ class Term:
         typed apart do. Nothing when it is one word ("kick" says キック: "bass" of its other
         alternative "bass drum" alone is no kick), and only the first alternative: the
         later ones say the same in other words ("synth" and "synthesizer")."""
-        if not self.also:
+        english = [g for g in self.also if all(w.isascii() for w in g)]  # not a typed run
+        if not english:
             return ()
-        first = self.also[0]
+        first = english[0]
         if len(first) == 1:  # a compound's parts follow it ("birdsong", then bird + song)
-            first = next((g for g in self.also if len(g) > 1 and "".join(g) == first[0]), ())
+            first = next((g for g in english if len(g) > 1 and "".join(g) == first[0]), ())
         return tuple(dict.fromkeys(w for w in first if len(w) >= 3 and w not in STOP_WORDS))
 
     def loose_fts(self) -> str:
@@ -200,10 +203,10 @@ class LexicalIndex:
         the OR query's BM25 order; the OR query runs only when fewer than ``limit`` sounds
         hold every word (BM25 scores every matching row, ~2 us each at 10^6 sounds). When
         the terms hold translations (``as_typed``), sounds holding every word as typed come
-        before all of these. When no sound holds any term, sounds holding one word of a
-        term's group of words count (:meth:`Term.loose_fts`): a word of another language
-        that translates to two English words ("bird tweet") finds what the English
-        query's OR finds.
+        before all of these. Then, while the list has room, sounds holding one word of a
+        term's first English alternative of two or more words (:meth:`Term.loose_words`):
+        a word of another language that translates to two English words ("bird tweet")
+        finds what the English query's OR finds.
         """
         every, any_ = query.fts(every=True), query.fts()
         if every is None or any_ is None or limit < 1:

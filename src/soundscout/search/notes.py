@@ -43,13 +43,16 @@ def strength_note(hits: list[SearchHit], text: str | None) -> tuple[str, ...]:
     return (f"No strong match for {shown(text)}: the best results are {best}.",)
 
 
-def no_words_note(hits: list[SearchHit], text: str | None, match: str) -> tuple[str, ...]:
+def no_words_note(
+    hits: list[SearchHit], text: str | None, match: str, filtered: bool = False
+) -> tuple[str, ...]:
     """Say why a words-only search found nothing, and what else to try."""
     if hits or match != "words" or not text:
         return ()
+    which = "passing the filters " if filtered else ""
     return (
-        f"No sound's names, folders or tags hold the words of {shown(text)}; the default "
-        "match mode, both, also searches by how the sounds sound.",
+        f"No sound {which}holds the words of {shown(text)} in its names, folders or tags; "
+        "the default match mode, both, also searches by how the sounds sound.",
     )
 
 
@@ -70,12 +73,18 @@ def reference_note(
     )
 
 
-def unknown_words_note(text: str) -> str:
+def unknown_words_note(text: str, match: str, filtered: bool = False) -> str:
     """Why no result of a query of unknown words is said to be strong."""
+    where = ""
+    if match != "sound":
+        where = (
+            " or in the names and tags of the sounds searched"
+            if filtered
+            else (" or in this library's names and tags")
+        )
     return (
         f"No word of {shown(text)} is in Soundscout's vocabulary of sounds (in any of its "
-        "nine languages) or in this library's names and tags: the results are guesses by "
-        "sound alone, none rated strong."
+        f"nine languages){where}: the results are guesses by sound alone, none rated strong."
     )
 
 

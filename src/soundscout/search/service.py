@@ -405,13 +405,15 @@ class SearchService:
         )
         if unknown:  # the sound side's guess alone: never strong
             hits = [_capped(h, UNKNOWN_WORDS_CAP) for h in hits]
+        filtered = filters is not None and filters.active
         if unknown and text:  # says more than "no strong match"
-            notes = (*words.notes, unknown_words_note(text))
+            notes = (*words.notes, unknown_words_note(text, match, filtered))
         else:
-            notes = (*words.notes, *strength_note(hits, text), *no_words_note(hits, text, match))
+            absent = no_words_note(hits, text, match, filtered)
+            notes = (*words.notes, *strength_note(hits, text), *absent)
         if sound_id is None and reference is not None:  # a file or an upload
             typed = os.path.abspath(os.path.expanduser(audio_path)) if audio_path else None
-            notes += reference_note(self.catalog, reference.exclude, typed)
+            notes += reference_note(self.catalog, exclude, typed)  # as left out
         return SearchResult(hits, mode, alpha, _ms(started), match, notes)
 
     def _fused_hits(

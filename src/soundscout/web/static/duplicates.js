@@ -29,7 +29,7 @@ export function formatSize(bytes) {
  */
 function roleOf(member, keptExact) {
   if (member.keep && member.recording_group != null) return ["keep", "kept: the best copy"];
-  if (member.exact_group != null && member.exact_group === keptExact) {
+  if (member.exact_group != null && keptExact.has(member.exact_group)) {
     return ["exact", "exact copy"];
   }
   if (member.exact_group != null || member.recording_group != null) return ["copy", "copy"];
@@ -131,8 +131,10 @@ export class DuplicatesView {
     head.append(el("span", `dup-kind kind-${group.kind}`, KIND_NAMES[group.kind] || group.kind),
       el("span", "muted", ` ${group.members.length} files · ${formatSize(group.size)}`));
     const list = el("ul", "members");
-    const kept = group.members.find((member) => member.keep);
-    const keptExact = kept ? kept.exact_group : null;
+    // the exact groups of the kept copies (one per recording the group holds)
+    const keptExact = new Set(group.members
+      .filter((member) => member.keep && member.exact_group != null)
+      .map((member) => member.exact_group));
     list.append(...group.members.map((member) => this._member(member, keptExact)));
     box.append(head, list);
     return box;

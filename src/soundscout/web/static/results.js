@@ -217,10 +217,13 @@ function row(hit, index, actions) {
   name.addEventListener("click", (event) => event.stopPropagation());
   const where = el("div", "where");
   const folder = folderOf(hit);
-  folder.addEventListener("click", (event) => {
-    event.stopPropagation();
-    actions.folder(hit.folder || "");
-  });
+  if (hit.folder) { // at the top of an indexed folder there is none to keep
+    folder.classList.add("filterable");
+    folder.addEventListener("click", (event) => {
+      event.stopPropagation();
+      actions.folder(hit.folder);
+    });
+  }
   where.append(folder);
   const category = categoryOf(hit);
   if (category) {
