@@ -446,7 +446,7 @@ def test_stop_words_only_are_matched_as_they_are(lib: Lib) -> None:
     words they are dropped (below)."""
     words = lib.search(text="the of", match="words")
     assert words.hits == []  # no name here holds them: said so, not refused
-    assert len(words.notes) == 1 and "hold the words of 'the of'" in words.notes[0]
+    assert len(words.notes) == 1 and "holds the words of 'the of'" in words.notes[0]
     both = lib.search(text="the of", match="both")  # the sound side has a sentence
     assert both.hits
 
