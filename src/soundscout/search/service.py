@@ -400,17 +400,9 @@ class SearchService:
             hits = self.segments.with_moments(
                 hits, query, by_sound, limit, cap, source, pattern, budget
             )
-        unknown = (
-            mode == "text" and bool(hits) and not lists.get("words") and not knows_a_word(words)
-        )
-        if unknown:  # the sound side's guess alone: never strong
-            hits = [_capped(h, UNKNOWN_WORDS_CAP) for h in hits]
         filtered = filters is not None and filters.active
-        if unknown and text:  # says more than "no strong match"
-            notes = (*words.notes, unknown_words_note(text, match, filtered))
-        else:
-            absent = no_words_note(hits, text, match, filtered)
-            notes = (*words.notes, *strength_note(hits, text), *absent)
+        words_found = bool(lists.get("words"))
+        hits, notes = _text_notes(hits, words, text, match, mode, words_found, filtered)
         if sound_id is None and reference is not None:  # a file or an upload
             typed = os.path.abspath(os.path.expanduser(audio_path)) if audio_path else None
             notes += reference_note(self.catalog, exclude, typed)  # as left out
@@ -577,6 +569,26 @@ class SearchService:
         """Write ``embeddings.npy``, ``paths.json`` and ``index.faiss`` (row i = path i)."""
         self._keeper.check_encoder()
         return export_vectors(self.catalog, self.encoder.version, out_dir)
+
+
+def _text_notes(
+    hits: list[SearchHit],
+    words: WordsQuery,
+    text: str | None,
+    match: str,
+    mode: str,
+    words_found: bool,
+    filtered: bool,
+) -> tuple[list[SearchHit], tuple[str, ...]]:
+    """The hits, capped when no word of a text query is known anywhere (the sound side's
+    guess alone is never strong), and the notes on them: the query's own, then why no
+    result is strong or why words alone found nothing."""
+    unknown = mode == "text" and bool(hits) and not words_found and not knows_a_word(words)
+    if unknown and text:  # says more than "no strong match"
+        capped = [_capped(h, UNKNOWN_WORDS_CAP) for h in hits]
+        return capped, (*words.notes, unknown_words_note(text, match, filtered))
+    absent = no_words_note(hits, text, match, filtered)
+    return hits, (*words.notes, *strength_note(hits, text), *absent)
 
 
 def _capped(hit: SearchHit, cap: float) -> SearchHit:
