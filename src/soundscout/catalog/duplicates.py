@@ -70,6 +70,20 @@ def silent_ids(conn: sqlite3.Connection) -> list[int]:
     return [r[0] for r in rows]
 
 
+def silent_among(conn: sqlite3.Connection, ids: Sequence[int]) -> set[int]:
+    """Those of ``ids`` whose sound is silent (by their prints' primary key: no scan)."""
+    out: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = [int(i) for i in ids[start : start + 500]]
+        rows = conn.execute(
+            "SELECT sound_id FROM sound_prints WHERE silent = 1 AND sound_id IN "
+            f"({','.join('?' * len(chunk))})",
+            chunk,
+        )
+        out.update(r[0] for r in rows)
+    return out
+
+
 def unprinted_count(conn: sqlite3.Connection) -> int:
     """Indexed sounds without a fingerprint (indexed before fingerprints were taken)."""
     return conn.execute(

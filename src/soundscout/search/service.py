@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from filelock import FileLock, Timeout
 
+from soundscout.catalog import duplicates as dupes
 from soundscout.catalog.catalog import CATALOG_FILENAME, Catalog, SoundRow
 from soundscout.catalog.db import peek, read_only_folder
 from soundscout.config import Settings
@@ -513,6 +514,10 @@ class SearchService:
             lists["words"] = self.lexical.search(words, window, filters)
         seen = {i for ranked in lists.values() for i, _ in ranked}
         drop = exclude | self.lexical.excluded(words, sorted(seen))
+        if "sound" in lists:  # digital silence sounds like nothing asked for (its name may)
+            with self.catalog.reading() as conn:
+                silent = dupes.silent_among(conn, [i for i, _ in lists["sound"]])
+            lists["sound"] = [p for p in lists["sound"] if p[0] not in silent]
         return {name: [p for p in ranked if p[0] not in drop] for name, ranked in lists.items()}
 
     def _resolve(
