@@ -79,7 +79,7 @@ class Term:
         return tuple(dict.fromkeys(w for w in first if len(w) >= 3 and w not in STOP_WORDS))
 
     def loose_fts(self) -> str:
-        """This term, or any one word of its groups, in FTS5 syntax."""
+        """This term, or any one of its :meth:`loose_words`, in FTS5 syntax."""
         loose = self.loose_words()
         if not loose:
             return self.fts()
@@ -111,8 +111,8 @@ class WordsQuery:
         return (" AND " if every else " OR ").join(t.fts() for t in self.include)
 
     def loose_fts(self) -> str | None:
-        """The MATCH expression of the positive terms loosely (any word of a term's
-        groups), or None when no term has a group of two or more words."""
+        """The MATCH expression of the positive terms loosely (each also by any one of
+        its :meth:`Term.loose_words`), or None when no term has loose words."""
         if not any(t.loose_words() for t in self.include):
             return None
         return " OR ".join(t.loose_fts() for t in self.include)
@@ -290,18 +290,14 @@ class LexicalIndex:
         return {i: n / len(query.include) for i, n in found.items()}
 
     def _loose_shares(self, term: Term, ids: list[int]) -> list[tuple[int, float]]:
-        """For sounds not holding ``term``: the largest share of one of its groups' words
-        each holds (a sound named "bird" holds half of "bird tweet"), where above 0."""
-        groups = [g for g in term.also if len(g) > 1]
-        if not groups or not ids:
+        """For sounds not holding ``term``: the share of its loose words each holds (a
+        sound named "bird" holds half of "bird tweet"), where above 0."""
+        loose = term.loose_words()
+        if not loose or not ids:
             return []
-        holders = {w: self._matching(_quoted(w), ids) for w in term.loose_words()}
-        shares = []
-        for sound_id in ids:
-            best = max(sum(sound_id in holders.get(w, ()) for w in g) / len(g) for g in groups)
-            if best > 0:
-                shares.append((sound_id, best))
-        return shares
+        holders = [self._matching(_quoted(w), ids) for w in loose]
+        shares = [(i, sum(i in held for held in holders) / len(loose)) for i in ids]
+        return [(i, share) for i, share in shares if share > 0]
 
     def matches(self, query: WordsQuery, ids: Sequence[int]) -> dict[int, list[WordMatch]]:
         """The query words found in each field of each sound (for explanations)."""
