@@ -155,6 +155,7 @@ def test_exact_copy_is_judged_against_its_own_recordings_kept_file() -> None:
     b_kept, b_exact = report.Member(row[5], 9, 8, True), report.Member(row[6], 9, 8, False)
     c1, c2 = report.Member(row[7], 11, 8, False), report.Member(row[7], 11, 8, False)
     group = report.Group(1, "variant", (take, a_kept, a_exact, a_other, b_kept, b_exact, c1, c2))
-    relation = {id(m): duplicates_cmds._relation(m, group) for m in group.members[1:]}
+    kept = duplicates_cmds._kept_exact(group)
+    relation = {id(m): duplicates_cmds._relation(m, kept) for m in group.members[1:]}
     assert relation[id(a_exact)] == relation[id(b_exact)] == "exact copy"
     assert relation[id(a_other)] == relation[id(c1)] == "copy"  # c1, c2: exact of each other

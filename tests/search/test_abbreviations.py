@@ -3,7 +3,6 @@ service over real file names."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from soundscout.metadata.names import ABBREVIATIONS, abbreviation_alternatives, 
 from soundscout.search.abbreviations import with_expansions
 from soundscout.search.lexical import parse_words
 from soundscout.search.service import SearchService
-from tests.taggen import named_library
 
 
 def test_alternatives_are_words_or_phrases() -> None:
@@ -46,13 +44,6 @@ FILES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    service = named_library(tmp_path_factory.mktemp("abbreviations"), FILES)
-    yield service
-    service.close()
-
-
 @pytest.mark.parametrize(
     ("typed", "found"),
     [
@@ -64,7 +55,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]
     ],
 )
 def test_abbreviations_find_what_they_stand_for(
-    service: SearchService, typed: str, found: set[str]
+    named_service: SearchService, typed: str, found: set[str]
 ) -> None:
-    hits = service.search(text=typed, match="words", k=10).hits
+    hits = named_service.search(text=typed, match="words", k=10).hits
     assert {Path(h.path).name for h in hits} == found and len(hits) == len(found)

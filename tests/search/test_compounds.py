@@ -3,7 +3,6 @@ through the service over real file names."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from soundscout.search.compounds import compound_parts, with_compound_parts
 from soundscout.search.crosslingual import translate_words
 from soundscout.search.lexical import parse_words
 from soundscout.search.service import SearchService
-from tests.taggen import named_library
 
 
 @pytest.mark.parametrize(
@@ -73,13 +71,6 @@ FILES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    service = named_library(tmp_path_factory.mktemp("compounds"), FILES)
-    yield service
-    service.close()
-
-
 def _names(service: SearchService, text: str) -> list[str]:
     return [Path(h.path).name for h in service.search(text=text, match="words", k=10).hits]
 
@@ -101,8 +92,8 @@ def _names(service: SearchService, text: str) -> list[str]:
     ],
 )
 def test_compounds_find_names_written_apart(
-    service: SearchService, typed: str, first: set[str], then: set[str]
+    named_service: SearchService, typed: str, first: set[str], then: set[str]
 ) -> None:
-    names = _names(service, typed)
+    names = _names(named_service, typed)
     assert len(names) == len(first) + len(then)
     assert set(names[: len(first)]) == first and set(names[len(first) :]) == then

@@ -135,8 +135,9 @@ class EmbedActor:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         items = [_decoded(batch, i, self.encoder.sample_rate) for i in range(len(batch["path"]))]
         paths = {item.sound_id: item.path for item in items}
-        whole = [i for i in items if not _cut_short(i, self.plan)]
-        cut = [i for i in items if _cut_short(i, self.plan)]
+        whole, cut = [], []
+        for item in items:
+            (cut if _cut_short(item, self.plan) else whole).append(item)
         outcomes = embed_stage(self.encoder, whole, self.batch_size, plan=self.plan)
         for item in cut:  # a hash of part of the audio would make takes that differ later
             item.audio_hash = None  # look like exact copies; the next local run hashes it
@@ -232,9 +233,9 @@ def _segment_columns(segments: Segments | None) -> dict[str, Any]:
 
 def _segments(batch: dict[str, np.ndarray], i: int) -> Segments | None:
     times = bytes(batch["segment_times"][i])
-    dim = np.asarray(batch["vector"][i]).size
     if not times:
         return None
+    dim = np.asarray(batch["vector"][i]).size
     prints = bytes(batch["segment_prints"][i])
     levels = None if prints == b"-" else np.frombuffer(prints, np.uint8).reshape(-1, BANDS).copy()
     return Segments(

@@ -75,12 +75,12 @@ def reference_note(
 
 def unknown_words_note(text: str, match: str, filtered: bool = False) -> str:
     """Why no result of a query of unknown words is said to be strong."""
-    where = ""
+    where = ""  # the sound side alone did not look at the words
     if match != "sound":
-        where = (
-            " or in the names and tags of the sounds searched"
+        where = " or in " + (
+            "the names and tags of the sounds searched"
             if filtered
-            else (" or in this library's names and tags")
+            else "this library's names and tags"
         )
     return (
         f"No word of {shown(text)} is in Soundscout's vocabulary of sounds (in any of its "
