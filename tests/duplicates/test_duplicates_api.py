@@ -46,6 +46,7 @@ def test_the_groups_their_members_and_the_silent_files(served) -> None:
     assert group["kind"] == "variant" and set(members) == {*COPIES, "take2.wav"}
     assert sorted(n for n, m in members.items() if m["keep"]) == sorted([BEST, "take2.wav"])
     assert members["take2.wav"]["recording_group"] is None
+    assert members[BEST]["relation"] == "keep" and members["take2.wav"]["relation"] == "variant"
     assert group["size"] == sum(m["size"] for m in members.values())
     assert members[BEST]["audio_url"] == f"/api/sounds/{ids[BEST]}/audio"
     assert [s["name"] for s in body["silent"]] == ["nothing.wav"]

@@ -107,6 +107,8 @@ def test_csv_export_lists_every_grouped_and_silent_file(capsys, lib, tmp_path: P
     assert code == 0 and "wrote 5 rows" in out
     assert sorted(r["kind"] for r in rows) == ["silent", *["variant"] * 4]
     assert {r["keep"] for r in rows if r["path"].endswith("hit.wav")} == {"1"}
+    assert {r["relation"] for r in rows if r["kind"] == "silent"} == {""}
+    assert {r["relation"] for r in rows if r["path"].endswith("hit.wav")} == {"keep"}
     _, piped, _ = run(capsys, library, "--csv", "-")
     assert list(csv.DictReader(io.StringIO(piped))) == rows
 
@@ -147,15 +149,23 @@ def test_exact_copy_means_a_copy_of_the_kept_file(capsys, tmp_path: Path) -> Non
 
 
 def test_exact_copy_is_judged_against_its_own_recordings_kept_file() -> None:
-    """A variant group holds several recordings, each with its kept copy, and lone takes."""
-    row = {i: SimpleNamespace(id=i) for i in range(1, 8)}
-    take = report.Member(row[1], None, None, True)  # a lone take: best of itself
-    a_kept, a_exact = report.Member(row[2], 5, 7, True), report.Member(row[3], 5, 7, False)
-    a_other = report.Member(row[4], None, 7, False)  # another format of recording 7
-    b_kept, b_exact = report.Member(row[5], 9, 8, True), report.Member(row[6], 9, 8, False)
-    c1, c2 = report.Member(row[7], 11, 8, False), report.Member(row[7], 11, 8, False)
-    group = report.Group(1, "variant", (take, a_kept, a_exact, a_other, b_kept, b_exact, c1, c2))
-    kept = duplicates_cmds._kept_exact(group)
-    relation = {id(m): duplicates_cmds._relation(m, kept) for m in group.members[1:]}
-    assert relation[id(a_exact)] == relation[id(b_exact)] == "exact copy"
-    assert relation[id(a_other)] == relation[id(c1)] == "copy"  # c1, c2: exact of each other
+    """A variant group holds several recordings, each with its kept copy, and a lone take,
+    which is a variant (nothing of it to keep or drop), not "keep"."""
+
+    def row(sound_id: int, bit_depth: int | None) -> SimpleNamespace:
+        return SimpleNamespace(id=sound_id, bit_depth=bit_depth, sample_rate=44100, duration=1.0)
+
+    members = [
+        (row(1, 16), None, None),  # a lone take
+        (row(2, 24), 5, 7), (row(3, 24), 5, 7),  # recording 7: kept (first) and its exact copy
+        (row(4, None), None, 7),  # recording 7 as a lossy file
+        (row(5, 16), 9, 8), (row(6, 16), 9, 8),  # recording 8: kept and its exact copy
+        (row(7, None), 11, 8), (row(10, None), 11, 8),  # two lossy exact copies of each other
+    ]  # fmt: skip
+    group = report._group(1, members)
+    relation = {m.row.id: m.relation for m in group.members}
+    assert relation == {
+        1: "variant", 2: "keep", 3: "exact copy", 4: "copy", 5: "keep", 6: "exact copy",
+        7: "copy", 10: "copy",
+    }  # fmt: skip
+    assert [m.row.id for m in group.members if m.best] == [1, 2, 5]  # what collapse shows

@@ -4,6 +4,7 @@ CLI's ``duplicates --json`` (the same shape)."""
 from __future__ import annotations
 
 import posixpath
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -41,6 +42,11 @@ class DuplicateMemberOut(DuplicateFileOut):
         description="Its recording's copies' group (null: no copy; other takes only)."
     )
     keep: bool = Field(description="The best-quality copy of its recording (what collapse shows).")
+    relation: Literal["keep", "exact copy", "copy", "variant"] = Field(
+        description="What it is in its group: `keep` (the copy to keep of a recording that has "
+        "copies), `exact copy` (of its recording's kept file), `copy` (another copy; two lossy "
+        "copies may be exact copies of each other) or `variant` (another take, no copy)."
+    )
 
 
 class DuplicateGroupOut(BaseModel):
@@ -97,6 +103,7 @@ def _member(member: Member) -> DuplicateMemberOut:
             "exact_group": member.exact_group,
             "recording_group": member.recording_group,
             "keep": member.best,
+            "relation": member.relation,
         }
     )
 

@@ -91,12 +91,12 @@ def _write_csv(path: Path, groups: list[report.Group], silent: list) -> None:
 _COLUMNS = ("keep", "id", "format", "rate", "bits", "ch", "duration", "size", "path")
 
 
-def _cells(member: report.Member, kept: set[int]) -> tuple[str, ...]:
-    """One member's row: what it is (``kept``: the exact groups of its group's kept
-    copies), then its file's facts (``_COLUMNS``)."""
+def _cells(member: report.Member) -> tuple[str, ...]:
+    """One member's row: what it is (:attr:`report.Member.relation`), then its file's
+    facts (``_COLUMNS``)."""
     row = member.row
     return (
-        "keep" if member.best else _relation(member, kept),
+        member.relation,
         str(row.id),
         row.format or "?",
         str(row.sample_rate or "?"),
@@ -113,9 +113,8 @@ def _print_lines(groups: list[report.Group], total: int, silent: list, unprinted
     typer.echo(f"# {len(groups)} of {total} groups, {len(silent)} silent files")
     typer.echo("\t".join(("group", "kind", *_COLUMNS)))
     for group in groups:
-        kept = _kept_exact(group)
         for member in group.members:
-            typer.echo("\t".join((str(group.id), group.kind, *_cells(member, kept))))
+            typer.echo("\t".join((str(group.id), group.kind, *_cells(member))))
     for row in silent:
         typer.echo("\t".join(("", "silent", "", str(row.id), *[""] * 6, row.path)))
     if unprinted:
@@ -133,9 +132,8 @@ def _print(groups: list[report.Group], total: int, silent: list, unprinted: int)
         )
         for column in _COLUMNS:
             table.add_column(column, overflow="fold")
-        kept = _kept_exact(group)
         for member in group.members:
-            *facts, path = _cells(member, kept)
+            *facts, path = _cells(member)
             table.add_row(*facts, Text(path))
         console.print(table)
     if len(groups) < total:
@@ -151,22 +149,6 @@ def _print(groups: list[report.Group], total: int, silent: list, unprinted: int)
             "not; re-index their folder after `forget`).",
             highlight=False,
         )
-
-
-def _kept_exact(group: report.Group) -> set[int]:
-    """The exact groups of a group's kept copies (one per recording it holds)."""
-    return {m.exact_group for m in group.members if m.best and m.exact_group is not None}
-
-
-def _relation(member: report.Member, kept: set[int]) -> str:
-    """What a member that is not kept is: an exact copy of its recording's kept one
-    (``kept``: :func:`_kept_exact`), another copy of a recording (two lossy copies may be
-    exact copies of each other: ``exact_group`` in ``--json``), or another take."""
-    if member.exact_group is not None and member.exact_group in kept:
-        return "exact copy"
-    if member.exact_group is not None or member.recording_group is not None:
-        return "copy"
-    return "variant"
 
 
 def _mb(size: int) -> str:

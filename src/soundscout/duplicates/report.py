@@ -21,7 +21,7 @@ from soundscout.catalog.catalog import Catalog, SoundRow
 KINDS = ("exact", "recording", "variant")
 CSV_FIELDS = (
     "group", "kind", "sound_id", "path", "format", "sample_rate", "bit_depth", "channels",
-    "duration", "size", "recording_group", "exact_group", "keep",
+    "duration", "size", "recording_group", "exact_group", "keep", "relation",
 )  # fmt: skip
 
 
@@ -33,6 +33,10 @@ class Member:
     exact_group: int | None
     recording_group: int | None
     best: bool  # the best-quality copy of its recording (what --collapse shows)
+    #: "keep" (the best copy of a recording that has copies), "exact copy" (of its
+    #: recording's kept file), "copy" (another copy: two lossy copies may be exact copies
+    #: of each other), or "variant" (a take of its own, no copy)
+    relation: str
 
 
 @dataclass(frozen=True)
@@ -121,8 +125,16 @@ def _group(gid: int, members: list[tuple[SoundRow, int | None, int | None]]) -> 
         key = recording if recording is not None else -row.id
         if key not in best or quality_key(row) > quality_key(best[key]):
             best[key] = row
+    kept = {best[rec].id for _, _, rec in members if rec is not None}  # copies: keep one
+    kept_exact = {exact for row, exact, _ in members if row.id in kept and exact is not None}
     out = tuple(
-        Member(row, exact, rec, best[rec if rec is not None else -row.id].id == row.id)
+        Member(
+            row,
+            exact,
+            rec,
+            best[rec if rec is not None else -row.id].id == row.id,
+            _relation(row.id in kept, exact, rec, kept_exact),
+        )
         for row, exact, rec in members
     )
     exacts = {m.exact_group for m in out}
@@ -133,9 +145,24 @@ def _group(gid: int, members: list[tuple[SoundRow, int | None, int | None]]) -> 
     return Group(min(m.row.id for m in out), kind, out)
 
 
+def _relation(
+    kept: bool, exact_group: int | None, recording_group: int | None, kept_exact: set[int]
+) -> str:
+    """A member's :attr:`Member.relation` (``kept_exact``: the exact groups of its group's
+    kept copies, one per recording the group holds)."""
+    if kept:
+        return "keep"
+    if exact_group is not None and exact_group in kept_exact:
+        return "exact copy"
+    if exact_group is not None or recording_group is not None:
+        return "copy"
+    return "variant"
+
+
 def write_csv(groups: Iterable[Group], silent: Iterable[SoundRow], out: TextIO) -> int:
     """One CSV row per grouped sound (then each silent sound, kind ``silent``); ``keep`` is 1
-    for the copy --collapse shows. Returns the rows written."""
+    for the copy --collapse shows, ``relation`` says what it is (:attr:`Member.relation`).
+    Returns the rows written."""
     writer = csv.writer(out)
     writer.writerow(CSV_FIELDS)
     n = 0
@@ -143,11 +170,11 @@ def write_csv(groups: Iterable[Group], silent: Iterable[SoundRow], out: TextIO) 
         for m in group.members:
             writer.writerow(
                 [group.id, group.kind, *_file_fields(m.row), m.recording_group or "",
-                 m.exact_group or "", int(m.best)]
+                 m.exact_group or "", int(m.best), m.relation]
             )  # fmt: skip
             n += 1
     for row in silent:
-        writer.writerow(["", "silent", *_file_fields(row), "", "", ""])
+        writer.writerow(["", "silent", *_file_fields(row), "", "", "", ""])
         n += 1
     return n
 

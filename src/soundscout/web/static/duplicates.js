@@ -23,18 +23,13 @@ export function formatSize(bytes) {
   return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
 }
 
-/**
- * What a member is in its group: the copy kept, an exact copy of it, another copy (two
- * lossy copies may be exact copies of each other), a variant.
- */
-function roleOf(member, keptExact) {
-  if (member.keep && member.recording_group != null) return ["keep", "kept: the best copy"];
-  if (member.exact_group != null && keptExact.has(member.exact_group)) {
-    return ["exact", "exact copy"];
-  }
-  if (member.exact_group != null || member.recording_group != null) return ["copy", "copy"];
-  return ["variant", "variant"];
-}
+/** A member's role class and label, from its `relation` (the API says what it is). */
+const ROLES = {
+  keep: ["keep", "kept: the best copy"],
+  "exact copy": ["exact", "exact copy"],
+  copy: ["copy", "copy"],
+  variant: ["variant", "variant"],
+};
 
 export class DuplicatesView {
   /**
@@ -131,23 +126,19 @@ export class DuplicatesView {
     head.append(el("span", `dup-kind kind-${group.kind}`, KIND_NAMES[group.kind] || group.kind),
       el("span", "muted", ` ${group.members.length} files · ${formatSize(group.size)}`));
     const list = el("ul", "members");
-    // the exact groups of the kept copies (one per recording the group holds)
-    const keptExact = new Set(group.members
-      .filter((member) => member.keep && member.exact_group != null)
-      .map((member) => member.exact_group));
-    list.append(...group.members.map((member) => this._member(member, keptExact)));
+    list.append(...group.members.map((member) => this._member(member)));
     box.append(head, list);
     return box;
   }
 
-  _member(member, keptExact) {
+  _member(member) {
     const item = el("li", "member");
     item.dataset.id = member.id;
     const play = el("button", "play");
     play.type = "button";
     play.setAttribute("aria-label", `Play ${member.name}`);
     play.addEventListener("click", () => this.actions.play(member));
-    const [role, label] = roleOf(member, keptExact);
+    const [role, label] = ROLES[member.relation] || ROLES.variant;
     const name = el("a", "name", member.name);
     name.href = `${member.audio_url}?download=1`;
     name.download = member.name;
