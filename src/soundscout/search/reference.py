@@ -72,6 +72,11 @@ class Reference:
     path: str | None = None
 
 
+def absolute_path(path: str | Path) -> str:
+    """A reference file's path as the catalog stores paths: absolute, ``~`` expanded."""
+    return os.path.abspath(os.path.expanduser(str(path)))
+
+
 class ReferenceResolver:
     """Resolves references against one catalog and encoder."""
 
@@ -111,7 +116,7 @@ class ReferenceResolver:
         The file itself and every catalogued copy of it (same content hash, as for an
         upload) are left out of the results.
         """
-        absolute = os.path.abspath(os.path.expanduser(str(path)))
+        absolute = absolute_path(path)
         row = self.catalog.find_by_path(absolute)
         exclude = {row.id} if row else set()
         if region is None and row is not None and _unchanged_and_done(row, absolute):

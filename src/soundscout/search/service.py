@@ -63,7 +63,7 @@ from soundscout.search.query import (
     check_match,
     valid_id,
 )
-from soundscout.search.reference import Reference, ReferenceResolver, Region
+from soundscout.search.reference import Reference, ReferenceResolver, Region, absolute_path
 from soundscout.search.relevance import UNKNOWN_WORDS_CAP, band
 from soundscout.search.word_forms import with_word_forms
 
@@ -405,7 +405,7 @@ class SearchService:
         words_found = bool(lists.get("words"))
         hits, notes = _text_notes(hits, words, text, match, mode, words_found, filtered)
         if sound_id is None and reference is not None:  # a file or an upload
-            typed = os.path.abspath(os.path.expanduser(audio_path)) if audio_path else None
+            typed = absolute_path(audio_path) if audio_path else None
             notes += reference_note(self.catalog, exclude, typed)  # as left out
         return SearchResult(hits, mode, alpha, _ms(started), match, notes)
 
