@@ -593,6 +593,9 @@ def test_names_are_found_as_they_are_typed(tmp_path: Path) -> None:
             return Path(service.search(text=query, match="words").hits[0].path).name
 
         assert first("footstep") == "FootStepSnow1.wav"
+        explain = service.search(text="footstep", match="words").hits[0].explain
+        assert explain is not None  # the name's words, not also their joined pair
+        assert [m.words for m in explain.matches if m.field == "name"] == [("foot", "step")]
         assert first("FootStepSnow1") == "FootStepSnow1.wav"
         assert first("door_slam_heavy_03") == "door_slam_heavy_03.wav"
         assert first("door/slam") == "door_slam_heavy_03.wav"

@@ -325,6 +325,15 @@ class LexicalIndex:
 
 
 def _highlighted(text: str) -> tuple[str, ...]:
-    """The distinct marked words of a highlighted field text."""
+    """The distinct marked words of a highlighted field text, less a name's joined pair
+    (``footstep`` of ``FootStep``, :func:`soundscout.metadata.words`) whose two words are
+    marked too: "foot step", not "foot step footstep"."""
     found = re.findall(f"{_OPEN}(.*?){_CLOSE}", text, flags=re.S)
-    return tuple(dict.fromkeys(w.strip().lower() for w in found if w.strip()))
+    words = tuple(dict.fromkeys(w.strip().lower() for w in found if w.strip()))
+    held = set(words)
+    return tuple(w for w in words if not _joins_two(w, held))
+
+
+def _joins_two(word: str, held: set[str]) -> bool:
+    """Whether ``word`` is two other words of ``held`` written together."""
+    return any(word[:i] in held and word[i:] in held for i in range(1, len(word)))
