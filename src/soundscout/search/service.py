@@ -65,6 +65,7 @@ from soundscout.search.query import (
 )
 from soundscout.search.reference import Reference, ReferenceResolver, Region, absolute_path
 from soundscout.search.relevance import UNKNOWN_WORDS_CAP, band
+from soundscout.search.spellings import with_spellings
 from soundscout.search.word_forms import with_word_forms
 
 if TYPE_CHECKING:  # ingest (decoders, worker pools) is imported only by the commands that index
@@ -344,6 +345,7 @@ class SearchService:
         if cfg.translate_words:  # "bombo" matches Kick_01.wav too
             words = translate_words(words)
         words = with_expansions(words)  # "hh" finds Hi-Hat.wav
+        words = with_spellings(words)  # "tyre" finds Tire_Screech.wav
         words = with_compound_parts(words)  # "gunshot" finds Gun_Shot.wav
         words = with_word_forms(self.catalog, words)  # "runni*" finds "running"
         if not sources and not words.include:
