@@ -7,11 +7,14 @@ import pytest
 
 from soundscout.audio.decode import resample
 from soundscout.moments.occurrence import (
+    ITSELF,
     MAX_QUERY_SECONDS,
     PrintBuilder,
     find_occurrence,
     find_occurrences,
     from_bytes,
+    is_clear,
+    is_itself,
     occurrence_print,
     to_bytes,
 )
@@ -57,13 +60,26 @@ def test_a_sound_is_found_where_it_was_placed_under_a_louder_bed(snr_db: float) 
     assert fit is not None
     assert iou((fit.start, fit.end), (at, at + 1.2)) >= 0.8, fit
     assert fit.clear, fit
+    # as loud as the bed it is the sound itself; 10 dB under it, a sound of a like
+    # envelope would fit as well, so it is only where the sound is if it is there
+    assert fit.itself == (snr_db == 0.0), fit
 
 
 def test_another_sound_is_not_found_with_confidence() -> None:
     recording = occurrence_print(place(bed(120.0), event(seed=1), 37.3, 0.0), SR)
     for seed in (2, 3, 4):
         fit = find_occurrence(occurrence_print(event(seed=seed), SR), recording)
-        assert fit is not None and not fit.clear, (seed, fit)
+        assert fit is not None and not fit.clear and not fit.itself, (seed, fit)
+
+
+def test_a_clear_place_is_the_sound_itself_by_stricter_thresholds() -> None:
+    """A like sound that stands clear of the rest of a recording (a bark for an explosion,
+    over wind) is where the sound would be, not the sound itself."""
+    assert is_clear(0.33, 0.24) and not is_itself(0.33, 0.24)
+    assert is_clear(0.6, 0.1) and not is_itself(0.6, 0.1)
+    assert is_itself(0.85, 0.1) and is_itself(0.55, 0.35)
+    for least, lead in ITSELF:  # every place that is the sound itself is clear
+        assert is_clear(least, lead)
 
 
 def test_excluded_offsets_are_passed_over() -> None:

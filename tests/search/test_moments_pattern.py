@@ -1,5 +1,6 @@
-"""A sound given as the query is found as itself inside long recordings, under a bed louder
-than it, where the segments' vectors hear mostly the bed."""
+"""A sound given as the query is found inside long recordings by its pattern, under a bed
+louder than it, where the segments' vectors hear mostly the bed; where it fits clearly
+enough, it is said to be the sound itself (``pattern``)."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from tests.audiogen import write_audio
 from tests.conftest import make_settings
 from tests.moments.placed import SR, bed, event, place
 
-#: Where the event sits in each recording (seconds), and its level against the bed.
+#: Where the event sits in each recording (seconds), and its level against the bed (dB):
+#: twice in the street, 5 dB under its bed; in the hall under a bed 10 dB louder.
 PLACED = {"street.wav": (23.4, 41.0), "hall.wav": (8.2,)}
-SNR_DB = -10.0
+SNR_DB = {"street.wav": -5.0, "hall.wav": -10.0}
 EVENT_SECONDS = 1.2
 
 
@@ -38,7 +40,7 @@ def _make(root: Path) -> Library:
     for i, (name, times) in enumerate({**PLACED, "park.wav": ()}.items()):
         x = bed(60.0, seed=10 + i)
         for at in times:
-            x = place(x, event(), at, SNR_DB)
+            x = place(x, event(), at, SNR_DB[name])
         recordings[name] = write_audio(sounds / "long" / name, x, SR)
     for seed in (2, 3):  # other one-shots
         write_audio(sounds / "shots" / f"shot_{seed}.wav", event(seed=seed), SR)
@@ -80,13 +82,16 @@ def test_the_query_sound_is_found_at_its_place_in_each_recording(lib) -> None:
     for name in PLACED:
         hit = _hit(hits, library.recordings[name])
         best = hit.moments[0]
-        assert best.pattern and _best_iou(hit, name) >= 0.8, (name, best)
+        assert _best_iou(hit, name) >= 0.8, (name, best)
         # as long as the sound is audible (its last 0.1 s is silence)
         assert best.end - best.start == pytest.approx(audible_seconds(event(), SR), abs=0.01)
-    # the second placement in the street is a pattern moment too
+    # 5 dB under its bed, it is clearly the sound itself, at both places
     street = _hit(hits, library.recordings["street.wav"])
     assert [m.pattern for m in street.moments[:2]] == [True, True]
     assert _iou((street.moments[1].start, street.moments[1].end), (41.0, 42.2)) >= 0.8
+    # under a bed 10 dB louder, it is found but not said to be the sound itself: another
+    # sound of a like envelope fits that well as often (docs/search.md, "Moments")
+    assert not any(m.pattern for m in _hit(hits, library.recordings["hall.wav"]).moments)
     park = _hit(hits, library.recordings["park.wav"])  # not in it: no pattern moment
     assert park.moments and not any(m.pattern for m in park.moments)
 
@@ -112,14 +117,15 @@ def test_a_catalogued_sound_as_the_query_is_printed_from_its_file(lib) -> None:
     row = service.catalog.find_by_path(str(library.query))
     assert row is not None
     hits = service.search(sound_id=row.id, k=10, moments=True).hits
-    hall = _hit(hits, library.recordings["hall.wav"])
-    assert hall.moments[0].pattern and _best_iou(hall, "hall.wav") >= 0.8
+    street = _hit(hits, library.recordings["street.wav"])
+    assert street.moments[0].pattern and _best_iou(street, "street.wav") >= 0.8
     # its catalogued duration holds 4 s of silence: the moment is as long as the sound
     padded = service.catalog.find_by_path(str(library.sounds / "shots" / "event_padded.wav"))
     assert padded is not None and padded.duration and padded.duration > 5
     hits = service.search(sound_id=padded.id, k=10, moments=True).hits
-    best = _hit(hits, library.recordings["hall.wav"]).moments[0]
-    assert best.pattern and _best_iou(_hit(hits, library.recordings["hall.wav"]), "hall.wav") >= 0.8
+    street = _hit(hits, library.recordings["street.wav"])
+    best = street.moments[0]
+    assert best.pattern and _best_iou(street, "street.wav") >= 0.8
     assert best.end - best.start == pytest.approx(audible_seconds(event(), SR), abs=0.01)
 
 
@@ -154,7 +160,7 @@ def test_a_library_from_before_prints_gets_them_on_the_next_index(tmp_path: Path
         report = service.index_folder(library.sounds, progress=False)
         assert report.reembedded == 3 and report.failed == 0
         hits = service.search(audio_path=library.query, k=10, moments=True).hits
-        assert _hit(hits, library.recordings["hall.wav"]).moments[0].pattern
+        assert _hit(hits, library.recordings["street.wav"]).moments[0].pattern
         again = service.index_folder(library.sounds, progress=False)
         assert again.reembedded == 0 and again.unchanged == 7
     finally:

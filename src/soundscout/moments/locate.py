@@ -33,7 +33,8 @@ FURTHER_LEVEL = 0.75
 @dataclass(frozen=True)
 class Moment:
     """A time range inside a sound, in seconds, and the score of its best segment;
-    ``pattern``: found by the query sound's own pattern (:mod:`~soundscout.moments.occurrence`)."""
+    ``pattern``: the query sound itself, found there by its own pattern
+    (:attr:`soundscout.moments.occurrence.Occurrence.itself`)."""
 
     start: float
     end: float

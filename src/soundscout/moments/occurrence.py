@@ -17,10 +17,18 @@ fit, a place is clear when its correlation reaches :data:`MATCH_SCORE` and stand
 else comes close); the places above a clear one are clear too (a sound used twice). Without
 a clear place the segments' rule stands (:mod:`soundscout.moments.locate`). Measured in
 ``benchmarks/eval_moments.py`` (docs/search.md, "Moments").
+
+A clear place is where the sound most likely is *if* the recording holds it; another sound
+with a like envelope (a dog's bark for an explosion, over wind) is often clear too. So a
+place is said to be the sound **itself** only by stricter thresholds (:data:`ITSELF`, the
+same rule with higher numbers): in recordings that do not hold the query sound, the clear
+places alone were wrong for two thirds of the queries, the places "itself" for under a
+fifth (``benchmarks/eval_occurrence.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,18 +60,22 @@ MATCH_GAP = 0.08
 #: ...or this lower correlation with a longer lead.
 CLEAR_SCORE = 0.3
 CLEAR_GAP = 0.2
+#: The sound itself: (score, lead) pairs of which a place meets one, by the same rule
+#: (chosen on the first data set of ``benchmarks/eval_occurrence.py``, measured on a second).
+ITSELF = ((0.8, 0.08), (0.5, 0.3))
 
 
 @dataclass(frozen=True)
 class Occurrence:
     """A place where a query's pattern fits a recording: seconds, how well it fits (the
-    weighted correlation, -1..1), and whether it stands clear of the places that fit less
-    (see the module docstring)."""
+    weighted correlation, -1..1), whether it stands clear of the places that fit less, and
+    whether it is the query sound itself (clearer still; see the module docstring)."""
 
     start: float
     end: float
     score: float
     clear: bool
+    itself: bool = False
 
 
 def is_clear(score: float, gap: float) -> bool:
@@ -71,6 +83,12 @@ def is_clear(score: float, gap: float) -> bool:
     return (score >= MATCH_SCORE and gap >= MATCH_GAP) or (
         score >= CLEAR_SCORE and gap >= CLEAR_GAP
     )
+
+
+def is_itself(score: float, gap: float) -> bool:
+    """Whether a place scoring ``score``, ``gap`` above the next best place, is the query
+    sound itself (:data:`ITSELF`)."""
+    return any(score >= least and gap >= lead for least, lead in ITSELF)
 
 
 def _frame_sizes(sample_rate: int) -> tuple[int, int]:
@@ -172,9 +190,9 @@ def find_occurrences(
     and a query length apart (prints from :func:`occurrence_print`, at any sample rates),
     leaving out offsets overlapping ``exclude`` (start, end seconds; end None: to the end).
     The places above the lowest clear gap to the next one are clear (:func:`is_clear`), so
-    a sound placed twice is clear at both places. None found when the query has no sound,
-    is longer than :data:`MAX_QUERY_SECONDS` or than the recording, or every offset is
-    left out."""
+    a sound placed twice is clear at both places; the same for :func:`is_itself`. None
+    found when the query has no sound, is longer than :data:`MAX_QUERY_SECONDS` or than the
+    recording, or every offset is left out."""
     curve = _fit_curve(query, recording)
     if curve is None:
         return []
@@ -191,14 +209,19 @@ def find_occurrences(
     # stand clear of, so it is not clear by itself (a short recording is no easier).
     fits = [float(score[p]) for p in peaks]
     fits.append(fits[-1] if len(peaks) <= limit else -1.0)  # the -1 is never compared
-    clear = max(
-        (i + 1 for i in range(min(limit, len(peaks))) if is_clear(fits[i], fits[i] - fits[i + 1])),
-        default=0,
-    )
+
+    def above(test: Callable[[float, float], bool]) -> int:
+        """How many places from the best down are above the last place meeting ``test``."""
+        places = range(min(limit, len(peaks)))
+        return max((i + 1 for i in places if test(fits[i], fits[i] - fits[i + 1])), default=0)
+
+    clear, itself = above(is_clear), above(is_itself)
     found = []
     for i, p in enumerate(peaks[:limit]):
         start = p * HOP_SECONDS
-        found.append(Occurrence(round(start, 3), round(start + span, 3), fits[i], i < clear))
+        found.append(
+            Occurrence(round(start, 3), round(start + span, 3), fits[i], i < clear, i < itself)
+        )
     return found
 
 

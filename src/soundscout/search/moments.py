@@ -229,8 +229,8 @@ class Pattern:
         limit: int,
     ) -> list[Moment]:
         """``found`` with the places where the pattern clearly fits ``recording`` first (as
-        long as the query sound; each scored by the best segment it overlaps), and the
-        moments overlapping them left out."""
+        long as the query sound; each scored by the best segment it overlaps; ``pattern``
+        where it is the sound itself), and the moments overlapping them left out."""
         places = []
         for fit in find_occurrences(self.prints, recording, exclude=skip, limit=limit):
             if not fit.clear:
@@ -239,7 +239,7 @@ class Pattern:
             end = round(min(end, duration) if duration else end, 3)
             over = _overlapping(times, fit.start, end)
             score = float(scores[over].max()) if over.any() else float(np.median(scores))
-            places.append(Moment(fit.start, end, score, pattern=True))
+            places.append(Moment(fit.start, end, score, pattern=fit.itself))
         rest = [m for m in found if all(m.end <= p.start or m.start >= p.end for p in places)]
         return [*places, *rest]
 
