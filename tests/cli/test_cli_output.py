@@ -262,6 +262,22 @@ def test_a_deleted_folder_is_named_and_can_be_forgotten(
     assert code == 0 and "No catalogued sounds" in out
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("forget", "", "--yes"), ("index", ""), ("export", ""), ("-L", "", "status")],
+)
+def test_an_empty_path_is_refused_not_read_as_the_working_directory(
+    capsys, bracket_library: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, args: tuple
+) -> None:
+    """``forget "$DIR" --yes`` with DIR unset, run from the library's folder, dropped it all."""
+    library, folder = bracket_library
+    monkeypatch.chdir(folder)
+    code, _, err = run(capsys, library, *args)
+    assert code == 2 and "it is empty" in err
+    code, out, _ = run(capsys, library, "status", "--json")
+    assert json.loads(out)["index"]["count"] == 2  # nothing dropped
+
+
 def test_config_show_names_the_library_folder_in_use(
     capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

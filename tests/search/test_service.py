@@ -229,3 +229,45 @@ def test_region_of_a_reference_sound(indexed: SearchService, tmp_path: Path) -> 
         Region(2.0, 1.0)
     with pytest.raises(InvalidQueryError, match="needs a reference"):
         indexed.search(text="x", region=Region(0, 1))
+
+
+def test_a_catalogued_region_reads_the_file_catalogued_and_nothing_else(tmp_path: Path) -> None:
+    """A region of a catalogued sound decodes its file again: refused when the file failed
+    to index, changed or is gone, rather than searching with other audio."""
+    import os
+
+    import soundfile as sf
+
+    from soundscout.search.reference import Region
+    from tests.audiogen import tone, write_audio
+    from tests.conftest import make_settings
+
+    root = tmp_path / "sounds"
+    kept = write_audio(root / "kick.wav", tone(60, 1.0, kind="kick"), 22050)
+    changed = write_audio(root / "hat.wav", tone(0, 1.0, kind="noise", seed=3) * 0.3, 22050)
+    gone = write_audio(root / "tone.wav", tone(440, 1.0), 22050)
+    (root / "broken.wav").write_bytes(b"RIFF0000WAVEjunk")
+    service = SearchService(make_settings(tmp_path / "library", **{"encoder.name": "tiny"}))
+    try:
+        service.index_folder(root, progress=False)
+        ids = {Path(p).name: r.id for p, r in service.catalog.rows_under(str(root)).items()}
+        assert service.search(sound_id=ids["kick.wav"], region=Region(0.1, 0.5), k=2).hits
+        with pytest.raises(InvalidQueryError, match="shorter than one sample"):
+            service.search(sound_id=ids["kick.wav"], region=Region(0.0, 1e-5))
+        with pytest.raises(InvalidQueryError, match="failed to index"):
+            service.search(sound_id=ids["broken.wav"], region=Region(0.0, 0.5))
+        write_audio(changed, tone(880, 1.5), 22050)
+        os.utime(changed, ns=(0, 10**18))
+        with pytest.raises(InvalidQueryError, match="has changed since it was indexed"):
+            service.search(sound_id=ids["hat.wav"], region=Region(0.0, 0.5))
+        gone.unlink()
+        with pytest.raises(NotFoundError, match="is gone") as err:
+            service.search(sound_id=ids["tone.wav"], region=Region(0.0, 0.5))
+        assert "soundscout index" in (err.value.hint or "")
+        loud = root / "loud.wav"  # a float file far past full scale: no finite embedding
+        sf.write(loud, np.full(22050, 3e38, np.float32), 22050, subtype="FLOAT")
+        with pytest.raises(InvalidQueryError, match="no usable embedding"):
+            service.search(audio_path=loud, k=2)
+        assert kept.exists()
+    finally:
+        service.close()

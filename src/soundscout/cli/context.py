@@ -93,6 +93,19 @@ def _with_library_encoder(loaded: LoadedConfig) -> LoadedConfig:
     )
 
 
+def given_path(value: str | Path) -> Path:
+    """A path typed on the command line (typer's ``parser``). An empty one, as an unset
+    shell variable gives, is refused: read as the working directory it would index, export
+    into or forget that folder (``forget "$DIR"`` dropping a whole library)."""
+    if isinstance(value, Path):  # a default
+        return value
+    if not value.strip():
+        raise typer.BadParameter(
+            'it is empty (an unset variable?); give a path, or "." for the working directory'
+        )
+    return Path(value)
+
+
 def state(ctx: typer.Context) -> CliState:
     """The CliState stored by the root callback."""
     obj = ctx.find_root().obj

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from soundscout.cli.context import state
+from soundscout.cli.context import given_path, state
 from soundscout.duplicates import grouping, report
 from soundscout.errors import InvalidQueryError, LibraryError
 from soundscout.search.service import SearchService
@@ -36,7 +36,9 @@ def duplicates(
     csv_path: Annotated[
         Path | None,
         typer.Option(
-            "--csv", help="Write every group (and silent file) as CSV here; - for stdout."
+            "--csv",
+            parser=given_path,
+            help="Write every group (and silent file) as CSV here; - for stdout.",
         ),
     ] = None,
 ) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from soundscout.cli.context import state
+from soundscout.cli.context import given_path, state
 
 console = Console()
 err_console = Console(stderr=True)
@@ -17,7 +17,9 @@ err_console = Console(stderr=True)
 
 def eval_(
     ctx: typer.Context,
-    folder: Annotated[Path, typer.Argument(help="Folder of labelled sounds to measure on.")],
+    folder: Annotated[
+        Path, typer.Argument(parser=given_path, help="Folder of labelled sounds to measure on.")
+    ],
     labels: Annotated[
         str,
         typer.Option(
@@ -43,13 +45,19 @@ def eval_(
     ] = None,
     queries: Annotated[
         Path | None,
-        typer.Option(help="YAML file: label -> list of phrasings, used instead of its words."),
+        typer.Option(
+            parser=given_path,
+            help="YAML file: label -> list of phrasings, used instead of its words.",
+        ),
     ] = None,
     min_files: Annotated[
         int, typer.Option(min=2, help="Leave out labels with fewer files than this.")
     ] = 5,
     html: Annotated[
-        Path | None, typer.Option(help="Also write an HTML report with per-label charts here.")
+        Path | None,
+        typer.Option(
+            parser=given_path, help="Also write an HTML report with per-label charts here."
+        ),
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from soundscout.cli.context import state
+from soundscout.cli.context import given_path, state
 from soundscout.search.library_state import describe_run
 
 if TYPE_CHECKING:  # ingest is imported when a command indexes, not on every command
@@ -24,7 +24,10 @@ log = logging.getLogger(__name__)
 
 def index(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Folder of sounds to index (re-run to update).")],
+    path: Annotated[
+        Path,
+        typer.Argument(parser=given_path, help="Folder of sounds to index (re-run to update)."),
+    ],
     encoder: Annotated[
         str | None, typer.Option(help="Encoder name (builtin, clap, clamp3, tiny).")
     ] = None,
@@ -276,7 +279,11 @@ def rebuild(ctx: typer.Context) -> None:
 def export(
     ctx: typer.Context,
     out: Annotated[
-        Path, typer.Argument(help="Folder to write embeddings.npy, paths.json, index.faiss into.")
+        Path,
+        typer.Argument(
+            parser=given_path,
+            help="Folder to write embeddings.npy, paths.json, index.faiss into.",
+        ),
     ],
 ) -> None:
     """Export embeddings.npy + paths.json + index.faiss (row i of each is sound i)."""
@@ -294,7 +301,10 @@ def export(
 
 def forget(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="Folder whose sounds to drop (it may be gone).")],
+    path: Annotated[
+        Path,
+        typer.Argument(parser=given_path, help="Folder whose sounds to drop (it may be gone)."),
+    ],
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Drop the sounds under a folder from the library (for a folder deleted for good).

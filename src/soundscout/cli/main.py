@@ -24,7 +24,7 @@ from soundscout.cli import (
     sound_cmds,
 )
 from soundscout.cli.config_cmds import app as config_app
-from soundscout.cli.context import CliState
+from soundscout.cli.context import CliState, given_path
 from soundscout.errors import SoundscoutError
 
 
@@ -81,12 +81,21 @@ def root(
     ctx: typer.Context,
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="YAML config file.", envvar="SOUNDSCOUT_CONFIG"),
+        typer.Option(
+            "--config",
+            "-c",
+            parser=given_path,
+            help="YAML config file.",
+            envvar="SOUNDSCOUT_CONFIG",
+        ),
     ] = None,
     library: Annotated[
         Path | None,
         typer.Option(
-            "--library", "-L", help="Library directory (catalog + index); overrides library.path."
+            "--library",
+            "-L",
+            parser=given_path,
+            help="Library directory (catalog + index); overrides library.path.",
         ),
     ] = None,
     verbose: Annotated[

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from soundscout.cli.context import state
+from soundscout.cli.context import given_path, state
 from soundscout.config import PROJECT_DIRNAME, find_project_library
 from soundscout.errors import LibraryError
 
@@ -15,7 +15,10 @@ from soundscout.errors import LibraryError
 def init(
     ctx: typer.Context,
     folder: Annotated[
-        Path, typer.Argument(help="The project folder (default: the working directory).")
+        Path,
+        typer.Argument(
+            parser=given_path, help="The project folder (default: the working directory)."
+        ),
     ] = Path("."),
 ) -> None:
     """Give a project its own library: FOLDER/.soundscout, used by every command run in

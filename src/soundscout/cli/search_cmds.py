@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from soundscout.cli.context import state
+from soundscout.cli.context import given_path, state
 from soundscout.search.query import Filters, SearchHit, check_alpha, check_match
 from soundscout.search.reference import Region
 from soundscout.search.service import SearchService
@@ -28,7 +28,7 @@ def search(
     ctx: typer.Context,
     query: Annotated[str | None, typer.Argument(help="What the sound is like, in words.")] = None,
     audio: Annotated[
-        Path | None, typer.Option("--audio", "-a", help="Reference sound file.")
+        Path | None, typer.Option("--audio", "-a", parser=given_path, help="Reference sound file.")
     ] = None,
     sound_id: Annotated[
         int | None, typer.Option("--id", help="Reference catalogued sound id.")

@@ -46,7 +46,8 @@ class Region:
         if piece.size:
             return piece
         until = "the end" if self.end is None else f"{self.end:g} s"
-        if a >= len(waveform):  # decoding stops at ``end``, so the sound really is this short
+        too_short = self.end is not None and b <= a
+        if a >= len(waveform) and not too_short:  # decoding stops at ``end``: it is this short
             raise InvalidQueryError(
                 f"The region from {self.start:g} s to {until} starts after the end of the sound "
                 f"({len(waveform) / sample_rate:.2f} s long)."
@@ -92,16 +93,26 @@ class ReferenceResolver:
         if row is None:
             raise NotFoundError(f"No sound with id {sound_id}.")
         exclude = {row.id} | self._copies(row.content_hash)
-        if region is not None:
-            return self._encode_file(row.path, region, exclude)
-        seconds = row.duration
-        vector = self.catalog.embedding(sound_id)
         if row.status == "failed":
             raise InvalidQueryError(
                 f"Sound {sound_id} has no embedding: it failed to index ({row.error}).",
                 hint="Fix or replace the file, then run `soundscout index` on its folder "
                 "(changed files are retried; --retry-failed retries them all).",
             )
+        if region is not None:  # its file is read again: the one catalogued, unchanged
+            if not os.path.isfile(row.path):
+                raise NotFoundError(
+                    f"The file of sound {sound_id} is gone: {row.path}.",
+                    hint="Run `soundscout index` on its folder to bring the library up to date.",
+                )
+            if not _unchanged_and_done(row, row.path):
+                raise InvalidQueryError(
+                    f"The file of sound {sound_id} has changed since it was indexed: {row.path}.",
+                    hint="Run `soundscout index` on its folder, then search again.",
+                )
+            return self._encode_file(row.path, region, exclude)
+        seconds = row.duration
+        vector = self.catalog.embedding(sound_id)
         if row.status != "done" or vector is None or row.encoder_version != self.encoder.version:
             raise InvalidQueryError(
                 f"Sound {sound_id} has no embedding for {self.encoder.name} yet "
@@ -193,9 +204,10 @@ class ReferenceResolver:
 
     def _reference(self, waveform: np.ndarray, exclude: frozenset[int]) -> Reference:
         rate = self.encoder.sample_rate
+        vector = _usable(self.encoder.encode_audio(waveform))
         seconds = audible_seconds(waveform, rate)
         prints = occurrence_print(waveform, rate) if seconds <= MAX_QUERY_SECONDS else None
-        return Reference(self.encoder.encode_audio(waveform), exclude, seconds, prints)
+        return Reference(vector, exclude, seconds, prints)
 
     def with_prints(self, reference: Reference) -> Reference:
         """``reference`` with the occurrence print of its sound (and ``seconds`` its audible
@@ -237,7 +249,19 @@ class ReferenceResolver:
                 max_seconds=ingest.max_file_seconds,
                 per_segment=1,
             )
-        return Reference(found.vector, frozenset(exclude), found.seconds)
+        return Reference(_usable(found.vector), frozenset(exclude), found.seconds)
+
+
+def _usable(vector: np.ndarray) -> np.ndarray:
+    """A reference's vector, refused when it is not finite (samples far out of range, as
+    indexing refuses the same file)."""
+    if not np.all(np.isfinite(vector)):
+        raise InvalidQueryError(
+            "The reference sound gives no usable embedding: its samples are out of range "
+            "(a float file far louder than full scale?).",
+            hint="Normalise the file (peak at or under 0 dBFS) and try again.",
+        )
+    return vector
 
 
 @contextmanager

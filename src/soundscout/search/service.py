@@ -497,30 +497,61 @@ class SearchService:
         without the reference's copies and without sounds holding a left-out term; with
         ``within``, long sounds also rank by their best segment."""
         fusing = query is not None and match != "sound" and bool(words.include)
-        window = (max(k, self.settings.search.fusion_window) if fusing else k) + len(exclude)
+        wanted = max(k, self.settings.search.fusion_window) if fusing else k
         lists: dict[str, list[tuple[int, float]]] = {}
         if query is not None and index is not None:
-            scores, ids = index.search(query[None, :], window, allowed_ids=allowed)
-            lists["sound"] = [
-                (int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0
-            ]
-            if within:
-                penalty = self._segment_penalty(query)
-                floor = (
-                    lists["sound"][-1][1] + penalty if len(lists["sound"]) >= window else -np.inf
-                )
-                inside = self.segments.best_per_sound(query, window, allowed, floor, skip)
-                inside = [(i, s - penalty) for i, s in inside]
-                lists["sound"] = merge_best(lists["sound"], inside)[:window]
+            # what is left out (the reference's copies, sounds holding a left-out term,
+            # digital silence) is known only once fetched: fetch more until ``wanted`` stay
+            window = wanted + len(exclude)
+            while True:
+                ranked = self._sound_list(index, query, allowed, window, within, skip)
+                kept = self._kept(ranked, words, exclude, silent_out=True)
+                if len(kept) >= wanted or len(ranked) < window or window >= index.count:
+                    break
+                window = min(2 * window, index.count)
+            lists["sound"] = kept
         if match != "sound" and words.include:
-            lists["words"] = self.lexical.search(words, window, filters)
-        seen = {i for ranked in lists.values() for i, _ in ranked}
-        drop = exclude | self.lexical.excluded(words, sorted(seen))
-        if "sound" in lists:  # digital silence sounds like nothing asked for (its name may)
+            ranked = self.lexical.search(words, wanted + len(exclude), filters)
+            lists["words"] = self._kept(ranked, words, exclude)
+        return lists
+
+    def _sound_list(
+        self,
+        index: VectorIndex,
+        query: np.ndarray,
+        allowed: np.ndarray | None,
+        window: int,
+        within: bool,
+        skip: np.ndarray | None,
+    ) -> list[tuple[int, float]]:
+        """The ``window`` best sounds for ``query`` by vector (``within``: long sounds also
+        by their best segment, those of ``skip`` left out)."""
+        scores, ids = index.search(query[None, :], window, allowed_ids=allowed)
+        ranked = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        if within:
+            penalty = self._segment_penalty(query)
+            floor = ranked[-1][1] + penalty if len(ranked) >= window else -np.inf
+            inside = self.segments.best_per_sound(query, window, allowed, floor, skip)
+            inside = [(i, s - penalty) for i, s in inside]
+            ranked = merge_best(ranked, inside)[:window]
+        return ranked
+
+    def _kept(
+        self,
+        ranked: list[tuple[int, float]],
+        words: WordsQuery,
+        exclude: frozenset[int],
+        silent_out: bool = False,
+    ) -> list[tuple[int, float]]:
+        """``ranked`` without the ``exclude`` ids and sounds holding a left-out term; with
+        ``silent_out``, without digital silence too (it sounds like nothing asked for; its
+        name may say what was)."""
+        ids = [i for i, _ in ranked]
+        drop = set(exclude) | self.lexical.excluded(words, sorted(ids))
+        if silent_out:
             with self.catalog.reading() as conn:
-                silent = dupes.silent_among(conn, [i for i, _ in lists["sound"]])
-            lists["sound"] = [p for p in lists["sound"] if p[0] not in silent]
-        return {name: [p for p in ranked if p[0] not in drop] for name, ranked in lists.items()}
+                drop |= dupes.silent_among(conn, ids)
+        return [p for p in ranked if p[0] not in drop]
 
     def _resolve(
         self,
