@@ -144,6 +144,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"Config file {path} is not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"Config file {path} is not text (UTF-8): is it a YAML file?") from exc
+    except OSError as exc:
+        raise ConfigError(f"Cannot read the config file {path}: {exc.strerror or exc}.") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -95,6 +95,23 @@ class EncoderUnavailableError(SoundscoutError):
     code = "encoder_unavailable"
 
 
+class FileAccessError(SoundscoutError):
+    """A file or folder the user named cannot be read or written."""
+
+    status_code = 500
+    code = "file_error"
+    default_hint = (
+        "Check the path: that its folder exists, that a file is not a folder (or the other "
+        "way round), and that you may read or write there."
+    )
+
+    @classmethod
+    def of(cls, exc: OSError, doing: str) -> FileAccessError:
+        """The error for ``exc``, raised while ``doing`` ("write the CSV")."""
+        where = f" {exc.filename}" if exc.filename else ""
+        return cls(f"Cannot {doing}:{where}: {exc.strerror or exc}.")
+
+
 class LibraryError(SoundscoutError):
     """The library directory (catalog and index) cannot be used."""
 

@@ -318,3 +318,31 @@ def test_a_named_pipe_as_the_reference_is_named_as_such(
     assert main(["-L", str(library), "search", "--audio", str(pipe)]) == 1
     err = " ".join(capsys.readouterr().err.split())
     assert "not a regular file (a pipe, device or socket)" in err and "not found" not in err
+
+
+def test_files_that_cannot_be_written_or_read_are_errors_not_tracebacks(
+    capsys, tmp_path: Path, bracket_library: tuple[Path, Path]
+) -> None:
+    library, folder = bracket_library
+    code, out, err = run(capsys, library, "duplicates", "--csv", str(tmp_path / "no" / "x.csv"))
+    assert code == 1 and "Cannot write the CSV" in err and "Traceback" not in err
+    code, out, _ = run(capsys, library, "duplicates", "--csv", str(folder), "--json")
+    assert code == 1 and json.loads(out)["error"]["code"] == "file_error"
+    exported = tmp_path / "export"
+    code, _, err = run(capsys, library, "export", str(exported))
+    assert code == 0, err
+    before = (exported / "paths.json").read_text()
+    (exported / "segments.json").unlink()
+    (exported / "segments.json").mkdir()  # where a file goes: refused before any is written
+    (exported / "paths.json").write_text("earlier")
+    code, _, err = run(capsys, library, "export", str(exported))
+    assert code == 1 and "segments.json there is a folder" in err and "Traceback" not in err
+    assert (exported / "paths.json").read_text() == "earlier" != before
+    binary = tmp_path / "config.yaml"
+    binary.write_bytes(bytes(range(256)) * 4)
+    code, _, err = run(capsys, library, "-c", str(binary), "status")
+    assert code == 1 and "not text (UTF-8)" in " ".join(err.split())
+    code, _, err = run(capsys, library, "eval", str(folder), "--html", str(folder))
+    assert code == 1 and "which is a folder" in err
+    code, _, err = run(capsys, library, "status", "--failures", "9" * 30)
+    assert code == 2 and "Traceback" not in err

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from soundscout.cli.context import given_path, state
 from soundscout.duplicates import grouping, report
-from soundscout.errors import InvalidQueryError, LibraryError
+from soundscout.errors import FileAccessError, InvalidQueryError, LibraryError
 from soundscout.search.service import SearchService
 
 console = Console()
@@ -31,7 +31,7 @@ def duplicates(
             help="Only groups of this kind: exact, recording (same recording) or variant."
         ),
     ] = None,
-    limit: Annotated[int | None, typer.Option(help="Show at most this many groups.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Show at most this many groups.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     csv_path: Annotated[
         Path | None,
@@ -85,8 +85,11 @@ def _write_csv(path: Path, groups: list[report.Group], silent: list) -> None:
     if str(path) == "-":
         report.write_csv(groups, silent, sys.stdout)
         return
-    with path.open("w", newline="", encoding="utf-8") as out:
-        rows = report.write_csv(groups, silent, out)
+    try:
+        with path.open("w", newline="", encoding="utf-8") as out:
+            rows = report.write_csv(groups, silent, out)
+    except OSError as exc:
+        raise FileAccessError.of(exc, "write the CSV") from exc
     console.print(f"wrote {rows} rows to {path}", highlight=False)
 
 

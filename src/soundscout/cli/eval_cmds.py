@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from soundscout.cli.context import given_path, state
+from soundscout.errors import FileAccessError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -69,6 +70,11 @@ def eval_(
     from soundscout.evaluation.report import print_report
     from soundscout.evaluation.run import EvalRequest, run_eval
 
+    if html is not None and html.is_dir():  # known now, not after the whole measurement
+        raise FileAccessError(
+            f"The HTML report would be written to {html}, which is a folder.",
+            hint="Give a file name, e.g. --html report.html.",
+        )
     settings = state(ctx).load().settings
     request = EvalRequest(
         folder=folder,
@@ -81,7 +87,10 @@ def eval_(
     )
     report = run_eval(request, settings)
     if html is not None:
-        written = write_html(report, html)
+        try:
+            written = write_html(report, html)
+        except OSError as exc:
+            raise FileAccessError.of(exc, "write the HTML report") from exc
         err_console.print(f"HTML report: {written}")
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))

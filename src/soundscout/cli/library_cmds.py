@@ -175,7 +175,9 @@ def _print_report(report: IngestReport) -> None:
 
 def status(
     ctx: typer.Context,
-    failures: Annotated[int, typer.Option(help="How many failed files to list.")] = 10,
+    failures: Annotated[
+        int, typer.Option(min=0, max=1_000_000, help="How many failed files to list.")
+    ] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Show files ok / failed (with reasons) / pending, the encoder and the index state."""

@@ -25,7 +25,7 @@ from soundscout.cli import (
 )
 from soundscout.cli.config_cmds import app as config_app
 from soundscout.cli.context import CliState, given_path
-from soundscout.errors import SoundscoutError
+from soundscout.errors import FileAccessError, SoundscoutError
 
 
 def _hide_flag_types() -> None:
@@ -148,6 +148,21 @@ def _left_out_word_first(exc: Exception, argv: list[str]) -> bool:
     return _command(argv) == "search" and name[:1] == "-" and name[1:2] != "-" and typed
 
 
+def _report(exc: SoundscoutError, argv: list[str] | None, verbose: bool) -> int:
+    """Print an error as message and hint (and, with --json, as the API's JSON on stdout);
+    the exit code, 1."""
+    if verbose:
+        traceback.print_exc()
+    args = argv if argv is not None else sys.argv[1:]
+    options = args[: args.index("--")] if "--" in args else args  # not the query's words
+    if "--json" in options:  # the API's error shape, for scripts
+        print(json.dumps(exc.to_dict(), ensure_ascii=False))
+    err_console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False)
+    if exc.hint:
+        err_console.print(f"[yellow]Hint:[/] {escape(exc.hint)}", highlight=False)
+    return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turning Soundscout errors into message + hint and exit 1."""
     verbose = any(arg in ("-v", "--verbose") for arg in (argv or sys.argv[1:]))
@@ -157,16 +172,9 @@ def main(argv: list[str] | None = None) -> int:
         if result == INTERRUPTED:
             raise KeyboardInterrupt
     except SoundscoutError as exc:
-        if verbose:
-            traceback.print_exc()
-        args = argv if argv is not None else sys.argv[1:]
-        options = args[: args.index("--")] if "--" in args else args  # not the query's words
-        if "--json" in options:  # the API's error shape, for scripts
-            print(json.dumps(exc.to_dict(), ensure_ascii=False))
-        err_console.print(f"[bold red]Error:[/] {escape(exc.message)}", highlight=False)
-        if exc.hint:
-            err_console.print(f"[yellow]Hint:[/] {escape(exc.hint)}", highlight=False)
-        return 1
+        return _report(exc, argv, verbose)
+    except OSError as exc:  # a file named on the command line, where no command said more
+        return _report(FileAccessError.of(exc, "use a file"), argv, verbose)
     except KeyboardInterrupt:
         if _command(argv if argv is not None else sys.argv[1:]) in WRITING_COMMANDS:
             err_console.print(

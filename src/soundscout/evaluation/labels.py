@@ -207,6 +207,8 @@ def read_queries(path: Path, known: Iterable[str]) -> dict[str, list[str]]:
         raise EvaluationError(f"Cannot read the queries file {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
         raise EvaluationError(f"The queries file {path} is not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise EvaluationError(f"The queries file {path} is not text (UTF-8).") from exc
     example = 'Write one line per label, e.g. `Drums/Kick: ["kick drum", "bass drum hit"]`.'
     if not isinstance(data, dict) or not data:
         raise EvaluationError(f"The queries file {path} holds no label: phrasings.", hint=example)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import faiss
@@ -35,9 +38,41 @@ def export_vectors(catalog: Catalog, encoder_version: str, out_dir: Path) -> dic
             f"Cannot export into {out_dir}: {exc.strerror or exc}.",
             hint="Give a folder that can be created or an existing folder, not a file.",
         ) from exc
+    blocked = [name for name in EXPORT_FILES if (out_dir / name).is_dir()]
+    if blocked:
+        raise LibraryError(
+            f"Cannot export into {out_dir}: {blocked[0]} there is a folder.",
+            hint="Move it away, or export into another folder.",
+        )
     earlier = [name for name in EXPORT_FILES if (out_dir / name).exists()]
     if earlier:
         log.info("replacing %s in %s", ", ".join(earlier), out_dir)
+    # written beside, then moved into place: a failure leaves the earlier export whole
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".soundscout-export-", dir=out_dir))
+    except OSError as exc:
+        raise LibraryError(
+            f"Cannot export into {out_dir}: {exc.strerror or exc}.",
+            hint="Give a folder you may write in.",
+        ) from exc
+    try:
+        counts = _write_export(catalog, encoder_version, parts, staging)
+        for name in EXPORT_FILES:
+            os.replace(staging / name, out_dir / name)
+    except OSError as exc:
+        raise LibraryError(
+            f"Cannot export into {out_dir}: {exc.strerror or exc}.",
+            hint="Free some space or fix the folder's permissions, and export again.",
+        ) from exc
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return counts
+
+
+def _write_export(
+    catalog: Catalog, encoder_version: str, parts: list, out_dir: Path
+) -> dict[str, int]:
+    """Write every file of :data:`EXPORT_FILES` into ``out_dir``."""
     ids = np.concatenate([p[0] for p in parts])
     vectors = l2_normalize(np.concatenate([p[1] for p in parts]))
     rows = catalog.get_many(ids)
