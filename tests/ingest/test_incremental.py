@@ -233,3 +233,29 @@ def test_files_the_settings_no_longer_take_are_named(
         narrow.close()
     wavs = len(list(sound_folder.rglob("*.wav")))
     assert 0 < wavs < 12 and report.deleted == 12 - wavs and report.excluded == 12 - wavs
+
+
+def test_a_library_folder_reached_through_a_link_is_refused(
+    service: SearchService, tmp_path: Path
+) -> None:
+    """The same folder by another name (a link on the way) would catalogue every sound
+    twice, and every result would show twice."""
+    real = tmp_path / "sounds"
+    write_audio(real / "pack" / "a.wav", tone(300, 0.3), 22050)
+    write_audio(real / "b.wav", tone(600, 0.3), 22050)
+    assert service.index_folder(real, progress=False).ok == 2
+    (tmp_path / "same").symlink_to(real)
+    (tmp_path / "pack_link").symlink_to(real / "pack")
+    (tmp_path / "outer").mkdir()
+    (tmp_path / "outer" / "all").symlink_to(tmp_path)
+    for other, how in (
+        (tmp_path / "same", "is the library's folder"),
+        (tmp_path / "pack_link", "is inside the library's folder"),
+        (tmp_path / "outer" / "all", "holds the library's folder"),
+    ):
+        with pytest.raises(LibraryError, match=how):
+            service.index_folder(other, progress=False)
+    assert len(service.catalog.rows_under(str(tmp_path))) == 2
+    assert (
+        service.index_folder(real / "pack", progress=False).failed == 0
+    )  # as the library spells it

@@ -158,6 +158,35 @@ def _check_folder(catalog: Catalog, root_str: str) -> None:
                 f"it is gone for good, `soundscout forget {root_str}` drops its sounds.",
             )
         raise LibraryError(f"Not a folder: {root_str}", hint="Give the folder holding your sounds.")
+    _check_not_linked_twice(catalog, root_str)
+
+
+def _check_not_linked_twice(catalog: Catalog, root_str: str) -> None:
+    """Refuse a folder that reaches a library folder by another name (a symbolic link on
+    the way): its sounds would be catalogued twice, every result shown twice."""
+    real = os.path.realpath(root_str)
+    for known in catalog.roots():
+        if known == root_str or not os.path.isdir(known):
+            continue
+        known_real = os.path.realpath(known)
+        if known_real == real:
+            how = f"is the library's folder {known}"
+        elif _inside(real, known_real) and not _inside(root_str, known):
+            how = f"is inside the library's folder {known}"
+        elif _inside(known_real, real) and not _inside(known, root_str):
+            how = f"holds the library's folder {known}"
+        else:
+            continue
+        raise LibraryError(
+            f"{root_str} {how}, by another name (a symbolic link): its sounds would be "
+            "catalogued twice.",
+            hint=f"Spell it as the library does ({known}), or `soundscout forget {known}` "
+            f"first and index {root_str} anew.",
+        )
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def _log_summary(report: IngestReport) -> None:
