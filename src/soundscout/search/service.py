@@ -64,7 +64,7 @@ from soundscout.search.query import (
     valid_id,
 )
 from soundscout.search.reference import Reference, ReferenceResolver, Region, absolute_path
-from soundscout.search.relevance import UNKNOWN_WORDS_CAP, band
+from soundscout.search.relevance import UNKNOWN_WORDS_SCALE, band
 from soundscout.search.spellings import with_spellings
 from soundscout.search.word_forms import with_word_forms
 
@@ -618,22 +618,23 @@ def _text_notes(
     words_found: bool,
     filtered: bool,
 ) -> tuple[list[SearchHit], tuple[str, ...]]:
-    """The hits, capped when no word of a text query is known anywhere (the sound side's
-    guess alone is never strong), and the notes on them: the query's own, then why no
-    result is strong or why words alone found nothing."""
+    """The hits, their relevance scaled down when no word of a text query is known anywhere
+    (the sound side's guess alone is never strong), and the notes on them: the query's own,
+    then why no result is strong or why words alone found nothing."""
     unknown = mode == "text" and bool(hits) and not words_found and not knows_a_word(words)
     if unknown and text:  # says more than "no strong match"
-        capped = [_capped(h, UNKNOWN_WORDS_CAP) for h in hits]
-        return capped, (*words.notes, unknown_words_note(text, match, filtered))
+        scaled = [_scaled(h, UNKNOWN_WORDS_SCALE) for h in hits]
+        return scaled, (*words.notes, unknown_words_note(text, match, filtered))
     absent = no_words_note(hits, text, match, filtered)
     return hits, (*words.notes, *strength_note(hits, text), *absent)
 
 
-def _capped(hit: SearchHit, cap: float) -> SearchHit:
-    """A hit whose relevance is at most ``cap``."""
-    if hit.relevance is None or hit.relevance <= cap:
+def _scaled(hit: SearchHit, factor: float) -> SearchHit:
+    """A hit whose relevance is ``factor`` times what it was."""
+    if hit.relevance is None:
         return hit
-    return replace(hit, relevance=cap, band=band(cap))
+    relevance = hit.relevance * factor
+    return replace(hit, relevance=relevance, band=band(relevance))
 
 
 def _ms(started: float) -> float:
