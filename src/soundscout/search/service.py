@@ -45,6 +45,7 @@ from soundscout.search.explain import QueryContext, explained_hits, library_spre
 from soundscout.search.export import export_vectors
 from soundscout.search.files import served_file
 from soundscout.search.fusion import reciprocal_rank_fusion
+from soundscout.search.joined_words import with_joined_words
 from soundscout.search.lexical import LexicalIndex, WordsQuery, nothing_to_find, parse_words
 from soundscout.search.library_state import library_stats, nothing_indexed
 from soundscout.search.moments import Pattern, SegmentSearch, merge_best
@@ -348,6 +349,7 @@ class SearchService:
         words = with_spellings(words)  # "tyre" finds Tire_Screech.wav
         words = with_compound_parts(words)  # "gunshot" finds Gun_Shot.wav
         words = with_word_forms(self.catalog, words)  # "runni*" finds "running"
+        words = with_joined_words(self.catalog, words)  # "foot steps" finds "footstep"
         if not sources and not words.include:
             raise nothing_to_find(text or "", words)
         audio_vec, exclude, audio_seconds, reference = None, frozenset[int](), None, None

@@ -56,13 +56,13 @@ def missed_forms(catalog: Catalog, prefix: str) -> tuple[str, ...]:
     )
     if not rows:
         return ()
-    stem = _porter(start)
-    missed = [(str(r[0]), int(r[1])) for r in rows if not _porter(str(r[0])).startswith(stem)]  # type: ignore[call-overload]
+    stem = porter_stem(start)
+    missed = [(str(r[0]), int(r[1])) for r in rows if not porter_stem(str(r[0])).startswith(stem)]  # type: ignore[call-overload]
     missed.sort(key=lambda row: (-row[1], row[0]))
     return tuple(word for word, _ in missed[:MAX_FORMS])
 
 
 @functools.lru_cache(maxsize=8192)
-def _porter(word: str) -> str:
+def porter_stem(word: str) -> str:
     """The Porter stem of a word, the algorithm of FTS5's ``porter`` tokenizer."""
     return snowball_stem("porter", word)

@@ -1,0 +1,75 @@
+"""Words typed apart find the word a library writes them as: ``foot steps`` finds
+``tux_footstep.ogg``, ``space ship`` finds ``spaceship_engine.ogg``.
+
+The reverse of :mod:`soundscout.search.compounds` (a compound typed whole finds its parts
+written apart). Two neighbouring query words, each typed plainly (no prefix, no other way
+to match it yet), are looked up joined in the library's own written words (the catalog's
+``sound_word_forms``, as :mod:`~soundscout.search.word_forms` does), by stem: ``foot`` +
+``steps`` finds "footstep" and "footsteps". When the library writes them joined, the two
+terms become one that matches the two words anywhere in a sound (as before) or the joined
+word; its words alone still match loosely, after the sounds holding the whole
+(:meth:`~soundscout.search.lexical.Term.loose_words`), as two terms' words do.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+from soundscout.catalog.catalog import Catalog
+from soundscout.search.crosslingual import fold
+from soundscout.search.lexical import STOP_WORDS, Term, WordsQuery
+from soundscout.search.word_forms import porter_stem
+
+#: The most joined forms kept for one pair ("footstep", "footsteps").
+MAX_JOINED = 4
+SHORTEST_PART = 2  # "hi" + "hat"
+_LAST = "\U0010ffff"
+
+
+def with_joined_words(catalog: Catalog, query: WordsQuery) -> WordsQuery:
+    """The query with each pair of neighbouring plain words that the library writes joined
+    made one term, matched by both words or by the joined word."""
+    terms = list(query.include)
+    if len(terms) < 2 or not any(
+        _plain(a) and _plain(b) for a, b in zip(terms, terms[1:], strict=False)
+    ):
+        return query
+    out: list[Term] = []
+    i = 0
+    while i < len(terms):
+        if i + 1 < len(terms) and _plain(terms[i]) and _plain(terms[i + 1]):
+            first, second = terms[i].words[0], terms[i + 1].words[0]
+            joined = joined_forms(catalog, first, second)
+            if joined:
+                out.append(Term((first, second), also=((first, second), *((w,) for w in joined))))
+                i += 2
+                continue
+        out.append(terms[i])
+        i += 1
+    if len(out) == len(terms):
+        return query
+    return replace(query, include=tuple(out))
+
+
+def joined_forms(catalog: Catalog, first: str, second: str) -> tuple[str, ...]:
+    """The library's written words that are ``first`` and ``second`` run together, in any
+    form of the second ("foot" + "steps": "footstep", "footsteps"), most common first."""
+    a, b = fold(first), fold(second)
+    whole = porter_stem(a + b)
+    start = a + os.path.commonprefix([b, porter_stem(b)])  # "happy": "happi"
+    rows = catalog.query(
+        "SELECT term, doc FROM sound_word_forms_vocab WHERE term >= ? AND term < ?",
+        [start, start + _LAST],
+    )
+    found = [(str(r[0]), int(r[1])) for r in rows if porter_stem(str(r[0])) == whole]  # type: ignore[call-overload]
+    found.sort(key=lambda row: (-row[1], row[0]))
+    return tuple(word for word, _ in found[:MAX_JOINED])
+
+
+def _plain(term: Term) -> bool:
+    """A word typed as it is: one word of letters, no prefix, nothing else matching it."""
+    if term.prefix or term.also or len(term.words) != 1:
+        return False
+    word = term.words[0]
+    return len(word) >= SHORTEST_PART and word.isalpha() and word not in STOP_WORDS
