@@ -16,7 +16,7 @@ import pytest
 from soundscout.errors import InvalidQueryError
 from soundscout.search.lexical import parse_words
 from soundscout.search.query import Filters, SearchHit
-from soundscout.search.relevance import band, relevance
+from soundscout.search.relevance import UNKNOWN_WORDS_SCALE, band, relevance
 from soundscout.search.service import SearchResult, SearchService
 from soundscout.search.word_forms import missed_forms
 from tests.conftest import make_settings
@@ -611,13 +611,14 @@ def test_sounds_without_the_words_others_hold_are_less_relevant(lib: Lib) -> Non
     assert any(h.explain.coverage for h in found.hits)  # type: ignore[union-attr]
     nowhere = lib.search(text="qqqxqqq", match="both")
     assert not any(h.explain.coverage for h in nowhere.hits)  # type: ignore[union-attr]
-    for result, unmatched in ((found, True), (nowhere, False)):
+    # no word of "qqqxqqq" is known anywhere: its relevance is scaled down besides
+    for result, unmatched, scale in ((found, True, 1.0), (nowhere, False, UNKNOWN_WORDS_SCALE)):
         for hit in result.hits:
             explain = hit.explain
             assert explain is not None
             if explain.coverage:
                 continue
-            expected = relevance("both", explain.sound_z, 0.0, unmatched)
+            expected = relevance("both", explain.sound_z, 0.0, unmatched) * scale
             assert hit.relevance == pytest.approx(expected, abs=1e-4)
     assert relevance("both", 2.0, 0.0, True) < relevance("both", 2.0, 0.0, False)
 
