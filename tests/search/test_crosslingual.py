@@ -127,6 +127,22 @@ def test_translation(typed: str, expected: str) -> None:
     assert _fts(typed) == expected
 
 
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("el motor", '("motor" OR "engine" OR "motors")'),
+        ("motor de coche", '("motor" OR "engine" OR "motors") OR ("coche" OR "car")'),
+        ("motor", '"motor"'),  # alone, or among English words: English
+        ("motor noise", '"motor" OR "noise"'),
+        ("lead di synth", '"lead" OR "synth"'),  # Italian "synth" is first of all a synth
+    ],
+)
+def test_a_word_that_is_english_too_gets_its_english_in_a_query_of_another_language(
+    typed: str, expected: str
+) -> None:
+    assert _fts(typed, shipped_lexicon()) == expected
+
+
 def test_left_out_words_are_translated_in_the_query_language() -> None:
     query = translate_words(parse_words("bombo -puerta"), SMALL)
     assert query.exclude_fts() == '("puerta" OR "door")'

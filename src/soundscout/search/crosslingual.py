@@ -24,8 +24,10 @@ the words of the UCS category and subcategory names, each with how each language
   libraries in some form (the UCS list's names and synonyms, file-name abbreviations, the
   glossary's English; by English stem) is left as it is, unless it holds a phrase of two
   or more words of another language as written ("piano de cola"). In other queries, an English word
-  is looked up only as written (never by stem, never cut as a compound), and a phrase of
-  the glossary's English words ("synth lead") not at all.
+  is looked up only as written (never by stem, never cut as a compound): one English word
+  gets the query language's English when that is another word first ("el motor" is also
+  an engine, :meth:`Lexicon.abroad`), and a phrase of the glossary's English words
+  ("synth lead") gets nothing.
 - **German compounds** the lexicon lacks are cut into words it knows, one of them German
   (``Alarmsirene``: alarm + Sirene), like a Chinese or Japanese run (below).
 - **Chinese and Japanese** are written without spaces: a run of those scripts is cut into
@@ -216,6 +218,15 @@ class Lexicon:
         found = self.match(language, words)
         return found[0] if found else None
 
+    def abroad(self, language: str, word: str) -> Groups:
+        """The English of a word that is English too, as ``language`` writes it (Spanish
+        "motor" is an engine): for a query of that language; () when it has none, or when
+        its first sense is the word itself (Italian "synth": adding "synthesizer" would
+        rank sounds holding both above those holding the query's other words)."""
+        said = self.languages.get(language, {}).get(fold(word), [])
+        groups = tuple(tuple(_WORD.findall(p)) for p in said if _WORD.search(p))
+        return groups if groups and groups[0] != (fold(word),) else ()
+
     def match(self, language: str, words: Sequence[str]) -> tuple[Groups, bool] | None:
         """:meth:`lookup`, and whether the phrase was found as written (else by its
         stems, for words of four letters or more). A phrase of the glossary's English
@@ -377,6 +388,16 @@ def _translated(
             cut = [Term(t.words) if t.words[0] in _UNSPACED_SOUND_WORDS else t for t in cut]
             out.extend(cut)
             meaningless.extend(t for t in cut if t.words[0] in _UNSPACED_SOUND_WORDS)
+        elif (
+            word
+            and language
+            and not left_out
+            and fold(word) not in stop
+            and lexicon.is_english(word)
+        ):
+            # English too, in a query of another language ("el motor"): its English as well
+            abroad = _with_english(term.words, lexicon.abroad(language, word))
+            out.append(abroad if abroad.also else term)
         elif len(term.words) > 1 and not term.prefix:  # a quoted phrase: as written, whole
             found = (lexicon.match(lang, term.words) for lang in (language, *LANGUAGES) if lang)
             english = next((f[0] for f in found if f and f[1] and f[0]), ())  # the first
