@@ -143,6 +143,18 @@ def test_a_word_that_is_english_too_gets_its_english_in_a_query_of_another_langu
     assert _fts(typed, shipped_lexicon()) == expected
 
 
+@pytest.mark.parametrize(
+    ("typed", "english"),
+    [("в ресторане", "restaurant"), ("на барабане", "drum"), ("в океане", "ocean")],
+)
+def test_russian_forms_the_stemmer_cuts_short_of_the_base_forms_stem(
+    typed: str, english: str
+) -> None:
+    """Snowball's Russian cuts "ресторан" to "рестора" but "ресторане" to "ресторан"."""
+    query = translate_words(parse_words(typed), shipped_lexicon())
+    assert (english,) in query.include[0].also
+
+
 def test_left_out_words_are_translated_in_the_query_language() -> None:
     query = translate_words(parse_words("bombo -puerta"), SMALL)
     assert query.exclude_fts() == '("puerta" OR "door")'

@@ -134,6 +134,10 @@ STEMMERS = {
     "pt": "portuguese",
     "ru": "russian",
 }
+#: Languages whose stemmer cuts a noun's base form further than its other forms: Russian
+#: "ресторан" stems to "рестора", "в ресторане" to "ресторан". Stemmed once more, a form
+#: not found reaches the base form's stem.
+STEMMED_TWICE = frozenset({"ru"})
 _STEM_LOCK = threading.Lock()  # a Snowball stemmer keeps its state on the object
 
 
@@ -245,6 +249,10 @@ class Lexicon:
             and not all(self.is_english(w) for w in words)
         ):
             said = stemmed.get(stem_key(language, words))
+            if said is None and language in STEMMED_TWICE:
+                said = stemmed.get(
+                    " ".join(_stem(language, s) for s in stem_key(language, words).split())
+                )
         if said is None:
             return None
         return tuple(tuple(_WORD.findall(p)) for p in said if _WORD.search(p)), exact
