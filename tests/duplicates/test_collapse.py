@@ -96,3 +96,12 @@ def test_a_copy_shown_for_another_carries_that_ones_evidence(
     assert shown.explain.matches == matched.explain.matches and shown.explain.matches
     assert (shown.relevance, shown.band) == (matched.relevance, matched.band)
     assert shown.explain.coverage == 1.0
+
+
+def test_the_reference_is_not_counted_among_the_copies_hidden(service: SearchService) -> None:
+    """By one copy of a recording: the others are its results, folded into one; the
+    reference itself is left out of the results and of their count."""
+    ref = next(r.id for p, r in service.catalog.rows_under("/").items() if p.endswith("hit.mp3"))
+    hits = service.search(sound_id=ref, k=8, collapse=True).hits
+    shown = [h for h in hits if Path(h.path).name in COPIES]
+    assert [(Path(h.path).name, h.copies) for h in shown] == [(BEST, len(COPIES) - 2)]

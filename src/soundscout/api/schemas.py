@@ -169,7 +169,11 @@ class SearchHitOut(BaseModel):
     subcategory: str | None = Field(None, description="UCS subcategory, when known.")
     audio_url: str
     explain: ExplanationOut | None = None
-    copies: int = Field(0, description="Other copies of this recording hidden (collapse).")
+    copies: int = Field(
+        0,
+        description="Other copies of this recording hidden (collapse); the reference sound "
+        "and its own copies, left out of the results, are not counted.",
+    )
     moments: list[MomentOut] = Field(
         default_factory=list, description="Where in a long sound the query matches (moments)."
     )

@@ -31,15 +31,18 @@ def collapse_copies(
     fused: Sequence[Fused],
     catalog: Catalog,
     eligible: Callable[[list[int]], set[int]],
+    left_out: Set[int] = frozenset(),
 ) -> tuple[list[Fused], dict[int, int], dict[int, int]]:
     """Fold results of one recording into its best eligible copy.
 
     Args:
         fused: ranked results, best first.
         eligible: which of some ids this search may return.
+        left_out: the reference sound and its copies, never counted as hidden copies.
 
     Returns:
-        The folded results (in rank order); by result id, how many copies it hides; and,
+        The folded results (in rank order); by result id, how many copies it hides (of the
+        recording's other copies, the ones the filters keep out too); and,
         for a result shown as another copy than the one that ranked, that one's id (its
         words and sound are the result's evidence).
     """
@@ -64,7 +67,7 @@ def collapse_copies(
         out.append(item if best.id == item.id else replace(item, id=best.id))
         if best.id != item.id:
             ranked_as[best.id] = item.id
-        hidden[best.id] = len(member_ids[group]) - 1
+        hidden[best.id] = len([i for i in member_ids[group] if i not in left_out]) - 1
     return out, hidden, ranked_as
 
 

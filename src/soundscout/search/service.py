@@ -393,7 +393,7 @@ class SearchService:
         fold = (
             eligibility(self.catalog, self.lexical, filters, exclude, words) if collapse else None
         )
-        hits = self._fused_hits(lists, words, query, match, mode, alpha, k, fold)
+        hits = self._fused_hits(lists, words, query, match, mode, alpha, k, fold, exclude)
         if within:
             by_sound = audio_seconds if mode == "audio" or (alpha or 0) >= 0.5 else None
             limit, cap = self.settings.moments.per_file, self.settings.ingest.max_file_seconds
@@ -423,9 +423,11 @@ class SearchService:
         alpha: float | None,
         k: int,
         fold: Callable[[list[int]], set[int]] | None = None,
+        left_out: frozenset[int] = frozenset(),
     ) -> list[SearchHit]:
         """Fuse the sound and words lists (see docs/search.md) and explain the best ``k``;
-        with ``fold`` (which ids may be returned), copies of one recording are folded."""
+        with ``fold`` (which ids may be returned), copies of one recording are folded (the
+        ``left_out`` reference and its copies are not counted among those hidden)."""
         cfg = self.settings.search
         words_weight = cfg.words_weight * (1.0 - alpha if alpha is not None else 1.0)
         weights = {"sound": cfg.sound_weight, "words": words_weight}
@@ -437,7 +439,7 @@ class SearchService:
         hidden: dict[int, int] = {}
         ranked_as: dict[int, int] = {}
         if fold is not None:
-            fused, hidden, ranked_as = collapse_copies(fused, self.catalog, fold)
+            fused, hidden, ranked_as = collapse_copies(fused, self.catalog, fold, left_out)
         fused = fused[:k]
         context = QueryContext(
             query,
