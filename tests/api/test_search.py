@@ -217,3 +217,26 @@ def test_region_of_a_reference(client: httpx.Client, library: Library) -> None:
     assert "after start" in assert_error(backwards, 422)
     text_only = client.get("/api/search", params={"q": "pad", "start": 0.1})
     assert "needs a reference" in assert_error(text_only, 422)
+
+
+@pytest.mark.parametrize(
+    ("method", "request_args", "status"),
+    [
+        ("post", {"json": {}}, 422),  # no query
+        ("post", {"json": {"q": "kick", "k": 0}}, 422),
+        ("post", {"json": {"q": "kick", "min_duration": 5, "max_duration": 1}}, 422),
+        ("post", {"json": {"sound_id": 999999}}, 404),
+        ("post", {"json": {"sound_id": 1, "start": 5, "end": 1}}, 422),
+        ("upload", {"files": {"other": ("a.wav", b"RIFF", "audio/wav")}}, 422),
+    ],
+)
+def test_common_mistakes_say_what_to_do(
+    client: httpx.Client, method: str, request_args: dict, status: int
+) -> None:
+    """An error for a mistake a caller can fix says how (``hint``)."""
+    if method == "upload":
+        response = client.post("/api/search/audio", **request_args)
+    else:
+        response = client.post("/api/search", **request_args)
+    assert_error(response, status)
+    assert response.json()["error"]["hint"], response.text

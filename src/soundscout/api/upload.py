@@ -127,7 +127,11 @@ async def read_upload(request: Request, max_bytes: int) -> Upload:
     try:
         form = await parser.parse()
     except MultiPartException as exc:
-        raise InvalidQueryError(f"Malformed upload: {exc.message}") from exc
+        raise InvalidQueryError(
+            f"Malformed upload: {exc.message}",
+            hint="Send multipart/form-data with the sound in a field named 'file' "
+            "(curl -F file=@sound.wav).",
+        ) from exc
     try:
         if not closing.seen:
             raise InvalidQueryError(
@@ -137,7 +141,10 @@ async def read_upload(request: Request, max_bytes: int) -> Upload:
             )
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise InvalidQueryError("The upload has no file in a field named 'file'.")
+            raise InvalidQueryError(
+                "The upload has no file in a field named 'file'.",
+                hint="Send the sound as a file field named 'file' (curl -F file=@sound.wav).",
+            )
         data = await _read_file(upload, max_bytes)
         fields: dict[str, list[str]] = {}
         for key, value in form.multi_items():

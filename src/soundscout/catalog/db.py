@@ -46,9 +46,13 @@ def connect(path: Path) -> sqlite3.Connection:
         migrate(conn)
     except sqlite3.Error as exc:
         conn.close()
+        corrupt = "malformed" in str(exc) or "not a database" in str(exc)
         raise LibraryError(
             f"The catalog at {path} cannot be used: {exc}",
-            hint="If the disk is full or read-only, free space or fix permissions and retry.",
+            hint="The catalog file is damaged: restore the library folder from a backup, or "
+            "move it away and index your folders again."
+            if corrupt
+            else "If the disk is full or read-only, free space or fix permissions and retry.",
         ) from exc
     return conn
 

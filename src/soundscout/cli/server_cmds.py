@@ -78,9 +78,13 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         if sock is not None:
             sock.close()
+        unknown_host = isinstance(exc, socket.gaierror)
         raise ConfigError(
             f"Cannot listen on {host}:{port}: {exc.strerror or exc}.",
-            hint="Choose another port with --port (0 picks a free one), or stop the program "
+            hint="Check --host: an address of this machine (127.0.0.1, the default) or a name "
+            "it resolves."
+            if unknown_host
+            else "Choose another port with --port (0 picks a free one), or stop the program "
             "using this one.",
         ) from exc
     sock.set_inheritable(True)

@@ -178,7 +178,8 @@ def _check_enough(
     labels = sorted(set(kept.labels))
     if len(labels) >= 2:
         return
-    found = f"{len(labels)} label{'s' if len(labels) != 1 else ''} ({', '.join(labels)})"
+    named = f" ({', '.join(labels)})" if labels else ""
+    found = f"{len(labels)} label{'s' if len(labels) != 1 else ''}{named}"
     small_text = ", ".join(f"{lab} ({n})" for lab, n in list(small.items())[:8])
     why = f"; left out with fewer than {request.min_files} files: {small_text}" if small else ""
     unreadable = f"; {len(failed)} files could not be read" if failed else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from soundscout.errors import InvalidQueryError
+from soundscout.errors import InvalidQueryError, NotFoundError
 from soundscout.moments.locate import Moment
 
 #: Most distinct formats one filter may allow (each is an SQL parameter).
@@ -81,7 +81,11 @@ def _check_range(name: str, low: float | None, high: float | None) -> None:
         if value is not None and value < 0:
             raise InvalidQueryError(f"{label}_{name} must not be negative (got {value}).")
     if low is not None and high is not None and low > high:
-        raise InvalidQueryError(f"min_{name} ({low}) is larger than max_{name} ({high}).")
+        raise InvalidQueryError(
+            f"min_{name} ({low}) is larger than max_{name} ({high}).",
+            hint=f"Swap them, or leave one out: nothing is both over min_{name} and under "
+            f"max_{name}.",
+        )
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,14 @@ def valid_id(sound_id: object) -> bool:
     return isinstance(sound_id, int) and not isinstance(sound_id, bool) and 0 <= sound_id < 2**63
 
 
+def no_such_sound(sound_id: object) -> NotFoundError:
+    """The error for an id no catalogued sound has."""
+    return NotFoundError(
+        f"No sound with id {sound_id}.",
+        hint="Ids are in a search's results (`id` with --json) and in `soundscout show PATH`.",
+    )
+
+
 def check_alpha(alpha: float) -> float:
     """Validate a hybrid weight: a finite number in [0, 1]."""
     if not isinstance(alpha, (int, float)) or not (0.0 <= float(alpha) <= 1.0):
@@ -148,7 +160,10 @@ def check_alpha(alpha: float) -> float:
 def check_k(k: int, max_k: int) -> int:
     """Validate the number of results."""
     if not isinstance(k, int) or isinstance(k, bool) or k < 1 or k > max_k:
-        raise InvalidQueryError(f"k must be an integer between 1 and {max_k} (got {k}).")
+        raise InvalidQueryError(
+            f"k must be an integer between 1 and {max_k} (got {k}).",
+            hint="k is how many results to return (-k on the command line).",
+        )
     return k
 
 

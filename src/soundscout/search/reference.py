@@ -20,7 +20,7 @@ from soundscout.encoders.base import Encoder
 from soundscout.errors import DecodeError, InvalidQueryError, NotFoundError, PayloadTooLargeError
 from soundscout.moments.locate import audible_seconds
 from soundscout.moments.occurrence import MAX_QUERY_SECONDS, occurrence_print
-from soundscout.search.query import valid_id
+from soundscout.search.query import no_such_sound, valid_id
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,10 @@ class Region:
         if not np.isfinite(self.start) or self.start < 0:
             raise InvalidQueryError(f"start must be a non-negative number (got {self.start}).")
         if self.end is not None and (not np.isfinite(self.end) or self.end <= self.start):
-            raise InvalidQueryError(f"end ({self.end}) must be after start ({self.start}).")
+            raise InvalidQueryError(
+                f"end ({self.end}) must be after start ({self.start}).",
+                hint="Give the region's start and end in seconds, start first.",
+            )
 
     def cut(self, waveform: np.ndarray, sample_rate: int) -> np.ndarray:
         """The samples inside the region; refuses a region past the end of the sound."""
@@ -91,7 +94,7 @@ class ReferenceResolver:
         """
         row = self.catalog.get(sound_id) if valid_id(sound_id) else None
         if row is None:
-            raise NotFoundError(f"No sound with id {sound_id}.")
+            raise no_such_sound(sound_id)
         exclude = {row.id} | self._copies(row.content_hash)
         if row.status == "failed":
             raise InvalidQueryError(
@@ -180,7 +183,9 @@ class ReferenceResolver:
                 hint="Give one audio file as the reference.",
             )
         if not os.path.exists(path):
-            raise NotFoundError(f"Reference file not found: {path}")
+            raise NotFoundError(
+                f"Reference file not found: {path}", hint="Check the path of the reference sound."
+            )
         if not os.path.isfile(path):
             raise InvalidQueryError(
                 f"The reference {path} is not a regular file (a pipe, device or socket).",

@@ -33,7 +33,6 @@ from soundscout.errors import (
     EmptyLibraryError,
     InvalidQueryError,
     LibraryError,
-    NotFoundError,
 )
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.keeper import IndexKeeper
@@ -62,6 +61,7 @@ from soundscout.search.query import (
     check_alpha,
     check_k,
     check_match,
+    no_such_sound,
     valid_id,
 )
 from soundscout.search.reference import Reference, ReferenceResolver, Region, absolute_path
@@ -334,7 +334,11 @@ class SearchService:
                 hits = self._browse(filters, k)
                 notes = () if hits else (no_match_note(self.catalog, filters),)
                 return SearchResult(hits, "browse", None, _ms(started), notes=notes)
-            raise InvalidQueryError("Give a text query, a reference sound, or both.")
+            raise InvalidQueryError(
+                "Give a text query, a reference sound, or both.",
+                hint='For example: search "rain on a tin roof", or a sound by --audio FILE '
+                "or --id N (API: q, sound_id, or an upload).",
+            )
         match = check_match(cfg.match if match is None else match)
         if alpha is not None:
             alpha = check_alpha(alpha)
@@ -585,7 +589,7 @@ class SearchService:
         """The catalog row of one sound."""
         row = self.catalog.get(sound_id) if valid_id(sound_id) else None
         if row is None:
-            raise NotFoundError(f"No sound with id {sound_id}.")
+            raise no_such_sound(sound_id)
         return row
 
     def audio_file(self, sound_id: int) -> Path:
