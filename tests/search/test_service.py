@@ -272,3 +272,11 @@ def test_a_catalogued_region_reads_the_file_catalogued_and_nothing_else(tmp_path
         assert kept.exists()
     finally:
         service.close()
+
+
+def test_durations_that_are_no_numbers_are_refused() -> None:
+    for bad in (float("nan"), -1.0):
+        with pytest.raises(InvalidQueryError, match="0 or more"):
+            Filters(min_duration=bad)
+        with pytest.raises(InvalidQueryError, match="0 or more"):
+            Filters(max_duration=bad)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from soundscout.errors import InvalidQueryError, NotFoundError
@@ -78,8 +79,11 @@ class Filters:
 
 def _check_range(name: str, low: float | None, high: float | None) -> None:
     for label, value in (("min", low), ("max", high)):
-        if value is not None and value < 0:
-            raise InvalidQueryError(f"{label}_{name} must not be negative (got {value}).")
+        if value is not None and (value < 0 or math.isnan(value)):
+            raise InvalidQueryError(
+                f"{label}_{name} must be a number of 0 or more (got {value}).",
+                hint=f"Give {label}_{name} in seconds, or leave it out.",
+            )
     if low is not None and high is not None and low > high:
         raise InvalidQueryError(
             f"min_{name} ({low}) is larger than max_{name} ({high}).",
