@@ -346,3 +346,24 @@ def test_files_that_cannot_be_written_or_read_are_errors_not_tracebacks(
     assert code == 1 and "which is a folder" in err
     code, _, err = run(capsys, library, "status", "--failures", "9" * 30)
     assert code == 2 and "Traceback" not in err
+
+
+def test_a_damaged_index_is_named_so_not_missing(
+    capsys, bracket_library: tuple[Path, Path]
+) -> None:
+    library, _ = bracket_library
+    files = [p for p in (library / "index").rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        path.write_bytes(os.urandom(64))
+    code, out, _ = run(capsys, library, "status")
+    assert code == 0 and "unreadable" in out and "none yet" not in out
+    code, out, _ = run(capsys, library, "status", "--json")
+    assert json.loads(out)["index_unreadable"] is True
+    code, out, _ = run(capsys, library, "search", "snare", "--json")
+    assert code == 0 and json.loads(out)["results"]  # rebuilt from the catalog, in memory
+    code, out, _ = run(capsys, library, "rebuild")
+    assert code == 0
+    code, out, _ = run(capsys, library, "status", "--json")
+    stats = json.loads(out)
+    assert stats["index_unreadable"] is False and stats["index"]["count"] == 2

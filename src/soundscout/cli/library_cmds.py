@@ -223,7 +223,12 @@ def status(
             f"{time.time() - float(run['started']):.0f} s ago)",
             highlight=False,
         )
-    if index is None:
+    if index is None and stats.get("index_unreadable"):
+        console.print(
+            "Index:   unreadable (damaged files) — run `soundscout rebuild` to make it again "
+            "from the catalog (until then each search rebuilds it in memory)"
+        )
+    elif index is None:
         then = "built as the run goes on" if run else "run `soundscout index PATH`"
         console.print(f"Index:   none yet — {then}")
     else:

@@ -93,6 +93,8 @@ def library_stats(
         "decoder_warnings": decoder_warned(catalog),
         "moments": moments_state(catalog, max_file_seconds),
         "indexing": run_in_progress(library_dir),
+        # files in the index folder, none of them readable: damaged, not missing
+        "index_unreadable": manifest is None and index_dir.is_dir() and any(index_dir.iterdir()),
         "index": None
         if manifest is None
         else {
