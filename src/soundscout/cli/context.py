@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,15 @@ def given_path(value: str | Path) -> Path:
             'it is empty (an unset variable?); give a path, or "." for the working directory'
         )
     return Path(value)
+
+
+_TSV_ESCAPES = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def tsv_line(cells: Iterable[str]) -> str:
+    """Cells as one tab-separated line: a tab or line break inside a cell (a file name
+    may hold one) is written as ``\\t``, ``\\n``, ``\\r``, so a line stays one result."""
+    return "\t".join(cell.translate(_TSV_ESCAPES) for cell in cells)
 
 
 def state(ctx: typer.Context) -> CliState:

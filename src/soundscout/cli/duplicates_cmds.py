@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from soundscout.cli.context import given_path, state
+from soundscout.cli.context import given_path, state, tsv_line
 from soundscout.duplicates import grouping, report
 from soundscout.errors import FileAccessError, InvalidQueryError, LibraryError
 from soundscout.search.service import SearchService
@@ -116,12 +116,12 @@ def _cells(member: report.Member) -> tuple[str, ...]:
 def _print_lines(groups: list[report.Group], total: int, silent: list, unprinted: int) -> None:
     """The groups as tab-separated lines: a group and kind column, then the table's."""
     typer.echo(f"# {len(groups)} of {total} groups, {len(silent)} silent files")
-    typer.echo("\t".join(("group", "kind", *_COLUMNS)))
+    typer.echo(tsv_line(("group", "kind", *_COLUMNS)))
     for group in groups:
         for member in group.members:
-            typer.echo("\t".join((str(group.id), group.kind, *_cells(member))))
+            typer.echo(tsv_line((str(group.id), group.kind, *_cells(member))))
     for row in silent:
-        typer.echo("\t".join(("", "silent", "", str(row.id), *[""] * 6, row.path)))
+        typer.echo(tsv_line(("", "silent", "", str(row.id), *[""] * 6, row.path)))
     if unprinted:
         typer.echo(f"# {unprinted} sounds were indexed before fingerprints (see the table)")
 

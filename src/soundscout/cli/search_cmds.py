@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from soundscout.cli.context import given_path, state
+from soundscout.cli.context import given_path, state, tsv_line
 from soundscout.search.query import Filters, SearchHit, check_alpha, check_match
 from soundscout.search.reference import Region
 from soundscout.search.service import SearchService
@@ -167,7 +167,7 @@ def search(
     if not console.is_terminal:  # piped: whole paths, one line per result, for grep and cut
         typer.echo(f"# {title}")
         for line in (columns, *rows):
-            typer.echo("\t".join(line))
+            typer.echo(tsv_line(line))
         return
     found_itself = any(m.pattern for hit in result.hits for m in hit.moments)
     caption = PATTERN_NOTE if found_itself else None
