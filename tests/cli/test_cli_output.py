@@ -370,7 +370,9 @@ def test_a_damaged_index_is_named_so_not_missing(
 
 
 def test_a_line_break_in_a_file_name_keeps_piped_results_one_per_line(
-    capsys, env, tmp_path: Path
+    capsys,
+    env,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     folder = tmp_path / "sounds"
     write_audio(folder / "new\nline.wav", tone(300, 0.4), 22050)
