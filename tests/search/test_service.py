@@ -170,6 +170,10 @@ def test_filters(indexed: SearchService, sound_folder: Path, tmp_path: Path) -> 
     assert by_folder and set(_folders(by_folder)) == {"kicks"}
     absolute = indexed.search(text="x", k=k, filters=Filters(folder=str(sound_folder / "hats")))
     assert set(_folders(absolute.hits)) == {"hats"}
+    for written in ("./kicks", "kicks//", f"{sound_folder}/../{sound_folder.name}/kicks"):
+        same = indexed.search(text="x", k=k, filters=Filters(folder=written)).hits
+        assert [h.id for h in same] == [h.id for h in by_folder], written
+    assert Filters(folder="kicks/..").folder is None  # the whole library
     flac = indexed.search(text="x", k=k, filters=Filters(formats=("FLAC", ".wav"))).hits
     assert flac and {h.format for h in flac} <= {"flac", "wav"}
     long = indexed.search(text="x", k=k, filters=Filters(min_duration=2.0)).hits

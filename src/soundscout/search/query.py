@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import posixpath
 from dataclasses import dataclass, field
 
 from soundscout.errors import InvalidQueryError, NotFoundError
@@ -39,8 +40,11 @@ class Filters:
                 f"At most {MAX_FORMATS} formats can be allowed at once (got {len(cleaned)})."
             )
         object.__setattr__(self, "formats", cleaned)
-        if self.folder is not None and not self.folder.strip().strip("/"):
-            object.__setattr__(self, "folder", None)  # "" or "/": the whole library
+        if self.folder is not None:  # "./Doors", "Doors/", "/lib/../lib/Doors" as written
+            folder = posixpath.normpath(self.folder) if self.folder.strip() else ""
+            folder = "/" + folder.lstrip("/") if folder.startswith("/") else folder
+            # "", ".", "/": the whole library
+            object.__setattr__(self, "folder", None if folder in ("", ".", "/") else folder)
         if self.category is not None and not self.category.strip():
             object.__setattr__(self, "category", None)
 
