@@ -251,6 +251,9 @@ def test_a_deleted_folder_is_named_and_can_be_forgotten(
     monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))  # asked, and declined
     code, out, _ = run(capsys, library, "forget", str(other))
     assert code == 0 and "Nothing was forgotten." in out
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # asked, and no answer comes
+    code, out, err = run(capsys, library, "forget", str(other))
+    assert code == 1 and "Nothing was forgotten" in err and "--yes" in err
     code, out, _ = run(capsys, library, "forget", str(other), "--yes")
     assert code == 0 and "Dropped 2 sounds" in out
     code, out, _ = run(capsys, library, "status", "--json")

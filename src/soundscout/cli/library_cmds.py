@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from soundscout.cli.context import given_path, state
+from soundscout.errors import LibraryError
 from soundscout.search.library_state import describe_run
 
 if TYPE_CHECKING:  # ingest is imported when a command indexes, not on every command
@@ -325,9 +326,17 @@ def forget(
             console.print(f"No catalogued sounds under {escape(str(path))}.", highlight=False)
             return
         question = f"Drop {count} sounds under {path} from the library (files are not touched)?"
-        if not yes and not typer.confirm(question):
-            console.print("Nothing was forgotten.")
-            return
+        if not yes:
+            try:
+                sure = typer.confirm(question)
+            except typer.Abort:  # no answer: stdin closed, not a terminal
+                raise LibraryError(
+                    f'Nothing was forgotten: no answer to "{question}"',
+                    hint="Add --yes to drop them without asking.",
+                ) from None
+            if not sure:
+                console.print("Nothing was forgotten.")
+                return
         dropped = service.forget_folder(path)
     finally:
         service.close()
