@@ -633,3 +633,18 @@ def test_filters_alone_browse_by_path(lib: Lib) -> None:
     assert len(lib.service.search(filters=Filters(category="DOORS"), k=1).hits) == 1
     with pytest.raises(InvalidQueryError):
         lib.service.search()
+
+
+def test_a_word_as_typed_in_an_artist_tag_does_not_come_first(tmp_path: Path) -> None:
+    """German "Kuh" finds cows by their English name before a waterfall whose artist tag is
+    "Video-Kuh Produktion": the as-typed tier reads what a sound is, not who made it."""
+    root = tmp_path / "sounds"
+    plain(root / "cow_moo.wav", 1)
+    tagged(root / "waterfall_loop.ogg", 2, artist="Video-Kuh Produktion")
+    service = SearchService(make_settings(tmp_path / "library"))
+    try:
+        service.index_folder(root, progress=False)
+        hits = service.search(text="Kuh", match="words", k=5).hits
+    finally:
+        service.close()
+    assert [Path(h.path).name for h in hits] == ["cow_moo.wav", "waterfall_loop.ogg"]

@@ -32,6 +32,9 @@ FIELD_WEIGHTS = {
     "other": 1.0,
 }
 MAX_TERMS = 16
+#: Fields the as-typed tier leaves out: an artist "Video-Kuh Produktion" says nothing of a
+#: waterfall, and must not lift it above the cows of a German query's "Kuh".
+AS_TYPED_LEFT_OUT = ("other",)
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"[^\W_]+")
 STOP_WORDS = frozenset(
@@ -202,9 +205,10 @@ class LexicalIndex:
         Sounds holding every word come first (BM25 order among them), then the rest of
         the OR query's BM25 order; the OR query runs only when fewer than ``limit`` sounds
         hold every word (BM25 scores every matching row, ~2 us each at 10^6 sounds). When
-        the terms hold translations (``as_typed``), sounds holding every word as typed come
-        before all of these. Then, while the list has room, sounds holding one word of a
-        term's first English alternative of two or more words (:meth:`Term.loose_words`):
+        the terms hold translations (``as_typed``), sounds holding every word as typed (in
+        their names, tags and folders, not :data:`AS_TYPED_LEFT_OUT`) come before all of
+        these. Then, while the list has room, sounds holding one word of a term's first
+        English alternative of two or more words (:meth:`Term.loose_words`):
         a word of another language that translates to two English words ("bird tweet")
         finds what the English query's OR finds.
         """
@@ -213,8 +217,8 @@ class LexicalIndex:
             return []
         tiers = [every, any_] if len(query.include) > 1 else [every]
         typed = WordsQuery(query.as_typed).fts(every=True)
-        if typed is not None:
-            tiers.insert(0, typed)
+        if typed is not None:  # in the fields that say what a sound is, not who made it
+            tiers.insert(0, f"- {{{' '.join(AS_TYPED_LEFT_OUT)}}} : ({typed})")
         rows: list[tuple[int, float]] = []
         for expression in tiers:
             if len(rows) >= limit:
