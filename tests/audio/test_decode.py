@@ -347,3 +347,18 @@ def test_an_mp3_damaged_in_the_middle_is_decoded_around_the_damage(tmp_path: Pat
     path.write_bytes(bytes(data))
     seconds = len(decode.load_audio(path, 16000)) / 16000
     assert 27.0 <= seconds <= 30.1  # the whole recording but the damaged stretch
+
+
+@pytest.mark.parametrize("rate", [1, 3, 100])
+def test_a_sample_rate_no_audio_has_is_refused_before_resampling(tmp_path: Path, rate: int) -> None:
+    """A 1 kB file saying 1 Hz would be resampled to minutes of audio (seconds of CPU)."""
+    path = tmp_path / "slow.wav"
+    sf.write(path, np.full(500, 0.1, np.float32), rate, subtype="PCM_16")
+    with pytest.raises(DecodeError, match="too low for audio"):
+        decode.load_audio(path, 16000)
+    with pytest.raises(DecodeError, match="too low for audio"):
+        decode.decode_bytes(path.read_bytes(), 16000)
+    from soundscout.audio.stream import stream_file
+
+    with pytest.raises(DecodeError, match="too low for audio"):
+        stream_file(path, 16000)

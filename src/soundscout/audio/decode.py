@@ -60,6 +60,9 @@ _HEAD_BYTES = 64
 #: Damaged packets skipped in one file before its decoding is given up.
 _MAX_BAD_PACKETS = 1000
 _CORRUPT_HINT = "Check that the file plays in an audio player; re-export it as WAV or FLAC."
+#: No audio file is recorded slower than this (telephone audio is 8 kHz): a header saying
+#: 1 Hz is broken, and resampling its samples up to the model's rate would cost seconds.
+MIN_SAMPLE_RATE = 1000
 _MAGIC = {b"fLaC": "FLAC", b"OggS": "Ogg", b"caff": "CAF", b"riff": "W64", b".snd": "AU"}
 _SF_KINDS = frozenset({"WAV", "AIFF", "FLAC", "Ogg", "CAF", "W64", "AU", "MP3"})  # libsndfile's
 _SF_FORMATS = {"WAV": "wav", "WAVEX": "wav", "AIFF": "aiff", "FLAC": "flac", "MP3": "mp3"}
@@ -158,6 +161,15 @@ def resample(x: np.ndarray, sr_in: int, sr_out: int) -> np.ndarray:
 # --- decoding ---------------------------------------------------------------------------
 
 
+def check_sample_rate(rate: int) -> None:
+    """Refuse a sample rate no audio file has (:data:`MIN_SAMPLE_RATE`)."""
+    if rate < MIN_SAMPLE_RATE:
+        raise DecodeError(
+            f"a sample rate of {rate} Hz, too low for audio (a broken header?)",
+            hint=_CORRUPT_HINT,
+        )
+
+
 def _decode(
     source: Callable[[], BinaryIO], head: bytes, sample_rate: int | None, max_seconds: float | None
 ) -> tuple[AudioInfo, np.ndarray]:
@@ -174,6 +186,7 @@ def _decode(
     )
     if mono.size == 0:
         raise DecodeError("no audio samples", hint=_CORRUPT_HINT)
+    check_sample_rate(info.sample_rate)
     if not np.isfinite(mono).all():
         log.debug("replacing non-finite samples with 0")
         mono = np.nan_to_num(mono, nan=0.0, posinf=0.0, neginf=0.0)

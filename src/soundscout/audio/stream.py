@@ -38,6 +38,7 @@ from soundscout.audio.decode import (
     _Reader,
     _sf_reader,
     _with_fallback,
+    check_sample_rate,
 )
 from soundscout.errors import DecodeError
 
@@ -103,6 +104,11 @@ def stream_file(
         lambda: _open(_sf_reader(p.open("rb"), max_seconds), soundfile=True),
         lambda: _open(_av_reader(p.open("rb"), max_seconds), soundfile=False),
     )
+    try:
+        check_sample_rate(opened.info.sample_rate)
+    except DecodeError:
+        opened.closer.close()
+        raise
     chunks = _chunks(opened, p, max_seconds, sample_rate, size)
     next(chunks)  # into its `with`: close() before the first chunk closes the file too
     return StreamedAudio(opened.info, chunks)

@@ -276,9 +276,7 @@ def _plain_decode_errors() -> Iterator[None]:
     try:
         yield
     except DecodeError as exc:
-        reason = getattr(exc, "reason", None)
-        if reason is None:
-            raise
+        reason = getattr(exc, "reason", None) or exc.message  # "empty file (0 bytes)"
         log.debug("reference not decoded: %s", exc.message)
         raise DecodeError(
             f"The reference sound cannot be read: {reason}.",
