@@ -108,8 +108,8 @@ class FileAccessError(SoundscoutError):
     @classmethod
     def of(cls, exc: OSError, doing: str) -> FileAccessError:
         """The error for ``exc``, raised while ``doing`` ("write the CSV")."""
-        where = f" {exc.filename}" if exc.filename else ""
-        return cls(f"Cannot {doing}:{where}: {exc.strerror or exc}.")
+        where = f": {exc.filename}" if exc.filename else ""
+        return cls(f"Cannot {doing}{where}: {exc.strerror or exc}.")
 
 
 class LibraryError(SoundscoutError):

@@ -256,6 +256,11 @@ def test_a_library_folder_reached_through_a_link_is_refused(
         with pytest.raises(LibraryError, match=how):
             service.index_folder(other, progress=False)
     assert len(service.catalog.rows_under(str(tmp_path))) == 2
+    project = tmp_path / "project"  # a link inside a new folder: left out, not twice
+    write_audio(project / "c.wav", tone(900, 0.3), 22050)
+    (project / "shared").symlink_to(real)
+    assert service.index_folder(project, progress=False).ok == 1
+    assert len(service.catalog.rows_under(str(tmp_path))) == 3
     assert (
         service.index_folder(real / "pack", progress=False).failed == 0
     )  # as the library spells it

@@ -155,6 +155,13 @@ def test_russian_forms_the_stemmer_cuts_short_of_the_base_forms_stem(
     assert (english,) in query.include[0].also
 
 
+def test_a_russian_form_is_stemmed_twice_only_to_reach_a_base_form() -> None:
+    """ "рояли" stems to "роял", no word of the lexicon; stemmed again, "ро" would be the
+    stem of "рой", a swarm of bees."""
+    query = translate_words(parse_words("рояли"), shipped_lexicon())
+    assert ("bee",) not in query.include[0].also
+
+
 def test_left_out_words_are_translated_in_the_query_language() -> None:
     query = translate_words(parse_words("bombo -puerta"), SMALL)
     assert query.exclude_fts() == '("puerta" OR "door")'

@@ -11,6 +11,9 @@ from soundscout.search.joined_words import joined_forms
 from soundscout.search.service import SearchService
 
 FILES = [
+    "HiHat_Closed.wav",
+    "Hat_Drop.wav",
+    "Heavy_Door.wav",
     "tux_footstep.wav",
     "Footsteps_Gravel.wav",
     "spaceship_engine.wav",
@@ -55,3 +58,20 @@ def test_words_the_library_never_joins_are_left_as_two_terms(
     assert [Path(h.path).name for h in hits][0] == "Water_Drip.wav"
     explain = hits[0].explain
     assert explain is not None and explain.coverage == 1.0
+
+
+def test_a_sound_holding_one_of_the_two_words_is_no_full_match(
+    named_service: SearchService,
+) -> None:
+    """The joined word is one more way to hold both words, not one term for two: a sound
+    holding "hat" alone covers half of "hi hat", one holding "heavy" a third of "heavy foot
+    steps", as without the joined word."""
+    coverage = {}
+    for typed in ("hi hat", "heavy foot steps"):
+        for hit in named_service.search(text=typed, match="words", k=10).hits:
+            assert hit.explain is not None
+            coverage[(typed, Path(hit.path).name)] = hit.explain.coverage
+    assert coverage[("hi hat", "HiHat_Closed.wav")] == 1.0
+    assert coverage[("hi hat", "Hat_Drop.wav")] == 0.5
+    assert coverage[("heavy foot steps", "Heavy_Door.wav")] == pytest.approx(1 / 3)
+    assert coverage[("heavy foot steps", "tux_footstep.wav")] == pytest.approx(2 / 3)

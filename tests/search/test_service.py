@@ -284,3 +284,22 @@ def test_durations_that_are_no_numbers_are_refused() -> None:
             Filters(min_duration=bad)
         with pytest.raises(InvalidQueryError, match="0 or more"):
             Filters(max_duration=bad)
+
+
+def test_an_export_that_fails_while_writing_leaves_the_earlier_one_whole(
+    indexed: SearchService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from soundscout.errors import LibraryError
+    from soundscout.search import export as export_module
+
+    out = tmp_path / "export"
+    indexed.export(out)
+    earlier = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def full_disk(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("Error: 'ret == (size)' failed: write error: No space left on device")
+
+    monkeypatch.setattr(export_module.faiss, "write_index", full_disk)
+    with pytest.raises(LibraryError, match="No space left"):
+        indexed.export(out)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == earlier  # no staging left

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -326,17 +327,21 @@ def forget(
             console.print(f"No catalogued sounds under {escape(str(path))}.", highlight=False)
             return
         question = f"Drop {count} sounds under {path} from the library (files are not touched)?"
-        if not yes:
+        if yes:
+            sure = True
+        elif sys.stdin.isatty():
+            sure = typer.confirm(question)  # Ctrl-C: an interruption, as anywhere
+        else:
             try:
                 sure = typer.confirm(question)
-            except typer.Abort:  # no answer: stdin closed, not a terminal
+            except typer.Abort:  # no answer: stdin closed, nobody to ask
                 raise LibraryError(
                     f'Nothing was forgotten: no answer to "{question}"',
                     hint="Add --yes to drop them without asking.",
                 ) from None
-            if not sure:
-                console.print("Nothing was forgotten.")
-                return
+        if not sure:
+            console.print("Nothing was forgotten.")
+            return
         dropped = service.forget_folder(path)
     finally:
         service.close()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from soundscout.cli.context import given_path
 from soundscout.encoders import checkpoints, hub
 from soundscout.encoders import weights as W
 from soundscout.encoders.registry import available_encoders
@@ -16,6 +17,7 @@ app = typer.Typer(help="List and download model weights.", no_args_is_help=True)
 DIR_OPTION = typer.Option(
     None,
     "--dir",
+    parser=given_path,
     help="The model's own folder, as encoder.weights names it (default: NAME under the "
     "models cache, $SOUNDSCOUT_MODELS_DIR if set).",
 )

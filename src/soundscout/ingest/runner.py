@@ -224,7 +224,8 @@ def _check_engine(engine: str) -> None:
 
 def _scan(catalog: Catalog, root: str, settings: IngestSettings, report: IngestReport) -> None:
     """Scan ``root``, record what changed in the catalog, count it in the report."""
-    scan = scan_folder(Path(root), settings.extensions, settings.follow_symlinks)
+    others = [r for r in catalog.roots() if r != root and os.path.isdir(r)]
+    scan = scan_folder(Path(root), settings.extensions, settings.follow_symlinks, others)
     entries = scan.entries
     known = catalog.fingerprints_under(root)
     plan = plan_scan(

@@ -32,8 +32,17 @@ class FolderScan:
     bad_names: list[str] = field(default_factory=list)  # names that are not valid UTF-8
 
 
-def scan_folder(root: Path, extensions: Iterable[str], follow_symlinks: bool = True) -> FolderScan:
+def scan_folder(
+    root: Path,
+    extensions: Iterable[str],
+    follow_symlinks: bool = True,
+    elsewhere: Iterable[str] = (),
+) -> FolderScan:
     """Every file under ``root`` whose extension (any case) is an audio extension.
+
+    A folder reached through a symbolic link that is (or is inside) one of the ``elsewhere``
+    folders (the real paths of the library's other folders) is skipped and logged: its
+    sounds are catalogued there, and would be twice.
 
     Directory symlink loops are detected and skipped; unreadable directories are
     logged and listed (their catalogued sounds are kept, not taken as deleted); names
@@ -44,6 +53,7 @@ def scan_folder(root: Path, extensions: Iterable[str], follow_symlinks: bool = T
     suffixes = {e.lower() if e.startswith(".") else f".{e.lower()}" for e in extensions}
     seen_dirs: set[tuple[int, int]] = set()
     scan = FolderScan()
+    others = tuple(os.path.join(os.path.realpath(f), "") for f in elsewhere)
 
     def on_error(err: OSError) -> None:
         log.warning("cannot read folder %s: %s", err.filename, err.strerror)
@@ -62,6 +72,18 @@ def scan_folder(root: Path, extensions: Iterable[str], follow_symlinks: bool = T
             dirnames[:] = []
             continue
         seen_dirs.add(key)
+        if others and os.path.islink(dirpath):
+            real = os.path.join(os.path.realpath(dirpath), "")
+            known = next((o for o in others if real.startswith(o)), None)
+            if known is not None:
+                log.warning(
+                    "skipping %s: it is the library's folder %s (or inside it) by another "
+                    "name, through a link; its sounds are catalogued there",
+                    dirpath,
+                    known.rstrip(os.sep),
+                )
+                dirnames[:] = []
+                continue
         dirnames[:] = sorted(d for d in dirnames if _storable(os.path.join(dirpath, d), scan))
         for name in sorted(filenames):
             if os.path.splitext(name)[1].lower() not in suffixes:

@@ -135,8 +135,8 @@ STEMMERS = {
     "ru": "russian",
 }
 #: Languages whose stemmer cuts a noun's base form further than its other forms: Russian
-#: "ресторан" stems to "рестора", "в ресторане" to "ресторан". Stemmed once more, a form
-#: not found reaches the base form's stem.
+#: "ресторан" stems to "рестора", "в ресторане" to "ресторан". A form not found whose stem
+#: is a base form the lexicon has is stemmed once more, to reach that base form's stem.
 STEMMED_TWICE = frozenset({"ru"})
 _STEM_LOCK = threading.Lock()  # a Snowball stemmer keeps its state on the object
 
@@ -249,10 +249,12 @@ class Lexicon:
             and not all(self.is_english(w) for w in words)
         ):
             said = stemmed.get(stem_key(language, words))
-            if said is None and language in STEMMED_TWICE:
-                said = stemmed.get(
-                    " ".join(_stem(language, s) for s in stem_key(language, words).split())
-                )
+            once = stem_key(language, words).split()
+            known = self.languages.get(language, {})
+            if said is None and language in STEMMED_TWICE and all(w in known for w in once):
+                # each word stemmed once is a base form the lexicon has ("ресторане" gives
+                # "ресторан"; "рояли" gives "роял", no word, whose stem "ро" is a swarm's)
+                said = stemmed.get(" ".join(_stem(language, w) for w in once))
         if said is None:
             return None
         return tuple(tuple(_WORD.findall(p)) for p in said if _WORD.search(p)), exact

@@ -59,9 +59,9 @@ def export_vectors(catalog: Catalog, encoder_version: str, out_dir: Path) -> dic
         counts = _write_export(catalog, encoder_version, parts, staging)
         for name in EXPORT_FILES:
             os.replace(staging / name, out_dir / name)
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # faiss reports a failed write as RuntimeError
         raise LibraryError(
-            f"Cannot export into {out_dir}: {exc.strerror or exc}.",
+            f"Cannot export into {out_dir}: {getattr(exc, 'strerror', None) or exc}.",
             hint="Free some space or fix the folder's permissions, and export again.",
         ) from exc
     finally:

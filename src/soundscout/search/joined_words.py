@@ -5,10 +5,11 @@ The reverse of :mod:`soundscout.search.compounds` (a compound typed whole finds 
 written apart). Two neighbouring query words, each typed plainly (no prefix, no other way
 to match it yet), are looked up joined in the library's own written words (the catalog's
 ``sound_word_forms``, as :mod:`~soundscout.search.word_forms` does), by stem: ``foot`` +
-``steps`` finds "footstep" and "footsteps". When the library writes them joined, the two
-terms become one that matches the two words anywhere in a sound (as before) or the joined
-word; its words alone still match loosely, after the sounds holding the whole
-(:meth:`~soundscout.search.lexical.Term.loose_words`), as two terms' words do.
+``steps`` finds "footstep" and "footsteps". When the library writes them joined, each of
+the two terms also matches the joined word: a sound holding "footsteps" holds both terms
+(and ranks as a sound holding "foot" and "steps" does), one holding "foot" alone holds
+one of two, as before. Coverage, the loose tier and the explanations count the two terms
+as typed.
 """
 
 from __future__ import annotations
@@ -28,28 +29,28 @@ _LAST = "\U0010ffff"
 
 
 def with_joined_words(catalog: Catalog, query: WordsQuery) -> WordsQuery:
-    """The query with each pair of neighbouring plain words that the library writes joined
-    made one term, matched by both words or by the joined word."""
+    """The query with the joined word of each pair of neighbouring plain words that the
+    library writes joined as one more way to match both words' terms."""
     terms = list(query.include)
     if len(terms) < 2 or not any(
         _plain(a) and _plain(b) for a, b in zip(terms, terms[1:], strict=False)
     ):
         return query
-    out: list[Term] = []
     i = 0
-    while i < len(terms):
-        if i + 1 < len(terms) and _plain(terms[i]) and _plain(terms[i + 1]):
-            first, second = terms[i].words[0], terms[i + 1].words[0]
-            joined = joined_forms(catalog, first, second)
-            if joined:
-                out.append(Term((first, second), also=((first, second), *((w,) for w in joined))))
-                i += 2
-                continue
-        out.append(terms[i])
-        i += 1
-    if len(out) == len(terms):
-        return query
-    return replace(query, include=tuple(out))
+    while i + 1 < len(terms):
+        first, second = terms[i], terms[i + 1]
+        joined = (
+            joined_forms(catalog, first.words[0], second.words[0])
+            if (_plain(first) and _plain(second))
+            else ()
+        )
+        if joined:
+            also = tuple((w,) for w in joined)
+            terms[i], terms[i + 1] = replace(first, also=also), replace(second, also=also)
+            i += 2
+        else:
+            i += 1
+    return replace(query, include=tuple(terms)) if terms != list(query.include) else query
 
 
 def joined_forms(catalog: Catalog, first: str, second: str) -> tuple[str, ...]:

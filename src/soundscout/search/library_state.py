@@ -9,7 +9,7 @@ from soundscout.catalog import segments as segdb
 from soundscout.catalog.catalog import Catalog
 from soundscout.encoders.base import Encoder
 from soundscout.errors import EmptyLibraryError
-from soundscout.index.faiss_index import VectorIndex
+from soundscout.index.faiss_index import CURRENT_FILE, VectorIndex
 from soundscout.ingest.run_state import read_run_state
 
 
@@ -94,7 +94,7 @@ def library_stats(
         "moments": moments_state(catalog, max_file_seconds),
         "indexing": run_in_progress(library_dir),
         # files in the index folder, none of them readable: damaged, not missing
-        "index_unreadable": manifest is None and index_dir.is_dir() and any(index_dir.iterdir()),
+        "index_unreadable": manifest is None and (index_dir / CURRENT_FILE).is_file(),
         "index": None
         if manifest is None
         else {

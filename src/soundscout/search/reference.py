@@ -108,6 +108,11 @@ class ReferenceResolver:
                     f"The file of sound {sound_id} is gone: {row.path}.",
                     hint="Run `soundscout index` on its folder to bring the library up to date.",
                 )
+            if row.status != "done":
+                raise InvalidQueryError(
+                    f"Sound {sound_id} is not indexed yet (status: {row.status}).",
+                    hint="Run `soundscout index` on its folder, then search again.",
+                )
             if not _unchanged_and_done(row, row.path):
                 raise InvalidQueryError(
                     f"The file of sound {sound_id} has changed since it was indexed: {row.path}.",

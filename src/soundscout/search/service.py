@@ -79,6 +79,9 @@ INDEX_DIRNAME = "index"
 SEGMENT_INDEX_DIRNAME = "segments"  # inside the index folder
 WRITE_LOCK_FILENAME = "write.lock"
 _TEXT_CACHE_SIZE = 256
+#: How many times its first window the sound list is fetched again, at most, to make up
+#: for what a search leaves out once fetched (silence, sounds holding a left-out word).
+MAX_REFETCH = 16
 
 
 @dataclass(frozen=True)
@@ -511,13 +514,14 @@ class SearchService:
             # what is left out (the reference's copies, sounds holding a left-out term,
             # digital silence) is known only once fetched: fetch more until ``wanted`` stay
             window = wanted + len(exclude)
+            most = min(index.count, MAX_REFETCH * window)  # a query leaving out nearly all
             while True:
                 ranked = self._sound_list(index, query, allowed, window, within, skip)
                 kept = self._kept(ranked, words, exclude, silent_out=True)
-                if len(kept) >= wanted or len(ranked) < window or window >= index.count:
+                if len(kept) >= wanted or len(ranked) < window or window >= most:
                     break
-                window = min(2 * window, index.count)
-            lists["sound"] = kept
+                window = min(2 * window, most)
+            lists["sound"] = kept[:wanted]
         if match != "sound" and words.include:
             ranked = self.lexical.search(words, wanted + len(exclude), filters)
             lists["words"] = self._kept(ranked, words, exclude)
