@@ -98,7 +98,7 @@ class EncoderUnavailableError(SoundscoutError):
 class FileAccessError(SoundscoutError):
     """A file or folder the user named cannot be read or written."""
 
-    status_code = 500
+    status_code = 422
     code = "file_error"
     default_hint = (
         "Check the path: that its folder exists, that a file is not a folder (or the other "

@@ -380,11 +380,13 @@ def test_a_line_break_in_a_file_name_keeps_piped_results_one_per_line(
     folder = tmp_path / "sounds"
     write_audio(folder / "new\nline.wav", tone(300, 0.4), 22050)
     write_audio(folder / "tab\there.wav", tone(600, 0.4), 22050)
+    write_audio(folder / "back\\nslash.wav", tone(450, 0.4), 22050)  # a backslash, then n
     library = tmp_path / "lib"
     code, _, _ = run(capsys, library, "index", str(folder), "--workers", "0", "--no-progress")
     assert code == 0
     code, out, _ = run(capsys, library, "search", "tone", "-k", "5")
     lines = out.splitlines()
-    assert code == 0 and len(lines) == 2 + 2  # the title, the header, two results
+    assert code == 0 and len(lines) == 2 + 3  # the title, the header, three results
     assert all(len(line.split("\t")) == len(lines[1].split("\t")) for line in lines[1:])
-    assert any(line.endswith("new\\nline.wav") or "new\\nline.wav\t" in line for line in lines)
+    assert any("new\\nline.wav" in line for line in lines)
+    assert any("back\\\\nslash.wav" in line for line in lines)  # not read as a line break

@@ -4,13 +4,12 @@ CLI's ``duplicates --json`` (the same shape)."""
 from __future__ import annotations
 
 import posixpath
-from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from soundscout.api.schemas import SoundOut, audio_url, folder_of
 from soundscout.catalog.catalog import SoundRow
-from soundscout.duplicates.report import Group, Member
+from soundscout.duplicates.report import Group, Member, Relation
 
 KIND_DESCRIPTION = (
     '"exact" (same bytes or decoded audio), "recording" (the same recording in another '
@@ -42,7 +41,7 @@ class DuplicateMemberOut(DuplicateFileOut):
         description="Its recording's copies' group (null: no copy; other takes only)."
     )
     keep: bool = Field(description="The best-quality copy of its recording (what collapse shows).")
-    relation: Literal["keep", "exact copy", "copy", "variant"] = Field(
+    relation: Relation = Field(
         description="What it is in its group: `keep` (the copy to keep of a recording that has "
         "copies), `exact copy` (of its recording's kept file), `copy` (another copy; two lossy "
         "copies may be exact copies of each other) or `variant` (another take, no copy)."

@@ -102,17 +102,18 @@ def given_path(value: str | Path) -> Path:
         return value
     if not value.strip():
         raise typer.BadParameter(
-            'it is empty (an unset variable?); give a path, or "." for the working directory'
+            'it is empty (an unset variable?); give a path ("." is the working directory)'
         )
     return Path(value)
 
 
-_TSV_ESCAPES = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def tsv_line(cells: Iterable[str]) -> str:
     """Cells as one tab-separated line: a tab or line break inside a cell (a file name
-    may hold one) is written as ``\\t``, ``\\n``, ``\\r``, so a line stays one result."""
+    may hold one) is written as ``\\t``, ``\\n``, ``\\r`` (and a backslash as two), so a line
+    stays one result and the names can be read back."""
     return "\t".join(cell.translate(_TSV_ESCAPES) for cell in cells)
 
 

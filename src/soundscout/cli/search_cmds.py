@@ -17,7 +17,7 @@ from rich.text import Text
 
 from soundscout.cli.context import given_path, state, tsv_line
 from soundscout.search.query import Filters, SearchHit, check_alpha, check_match
-from soundscout.search.reference import Region
+from soundscout.search.reference import Region, absolute_path
 from soundscout.search.service import SearchService
 
 console = Console()
@@ -110,8 +110,7 @@ def search(
                 service,
                 with_text=bool(query and query.strip()) and not by_words,
                 with_audio=audio is not None
-                and service.catalog.find_by_path(os.path.abspath(os.path.expanduser(str(audio))))
-                is None,
+                and service.catalog.find_by_path(absolute_path(audio)) is None,
                 with_segments=moments,
             )
             if needs_model and _some_pass(service, filters)

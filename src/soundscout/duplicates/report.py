@@ -13,12 +13,14 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Literal, TextIO
 
 from soundscout.catalog import duplicates as store
 from soundscout.catalog.catalog import Catalog, SoundRow
 
 KINDS = ("exact", "recording", "variant")
+#: What a member is in its group (:attr:`Member.relation`).
+Relation = Literal["keep", "exact copy", "copy", "variant"]
 CSV_FIELDS = (
     "group", "kind", "sound_id", "path", "format", "sample_rate", "bit_depth", "channels",
     "duration", "size", "recording_group", "exact_group", "keep", "relation",
@@ -36,7 +38,7 @@ class Member:
     #: "keep" (the best copy of a recording that has copies), "exact copy" (of its
     #: recording's kept file), "copy" (another copy: two lossy copies may be exact copies
     #: of each other), or "variant" (a take of its own, no copy)
-    relation: str
+    relation: Relation
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def _group(gid: int, members: list[tuple[SoundRow, int | None, int | None]]) -> 
 
 def _relation(
     kept: bool, exact_group: int | None, recording_group: int | None, kept_exact: set[int]
-) -> str:
+) -> Relation:
     """A member's :attr:`Member.relation` (``kept_exact``: the exact groups of its group's
     kept copies, one per recording the group holds)."""
     if kept:

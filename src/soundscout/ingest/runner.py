@@ -186,6 +186,7 @@ def _check_not_linked_twice(catalog: Catalog, root_str: str) -> None:
 
 
 def _inside(path: str, folder: str) -> bool:
+    """Whether ``path`` is below ``folder`` (not the folder itself)."""
     return path.startswith(folder.rstrip(os.sep) + os.sep)
 
 

@@ -20,12 +20,11 @@ from dataclasses import replace
 from soundscout.catalog.catalog import Catalog
 from soundscout.search.crosslingual import fold
 from soundscout.search.lexical import STOP_WORDS, Term, WordsQuery
-from soundscout.search.word_forms import porter_stem
+from soundscout.search.word_forms import porter_stem, written_words
 
 #: The most joined forms kept for one pair ("footstep", "footsteps").
 MAX_JOINED = 4
 SHORTEST_PART = 2  # "hi" + "hat"
-_LAST = "\U0010ffff"
 
 
 def with_joined_words(catalog: Catalog, query: WordsQuery) -> WordsQuery:
@@ -59,11 +58,7 @@ def joined_forms(catalog: Catalog, first: str, second: str) -> tuple[str, ...]:
     a, b = fold(first), fold(second)
     whole = porter_stem(a + b)
     start = a + os.path.commonprefix([b, porter_stem(b)])  # "happy": "happi"
-    rows = catalog.query(
-        "SELECT term, doc FROM sound_word_forms_vocab WHERE term >= ? AND term < ?",
-        [start, start + _LAST],
-    )
-    found = [(str(r[0]), int(r[1])) for r in rows if porter_stem(str(r[0])) == whole]  # type: ignore[call-overload]
+    found = [(w, n) for w, n in written_words(catalog, start) if porter_stem(w) == whole]
     found.sort(key=lambda row: (-row[1], row[0]))
     return tuple(word for word, _ in found[:MAX_JOINED])
 

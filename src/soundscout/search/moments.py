@@ -11,7 +11,6 @@ print (:class:`Pattern`, :mod:`soundscout.moments.occurrence`).
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -27,7 +26,7 @@ from soundscout.index.keeper import IndexKeeper, SegmentVectors
 from soundscout.moments.locate import Moment, locate
 from soundscout.moments.occurrence import find_occurrences
 from soundscout.search.query import SearchHit
-from soundscout.search.reference import Region
+from soundscout.search.reference import Region, absolute_path
 
 #: Segments fetched per sound wanted: enough that a few long sounds matching in many
 #: places do not crowd out the others.
@@ -160,7 +159,7 @@ class SegmentSearch:
     ) -> tuple[int, np.ndarray] | None:
         """The catalogued long sound a region query was cut from, and its segments there."""
         if sound_id is None and audio_path is not None:
-            row = self.catalog.find_by_path(os.path.abspath(os.path.expanduser(str(audio_path))))
+            row = self.catalog.find_by_path(absolute_path(audio_path))
             sound_id = row.id if row is not None else None
         if sound_id is None:
             return None

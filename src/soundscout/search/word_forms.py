@@ -50,16 +50,21 @@ def missed_forms(catalog: Catalog, prefix: str) -> tuple[str, ...]:
     """The library's written words that start with ``prefix`` but whose stems do not start
     with the prefix's own stem (FTS5 would miss them), most common first."""
     start = fold(prefix)
+    stem = porter_stem(start)
+    found = written_words(catalog, start)
+    missed = [(w, n) for w, n in found if not porter_stem(w).startswith(stem)]
+    missed.sort(key=lambda row: (-row[1], row[0]))
+    return tuple(word for word, _ in missed[:MAX_FORMS])
+
+
+def written_words(catalog: Catalog, start: str) -> list[tuple[str, int]]:
+    """The library's words as written that start with ``start`` (folded), each with how
+    many sounds hold it."""
     rows = catalog.query(
         "SELECT term, doc FROM sound_word_forms_vocab WHERE term >= ? AND term < ?",
         [start, start + _LAST],
     )
-    if not rows:
-        return ()
-    stem = porter_stem(start)
-    missed = [(str(r[0]), int(r[1])) for r in rows if not porter_stem(str(r[0])).startswith(stem)]  # type: ignore[call-overload]
-    missed.sort(key=lambda row: (-row[1], row[0]))
-    return tuple(word for word, _ in missed[:MAX_FORMS])
+    return [(str(r[0]), int(r[1])) for r in rows]  # type: ignore[call-overload]
 
 
 @functools.lru_cache(maxsize=8192)
