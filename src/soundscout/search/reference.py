@@ -20,6 +20,7 @@ from soundscout.encoders.base import Encoder
 from soundscout.errors import DecodeError, InvalidQueryError, NotFoundError, PayloadTooLargeError
 from soundscout.moments.locate import audible_seconds
 from soundscout.moments.occurrence import MAX_QUERY_SECONDS, occurrence_print
+from soundscout.search.files import served_file
 from soundscout.search.query import no_such_sound, valid_id
 
 log = logging.getLogger(__name__)
@@ -103,22 +104,7 @@ class ReferenceResolver:
                 "(changed files are retried; --retry-failed retries them all).",
             )
         if region is not None:  # its file is read again: the one catalogued, unchanged
-            if not os.path.isfile(row.path):
-                raise NotFoundError(
-                    f"The file of sound {sound_id} is gone: {row.path}.",
-                    hint="Run `soundscout index` on its folder to bring the library up to date.",
-                )
-            if row.status != "done":
-                raise InvalidQueryError(
-                    f"Sound {sound_id} is not indexed yet (status: {row.status}).",
-                    hint="Run `soundscout index` on its folder, then search again.",
-                )
-            if not _unchanged_and_done(row, row.path):
-                raise InvalidQueryError(
-                    f"The file of sound {sound_id} has changed since it was indexed: {row.path}.",
-                    hint="Run `soundscout index` on its folder, then search again.",
-                )
-            return self._encode_file(row.path, region, exclude)
+            return self._encode_file(str(served_file(row)), region, exclude)
         seconds = row.duration
         vector = self.catalog.embedding(sound_id)
         if row.status != "done" or vector is None or row.encoder_version != self.encoder.version:
