@@ -41,9 +41,9 @@ class Filters:
             )
         object.__setattr__(self, "formats", cleaned)
         if self.folder is not None:  # "./Doors", "Doors/", "/lib/../lib/Doors" as written
-            folder = posixpath.normpath(self.folder) if self.folder.strip() else ""
+            folder = posixpath.normpath(self.folder) if self.folder.strip().strip("/") else ""
             folder = "/" + folder.lstrip("/") if folder.startswith("/") else folder
-            # "", ".", "/": the whole library
+            # "", " / ", ".", "/": the whole library
             object.__setattr__(self, "folder", None if folder in ("", ".", "/") else folder)
         if self.category is not None and not self.category.strip():
             object.__setattr__(self, "category", None)
