@@ -67,6 +67,7 @@ from soundscout.search.query import (
 from soundscout.search.reference import Reference, ReferenceResolver, Region, absolute_path
 from soundscout.search.relevance import UNKNOWN_WORDS_SCALE, band
 from soundscout.search.spellings import with_spellings
+from soundscout.search.typos import with_corrections
 from soundscout.search.word_forms import with_word_forms
 
 if TYPE_CHECKING:  # ingest (decoders, worker pools) is imported only by the commands that index
@@ -357,6 +358,7 @@ class SearchService:
         words = with_compound_parts(words)  # "gunshot" finds Gun_Shot.wav
         words = with_word_forms(self.catalog, words)  # "runni*" finds "running"
         words = with_joined_words(self.catalog, words)  # "foot steps" finds "footstep"
+        words = with_corrections(self.catalog, words)  # "rian" finds "rain" when no sound holds it
         if not sources and not words.include:
             raise nothing_to_find(text or "", words)
         audio_vec, exclude, audio_seconds, reference = None, frozenset[int](), None, None
