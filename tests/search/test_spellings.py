@@ -11,7 +11,7 @@ from soundscout.search.abbreviations import with_expansions
 from soundscout.search.crosslingual import translate_words
 from soundscout.search.lexical import parse_words
 from soundscout.search.service import SearchService
-from soundscout.search.spellings import SPELLINGS, other_spellings, with_spellings
+from soundscout.search.spellings import FORMS, SPELLINGS, other_spellings, with_spellings
 
 
 def test_each_word_finds_the_others_of_its_group() -> None:
@@ -19,8 +19,9 @@ def test_each_word_finds_the_others_of_its_group() -> None:
     assert other_spellings("Tyres") == ("tire",)  # a plural, any case
     assert other_spellings("whooshes") == ("woosh",)
     assert other_spellings("door") == ()
-    words = [w for group in SPELLINGS for w in group]
+    words = [w for group in (*SPELLINGS, *FORMS) for w in group]
     assert len(words) == len(set(words))  # a word in one group only
+    assert other_spellings("rainy") == ("rain",) and other_spellings("explosions") == ("explode",)
 
 
 def test_a_query_word_gets_its_other_spellings() -> None:
@@ -46,6 +47,8 @@ FILES = [
     "Woosh_Fast.wav",
     "Truck_Pass.wav",
     "Door_Slam.wav",
+    "Rain_On_Roof.wav",
+    "Wood_Creak.wav",
 ]
 
 
@@ -59,6 +62,8 @@ FILES = [
         ("whoosh", {"Woosh_Fast.wav"}),
         ("lorry", {"Truck_Pass.wav"}),
         ("slam -tyre", {"Door_Slam.wav"}),
+        ("rainy", {"Rain_On_Roof.wav"}),  # forms the stemmer keeps apart
+        ("wooden creak", {"Wood_Creak.wav"}),
     ],
 )
 def test_other_spellings_find_the_file(

@@ -4,8 +4,10 @@ A library names a sound the way its maker spells it: British or American (``tyre
 ``tire``, ``aluminium`` and ``aluminum``, ``grey`` and ``gray``), or one of the ways sound
 libraries write the same word (``ambience``, ``ambiance`` and ``ambient``; ``woosh`` for
 ``whoosh``), and a few things British and American English name by other words (``lorry``
-and ``truck``, ``petrol`` and ``gasoline``). A query word of one of these groups, typed or
-an English alternative another step added (a translation, an abbreviation's meaning), also
+and ``truck``, ``petrol`` and ``gasoline``). So do the forms of one sound word that the
+index's Porter stemmer keeps apart (:data:`FORMS`: ``rainy`` and ``rain``, ``wooden`` and
+``wood``, ``explosion`` and ``explode``). A query word of one of these groups, typed or an
+English alternative another step added (a translation, an abbreviation's meaning), also
 matches the group's other words (:attr:`~soundscout.search.lexical.Term.also`), and a
 plural too: ``tyres`` finds ``Tire_Screech.wav``.
 
@@ -41,6 +43,30 @@ SPELLINGS: tuple[tuple[str, ...], ...] = (
     ("lorry", "truck"),
     ("petrol", "gasoline"),
     ("motorbike", "motorcycle"),
+)
+#: Forms of one sound word whose Porter stems differ ("rainy" is "raini", "rain" "rain"),
+#: so the index does not join them; each finds the others.
+FORMS: tuple[tuple[str, ...], ...] = (
+    ("rain", "rainy"),
+    ("wind", "windy"),
+    ("storm", "stormy"),
+    ("snow", "snowy"),
+    ("ice", "icy"),
+    ("noise", "noisy"),
+    ("creak", "creaky"),
+    ("squeak", "squeaky"),
+    ("crunch", "crunchy"),
+    ("squish", "squishy"),
+    ("slime", "slimy"),
+    ("mud", "muddy"),
+    ("rust", "rusty"),
+    ("glitch", "glitchy"),
+    ("bubble", "bubbly"),
+    ("fire", "fiery"),
+    ("wood", "wooden"),
+    ("explosion", "explode"),
+    ("collision", "collide"),
+    ("applause", "applaud"),
 )
 
 
@@ -83,4 +109,4 @@ def _forms(word: str) -> tuple[str, str, str]:
 
 @functools.cache
 def _groups() -> dict[str, tuple[str, ...]]:
-    return {form: group for group in SPELLINGS for w in group for form in _forms(w)}
+    return {form: group for group in (*SPELLINGS, *FORMS) for w in group for form in _forms(w)}
