@@ -36,16 +36,13 @@ from soundscout.errors import (
 )
 from soundscout.index.faiss_index import IndexParams, VectorIndex
 from soundscout.index.keeper import IndexKeeper
-from soundscout.search.abbreviations import with_expansions
 from soundscout.search.blend import combine
-from soundscout.search.compounds import with_compound_parts
-from soundscout.search.crosslingual import knows_a_word, translate_words
+from soundscout.search.crosslingual import knows_a_word
 from soundscout.search.explain import QueryContext, explained_hits, library_spread, row_hit
 from soundscout.search.export import export_vectors
 from soundscout.search.files import served_file
 from soundscout.search.fusion import reciprocal_rank_fusion
-from soundscout.search.joined_words import with_joined_words
-from soundscout.search.lexical import LexicalIndex, WordsQuery, nothing_to_find, parse_words
+from soundscout.search.lexical import LexicalIndex, WordsQuery, nothing_to_find
 from soundscout.search.library_state import library_stats, nothing_indexed
 from soundscout.search.moments import Pattern, SegmentSearch, merge_best
 from soundscout.search.notes import (
@@ -64,11 +61,9 @@ from soundscout.search.query import (
     no_such_sound,
     valid_id,
 )
+from soundscout.search.query_words import words_query
 from soundscout.search.reference import Reference, ReferenceResolver, Region, absolute_path
 from soundscout.search.relevance import UNKNOWN_WORDS_SCALE, band
-from soundscout.search.spellings import with_spellings
-from soundscout.search.typos import with_corrections
-from soundscout.search.word_forms import with_word_forms
 
 if TYPE_CHECKING:  # ingest (decoders, worker pools) is imported only by the commands that index
     from soundscout.ingest.ray_engine import RayOptions
@@ -350,15 +345,8 @@ class SearchService:
             raise InvalidQueryError("A region (start/end) needs a reference sound.")
         if not self.catalog.has_indexed():
             raise nothing_indexed(self.library_dir)
-        words = parse_words(text or "")
-        if cfg.translate_words:  # "bombo" matches Kick_01.wav too
-            words = translate_words(words)
-        words = with_expansions(words)  # "hh" finds Hi-Hat.wav
-        words = with_spellings(words)  # "tyre" finds Tire_Screech.wav
-        words = with_compound_parts(words)  # "gunshot" finds Gun_Shot.wav
-        words = with_word_forms(self.catalog, words)  # "runni*" finds "running"
-        words = with_joined_words(self.catalog, words)  # "foot steps" finds "footstep"
-        words = with_corrections(self.catalog, words)  # "rian" finds "rain" when no sound holds it
+        # the words and every other way a library may write them (search/query_words.py)
+        words = words_query(text or "", self.catalog, cfg.translate_words)
         if not sources and not words.include:
             raise nothing_to_find(text or "", words)
         audio_vec, exclude, audio_seconds, reference = None, frozenset[int](), None, None
