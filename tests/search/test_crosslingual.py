@@ -135,6 +135,8 @@ def test_translation(typed: str, expected: str) -> None:
         ("motor", '"motor"'),  # alone, or among English words: English
         ("motor noise", '"motor" OR "noise"'),
         ("lead di synth", '"lead" OR "synth"'),  # Italian "synth" is first of all a synth
+        # a query of mixed languages: "roof" is English only, so "motor" stays English too
+        ("motor lluvia roof", '"motor" OR ("lluvia" OR "rain") OR "roof"'),
     ],
 )
 def test_a_word_that_is_english_too_gets_its_english_in_a_query_of_another_language(

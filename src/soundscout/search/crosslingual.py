@@ -371,6 +371,18 @@ def _translated(
         language = _best_language(words, spans_of)
     spans = {s.start: s for s in spans_of.get(language or "", [])}
     stop = FUNCTION_WORDS.get(language or "", frozenset())
+    inside = {i for s in spans.values() for i in range(s.start, s.stop)}
+    # English words the language does not hold: a query of mixed languages ("lluvia tin
+    # roof"), whose English words keep their English sense only
+    english_only = [
+        i
+        for i, w in enumerate(words)
+        if w
+        and i not in inside
+        and fold(w) not in stop
+        and lexicon.is_english(w)
+        and not lexicon.abroad(language or "", w)
+    ]
     out: list[Term] = []
     meaningless: list[Term] = []  # function words, words for "sound"
     skip_to = 0
@@ -404,6 +416,7 @@ def _translated(
             and not left_out
             and fold(word) not in stop
             and lexicon.is_english(word)
+            and not english_only
         ):
             # English too, in a query of another language ("el motor"): its English as well
             abroad = _with_english(term.words, lexicon.abroad(language, word))
