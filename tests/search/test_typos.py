@@ -17,6 +17,7 @@ FILES = [
     "Fireworks_Show.wav",
     "Ball_Bounce.wav",
     "Sawing_Wood.wav",
+    "Scream_Male.wav",
 ]
 
 
@@ -33,6 +34,7 @@ def test_slips_are_one_letter_dropped_swapped_changed_or_added() -> None:
         ("rian", "Rain_Roof.wav"),  # two letters swapped
         ("thuner", "Thunder_Far.wav"),  # one dropped
         ("firworks show", "Fireworks_Show.wav"),
+        ("screeming", "Scream_Male.wav"),  # "screaming", held by its stem as "scream"
     ],
 )
 def test_a_slip_finds_the_library_word_and_says_so(

@@ -6,9 +6,12 @@ prefix, no translation or other way to match them yet), in no sound's words. The
 one letter (one dropped, added, changed, or two neighbours swapped, as Damerau counts them)
 are looked up among the library's own written words (the catalog's ``sound_word_forms``),
 and the one most sounds hold becomes one more way to match the term, with a note saying
-so. A word the library holds is never corrected, nor an English word (the lexicon's, or
-one of pyspellchecker's English dictionary: "saying" is no slip of "sawing", nor "word"
-of "world"), nor a word none of whose slips is a library word.
+so. When none is, the slips that are English words are looked up by stem: "screeming" is
+"screaming", which a library writing only "scream" holds by its stem.
+
+Never corrected: a word the library holds, an English word (the lexicon's, or one of
+pyspellchecker's English dictionary: "saying" is no slip of "sawing", nor "word" of
+"world"), a word none of whose slips is a library word.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from soundscout.catalog.catalog import Catalog
 from soundscout.search.crosslingual import Lexicon, fold, shipped_lexicon
 from soundscout.search.lexical import Term, WordsQuery
 from soundscout.search.notes import shown
+from soundscout.search.word_forms import porter_stem, written_words
 
 SHORTEST = 4  # letters: shorter words are one slip from too many others
 _LETTERS = string.ascii_lowercase
@@ -55,10 +59,13 @@ def correction(catalog: Catalog, word: str, lexicon: Lexicon) -> str | None:
     ``word`` itself is a word of the library or of the lexicon's English)."""
     if lexicon.is_english(word) or _holders(catalog, [word]):
         return None
-    found = _holders(catalog, sorted(slips(word)))
-    if not found or _english_word(word):  # the dictionary loads only for a likely slip
+    near = slips(word)
+    found = _holders(catalog, sorted(near))
+    if _english_word(word):  # the dictionary loads only for a word no sound holds
         return None
-    return max(sorted(found), key=lambda w: found[w])
+    if not found:  # a slip the library writes in another form: "brids" is "birds", "bird"
+        found = _by_stem(catalog, {w for w in near if _english_word(w)})
+    return max(sorted(found), key=lambda w: found[w]) if found else None
 
 
 def slips(word: str) -> set[str]:
@@ -82,6 +89,15 @@ def _english() -> Any:
 def _english_word(word: str) -> bool:
     """Whether ``word`` is in pyspellchecker's English dictionary."""
     return word in _english()
+
+
+def _by_stem(catalog: Catalog, words: set[str]) -> dict[str, int]:
+    """The library's written words with the Porter stem of one of ``words``, each with how
+    many sounds hold it."""
+    out: dict[str, int] = {}
+    for stem in sorted({porter_stem(w) for w in words}):
+        out.update({w: n for w, n in written_words(catalog, stem) if porter_stem(w) == stem})
+    return out
 
 
 def _holders(catalog: Catalog, words: list[str]) -> dict[str, int]:
