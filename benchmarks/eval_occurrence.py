@@ -30,7 +30,6 @@ import platform
 import random
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,26 +45,18 @@ from soundscout.moments import occurrence  # noqa: E402
 SR = moments_data.SR
 PER_FILE = 3
 SNRS = (0.0, -10.0, -20.0)
-RULES: dict[str, Callable[[float, float], bool]] = {
-    "clear": occurrence.is_clear,
-    "itself": occurrence.is_itself,
-}
+#: The rules, by the flag of :class:`~soundscout.moments.occurrence.Occurrence` each sets.
+RULES = ("clear", "itself")
 
 
-def places(query: np.ndarray, recording: np.ndarray) -> list[tuple[float, float]]:
-    """(start seconds, fit) of the best ``PER_FILE + 1`` places, best first."""
-    return [(o.start, o.score) for o in occurrence.find_occurrences(query, recording, None, 4)]
+def places(query: np.ndarray, recording: np.ndarray) -> list[occurrence.Occurrence]:
+    """The best ``PER_FILE`` places, best first, with the rules' flags, as moments get them."""
+    return occurrence.find_occurrences(query, recording, None, PER_FILE)
 
 
-def kept(found: list[tuple[float, float]], rule: Callable[[float, float], bool]) -> list[float]:
-    """The starts of the places a rule keeps, as ``find_occurrences`` counts them."""
-    fits = [f for _, f in found]
-    if not fits:
-        return []
-    padded = fits[: PER_FILE + 1] + ([fits[-1]] if len(fits) <= PER_FILE else [])
-    ranks = range(min(PER_FILE, len(fits)))
-    n = max((i + 1 for i in ranks if rule(padded[i], padded[i] - padded[i + 1])), default=0)
-    return [start for start, _ in found[:n]]
+def kept(found: list[occurrence.Occurrence], rule: str) -> list[float]:
+    """The starts of the places ``rule`` keeps."""
+    return [o.start for o in found if getattr(o, rule)]
 
 
 def _overlaps(start: float, seconds: float, span: tuple[float, float]) -> bool:
@@ -128,12 +119,12 @@ def measure(data: Path, seed: int) -> dict[str, Any]:
                 rng, waves[long["path"]], moments_data.active(wave), long["events"]
             )
             twice_found = places(query, occurrence.occurrence_print(twice, SR))
-            for name, rule in RULES.items():
+            for name in RULES:
                 c = counts[name]
                 c["events"][snr] += 1
                 wrong = 0
                 for path, at in found.items():
-                    for start in kept(at, rule):
+                    for start in kept(at, name):
                         if path == long["path"] and _overlaps(start, seconds, span):
                             c["right"][snr] += 1
                         else:
@@ -141,11 +132,11 @@ def measure(data: Path, seed: int) -> dict[str, Any]:
                 c["wrong"] += wrong
                 c["queries_wrong"] += wrong > 0
                 if other is not None:
-                    other_wrong = sum(len(kept(at, rule)) for at in other)
+                    other_wrong = sum(len(kept(at, name)) for at in other)
                     c["other_wrong"] += other_wrong
                     c["other_queries_wrong"] += other_wrong > 0
                 c["seconds"][str(second_snr)] += 1
-                starts = kept(twice_found, rule)
+                starts = kept(twice_found, name)
                 c["second"][str(second_snr)] += any(_overlaps(s, seconds, second) for s in starts)
             print(f"\r  {queries} queries", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)

@@ -41,8 +41,8 @@ def scan_folder(
     """Every file under ``root`` whose extension (any case) is an audio extension.
 
     A folder reached through a symbolic link that is (or is inside) one of the ``elsewhere``
-    folders (the real paths of the library's other folders) is skipped and logged: its
-    sounds are catalogued there, and would be twice.
+    folders (the library's other folders, compared by their real paths) is skipped and
+    logged: its sounds are catalogued there, and would be twice.
 
     Directory symlink loops are detected and skipped; unreadable directories are
     logged and listed (their catalogued sounds are kept, not taken as deleted); names

@@ -248,10 +248,10 @@ class Lexicon:
             and all(len(w) >= _SHORTEST_STEMMED for w in words)  # "rev" is no "revés"
             and not all(self.is_english(w) for w in words)
         ):
-            said = stemmed.get(stem_key(language, words))
-            once = stem_key(language, words).split()
-            known = self.languages.get(language, {})
-            if said is None and language in STEMMED_TWICE and all(w in known for w in once):
+            key = stem_key(language, words)
+            said = stemmed.get(key)
+            once = key.split() if said is None and language in STEMMED_TWICE else ()
+            if once and all(w in self.languages.get(language, {}) for w in once):
                 # each word stemmed once is a base form the lexicon has ("ресторане" gives
                 # "ресторан"; "рояли" gives "роял", no word, whose stem "ро" is a swarm's)
                 said = stemmed.get(" ".join(_stem(language, w) for w in once))
@@ -372,17 +372,16 @@ def _translated(
     spans = {s.start: s for s in spans_of.get(language or "", [])}
     stop = FUNCTION_WORDS.get(language or "", frozenset())
     inside = {i for s in spans.values() for i in range(s.start, s.stop)}
-    # English words the language does not hold: a query of mixed languages ("lluvia tin
+    # an English word the language does not hold: a query of mixed languages ("lluvia tin
     # roof"), whose English words keep their English sense only
-    english_only = [
-        i
-        for i, w in enumerate(words)
-        if w
+    mixed = any(
+        w
         and i not in inside
         and fold(w) not in stop
         and lexicon.is_english(w)
         and not lexicon.abroad(language or "", w)
-    ]
+        for i, w in enumerate(words)
+    )
     out: list[Term] = []
     meaningless: list[Term] = []  # function words, words for "sound"
     skip_to = 0
@@ -416,7 +415,7 @@ def _translated(
             and not left_out
             and fold(word) not in stop
             and lexicon.is_english(word)
-            and not english_only
+            and not mixed
         ):
             # English too, in a query of another language ("el motor"): its English as well
             abroad = _with_english(term.words, lexicon.abroad(language, word))

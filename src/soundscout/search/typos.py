@@ -25,11 +25,10 @@ from soundscout.catalog.catalog import Catalog
 from soundscout.search.crosslingual import Lexicon, fold, shipped_lexicon
 from soundscout.search.lexical import Term, WordsQuery
 from soundscout.search.notes import shown
-from soundscout.search.word_forms import porter_stem, written_words
+from soundscout.search.word_forms import held_words, porter_stem, written_words
 
 SHORTEST = 4  # letters: shorter words are one slip from too many others
 _LETTERS = string.ascii_lowercase
-_CHUNK = 500  # SQL parameters per lookup
 
 
 def with_corrections(
@@ -56,15 +55,15 @@ def with_corrections(
 
 def correction(catalog: Catalog, word: str, lexicon: Lexicon) -> str | None:
     """The library word one slip from ``word`` that most sounds hold, or None (also when
-    ``word`` itself is a word of the library or of the lexicon's English)."""
-    if lexicon.is_english(word) or _holders(catalog, [word]):
-        return None
+    ``word`` itself is a word of the library, or English: the lexicon's or the
+    dictionary's)."""
+    if lexicon.is_english(word) or held_words(catalog, [word]) or _english_word(word):
+        return None  # the dictionary loads only for a word no sound holds
     near = slips(word)
-    found = _holders(catalog, sorted(near))
-    if _english_word(word):  # the dictionary loads only for a word no sound holds
-        return None
-    if not found:  # a slip the library writes in another form: "brids" is "birds", "bird"
-        found = _by_stem(catalog, {w for w in near if _english_word(w)})
+    # else a slip the library holds in another form: "screeming" is "screaming", "scream"
+    found = held_words(catalog, sorted(near)) or _by_stem(
+        catalog, {w for w in near if _english_word(w)}
+    )
     return max(sorted(found), key=lambda w: found[w]) if found else None
 
 
@@ -97,19 +96,6 @@ def _by_stem(catalog: Catalog, words: set[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for stem in sorted({porter_stem(w) for w in words}):
         out.update({w: n for w, n in written_words(catalog, stem) if porter_stem(w) == stem})
-    return out
-
-
-def _holders(catalog: Catalog, words: list[str]) -> dict[str, int]:
-    """How many sounds hold each of ``words`` as written (those some sound holds)."""
-    out: dict[str, int] = {}
-    for start in range(0, len(words), _CHUNK):
-        chunk = words[start : start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
-        rows = catalog.query(
-            f"SELECT term, doc FROM sound_word_forms_vocab WHERE term IN ({marks})", chunk
-        )
-        out.update({str(r[0]): int(r[1]) for r in rows})  # type: ignore[call-overload]
     return out
 
 

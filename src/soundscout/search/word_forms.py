@@ -19,6 +19,7 @@ from soundscout.search.lexical import Term, WordsQuery
 
 MAX_FORMS = 32
 _LAST = "\U0010ffff"  # after every character: [p, p + _LAST) holds the words p starts
+_CHUNK = 500  # SQL parameters per lookup
 
 
 def with_word_forms(catalog: Catalog, query: WordsQuery) -> WordsQuery:
@@ -65,6 +66,20 @@ def written_words(catalog: Catalog, start: str) -> list[tuple[str, int]]:
         [start, start + _LAST],
     )
     return [(str(r[0]), int(r[1])) for r in rows]  # type: ignore[call-overload]
+
+
+def held_words(catalog: Catalog, words: list[str]) -> dict[str, int]:
+    """Which of ``words`` (folded) the library holds as written, each with how many sounds
+    hold it."""
+    out: dict[str, int] = {}
+    for start in range(0, len(words), _CHUNK):
+        chunk = words[start : start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows = catalog.query(
+            f"SELECT term, doc FROM sound_word_forms_vocab WHERE term IN ({marks})", chunk
+        )
+        out.update({str(r[0]): int(r[1]) for r in rows})  # type: ignore[call-overload]
+    return out
 
 
 @functools.lru_cache(maxsize=8192)
